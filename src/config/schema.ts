@@ -1,0 +1,253 @@
+// The providers.yaml schema. Defaults live here so the rest of the code reads complete values.
+import { z } from "zod";
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const sensitivity = z.enum(["public", "internal", "confidential"]);
+const complexity = z.enum(["simple", "moderate", "complex"]);
+
+/** Per-call timeouts: first byte (headers, or the first stream event) and the whole call. */
+const timeouts = {
+  timeout_ms: positiveInt.optional(),
+  first_byte_timeout_ms: positiveInt.optional(),
+};
+
+const providerCommon = {
+  ...timeouts,
+  /** Extra headers sent with every upstream request (e.g. OpenRouter's HTTP-Referer). */
+  headers: z.record(z.string(), z.string()).default({}),
+};
+
+const openaiProvider = z.strictObject({
+  type: z.literal("openai"),
+  /** Optional: self-hosted OpenAI-compatible servers (vLLM, llama.cpp) often need none. */
+  api_key: z.string().optional(),
+  base_url: z.url().default("https://api.openai.com/v1"),
+  organization: z.string().optional(),
+  /** Ask the upstream for a usage chunk on streams; turn off for servers that reject `stream_options`. */
+  stream_usage: z.boolean().default(true),
+  ...providerCommon,
+});
+
+const azureProvider = z.strictObject({
+  type: z.literal("azure"),
+  api_key: z.string(),
+  /** https://RESOURCE.openai.azure.com */
+  endpoint: z.url(),
+  api_version: z.string().default("2024-10-21"),
+  /** Deployment name; defaults to the target's model name. */
+  deployment: z.string().optional(),
+  ...providerCommon,
+});
+
+const anthropicProvider = z.strictObject({
+  type: z.literal("anthropic"),
+  api_key: z.string(),
+  base_url: z.url().default("https://api.anthropic.com"),
+  /** Anthropic requires max_tokens; used when the client sets none (per model under `models`). */
+  default_max_tokens: positiveInt.default(4096),
+  ...providerCommon,
+});
+
+const geminiProvider = z.strictObject({
+  type: z.literal("gemini"),
+  api_key: z.string(),
+  base_url: z.url().default("https://generativelanguage.googleapis.com"),
+  ...providerCommon,
+});
+
+const ollamaProvider = z.strictObject({
+  type: z.literal("ollama"),
+  base_url: z.url().default("http://127.0.0.1:11434"),
+  /** How long Ollama keeps the model loaded after a call, e.g. "5m". */
+  keep_alive: z.string().optional(),
+  ...providerCommon,
+});
+
+export const providerSchema = z.discriminatedUnion("type", [
+  openaiProvider,
+  azureProvider,
+  anthropicProvider,
+  geminiProvider,
+  ollamaProvider,
+]);
+
+/** A target is a concrete (provider, upstream model) or another public model / alias. */
+const targetSchema = z.union([
+  z.strictObject({
+    provider: z.string().min(1),
+    model: z.string().min(1),
+    weight: z.number().positive().default(1),
+    /** Anthropic-style max_tokens default for this model. */
+    default_max_tokens: positiveInt.optional(),
+    ...timeouts,
+  }),
+  z.strictObject({
+    model: z.string().min(1),
+    weight: z.number().positive().default(1),
+  }),
+]);
+
+const priceSchema = z.strictObject({
+  /** USD per million prompt tokens. */
+  input_per_mtok: z.number().nonnegative(),
+  /** USD per million completion tokens. */
+  output_per_mtok: z.number().nonnegative(),
+});
+
+const modelSchema = z.strictObject({
+  strategy: z.enum(["fallback", "loadbalance"]).default("fallback"),
+  targets: z.array(targetSchema).min(1),
+  price: priceSchema.optional(),
+  /** Limits across all keys together, protecting the upstream quota. */
+  rpm: positiveInt.optional(),
+  tpm: positiveInt.optional(),
+  description: z.string().optional(),
+});
+
+const ruleSchema = z.strictObject({
+  name: z.string().min(1),
+  when: z
+    .strictObject({
+      sensitivity: z.union([sensitivity, z.array(sensitivity).min(1)]).optional(),
+      complexity: z.union([complexity, z.array(complexity).min(1)]).optional(),
+      /** Glob over the requested model name (`*` and `?`). */
+      model: z.string().optional(),
+      key: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+      min_prompt_tokens: nonNegativeInt.optional(),
+      max_prompt_tokens: nonNegativeInt.optional(),
+      tools: z.boolean().optional(),
+      images: z.boolean().optional(),
+    })
+    .default({}),
+  use: z.string().optional(),
+  allow_providers: z.array(z.string()).optional(),
+});
+
+const detectorSchema = z.strictObject({
+  name: z.string().min(1),
+  pattern: z.string().min(1),
+  flags: z.string().default(""),
+  sensitivity: sensitivity.default("confidential"),
+});
+
+const keySchema = z
+  .strictObject({
+    name: z.string().min(1),
+    key: z.string().optional(),
+    key_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters")
+      .optional(),
+    rpm: positiveInt.optional(),
+    tpm: positiveInt.optional(),
+    max_concurrent: positiveInt.optional(),
+    models: z.array(z.string()).optional(),
+    sensitivity: sensitivity.default("public"),
+  })
+  .refine((k) => k.key !== undefined || k.key_sha256 !== undefined, {
+    message: "needs `key` or `key_sha256`",
+  });
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default("0.0.0.0"),
+      port: z.number().int().min(0).max(65535).default(8080),
+      body_limit_bytes: positiveInt.default(10 * 1024 * 1024),
+      /** How long in-flight requests and streams may run on after SIGTERM. */
+      shutdown_grace_ms: positiveInt.default(30_000),
+      metrics: z
+        .strictObject({
+          enabled: z.boolean().default(true),
+          /** Serve /metrics on its own port instead of the API port. */
+          port: z.number().int().min(0).max(65535).optional(),
+          /** Require `Authorization: Bearer TOKEN` on /metrics. */
+          token: z.string().optional(),
+        })
+        .default({ enabled: true }),
+    })
+    .default({ host: "0.0.0.0", port: 8080, body_limit_bytes: 10 * 1024 * 1024, shutdown_grace_ms: 30_000, metrics: { enabled: true } }),
+  logging: z
+    .strictObject({
+      level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+      format: z.enum(["auto", "json", "pretty"]).default("auto"),
+      /** Log prompts and completions (secrets redacted). Off by default. */
+      bodies: z.boolean().default(false),
+    })
+    .default({ level: "info", format: "auto", bodies: false }),
+  providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, "provider ids use letters, digits, _ . -"), providerSchema),
+  models: z.record(z.string().min(1), modelSchema),
+  routing: z
+    .strictObject({
+      default: z.string().optional(),
+      rules: z.array(ruleSchema).default([]),
+      detectors: z.array(detectorSchema).default([]),
+      complexity: z
+        .strictObject({
+          /** Estimated prompt tokens at or above which a request is at least moderate / complex. */
+          moderate_tokens: positiveInt.default(1_000),
+          complex_tokens: positiveInt.default(8_000),
+        })
+        .default({ moderate_tokens: 1_000, complex_tokens: 8_000 }),
+    })
+    .default({ rules: [], detectors: [], complexity: { moderate_tokens: 1_000, complex_tokens: 8_000 } }),
+  keys: z.array(keySchema).optional(),
+  resilience: z
+    .strictObject({
+      retries: nonNegativeInt.default(2),
+      backoff_ms: nonNegativeInt.default(200),
+      max_backoff_ms: nonNegativeInt.default(5_000),
+      /** The longest `Retry-After` honored before moving on to the next target. */
+      retry_after_cap_ms: nonNegativeInt.default(10_000),
+      timeout_ms: positiveInt.default(600_000),
+      first_byte_timeout_ms: positiveInt.default(60_000),
+      breaker: z
+        .strictObject({
+          error_threshold_percentage: z.number().min(1).max(100).default(50),
+          volume_threshold: positiveInt.default(10),
+          reset_timeout_ms: positiveInt.default(30_000),
+          rolling_window_ms: positiveInt.default(10_000),
+        })
+        .default({ error_threshold_percentage: 50, volume_threshold: 10, reset_timeout_ms: 30_000, rolling_window_ms: 10_000 }),
+    })
+    .default({
+      retries: 2,
+      backoff_ms: 200,
+      max_backoff_ms: 5_000,
+      retry_after_cap_ms: 10_000,
+      timeout_ms: 600_000,
+      first_byte_timeout_ms: 60_000,
+      breaker: { error_threshold_percentage: 50, volume_threshold: 10, reset_timeout_ms: 30_000, rolling_window_ms: 10_000 },
+    }),
+  limits: z
+    .strictObject({
+      store: z.enum(["memory", "redis"]).default("memory"),
+      redis_url: z.string().optional(),
+      on_store_error: z.enum(["open", "closed"]).default("open"),
+      /** Completion tokens reserved for a request that sets no max_tokens. */
+      default_max_tokens: positiveInt.default(4_096),
+    })
+    .refine((l) => l.store !== "redis" || l.redis_url !== undefined, {
+      message: "`redis_url` is required with store: redis",
+      path: ["redis_url"],
+    })
+    .default({ store: "memory", on_store_error: "open", default_max_tokens: 4_096 }),
+  images: z
+    .strictObject({
+      allow_private_hosts: z.boolean().default(false),
+      max_bytes: positiveInt.default(20 * 1024 * 1024),
+      timeout_ms: positiveInt.default(10_000),
+    })
+    .default({ allow_private_hosts: false, max_bytes: 20 * 1024 * 1024, timeout_ms: 10_000 }),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ProviderType = ProviderConfig["type"];
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
+export type RuleConfig = z.infer<typeof ruleSchema>;
+export type KeyConfig = z.infer<typeof keySchema>;
+export type Sensitivity = z.infer<typeof sensitivity>;
+export type Complexity = z.infer<typeof complexity>;

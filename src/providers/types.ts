@@ -1,0 +1,58 @@
+// The contract between the gateway and every upstream. Adapters take and give OpenAI
+// shapes; everything provider-specific stays behind this interface.
+import type { IncomingHttpHeaders } from "node:http";
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+} from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+
+export type { ChatCompletion, ChatCompletionChunk };
+
+/**
+ * The validated client request. Fields the gateway does not know stay on the object:
+ * OpenAI-compatible upstreams receive them unchanged.
+ */
+export type ChatRequest = ChatCompletionCreateParams & { readonly [extra: string]: unknown };
+
+export type Usage = Pick<CompletionUsage, "prompt_tokens" | "completion_tokens" | "total_tokens">;
+
+export type ChatResult =
+  | { kind: "completion"; completion: ChatCompletion }
+  /**
+   * Translated stream. Adapters always yield the final usage chunk (`choices: []`) when the
+   * upstream reported usage; the writer hides it from clients that did not ask for it.
+   */
+  | { kind: "stream"; chunks: AsyncIterable<ChatCompletionChunk> }
+  /**
+   * OpenAI-compatible upstreams: the upstream's bytes relayed as they arrive. The adapter asks
+   * the upstream for stream usage and strips that chunk again when the client did not ask.
+   * `usage` settles once the body has been fully consumed (undefined when none was seen).
+   */
+  | {
+      kind: "passthrough";
+      status: number;
+      headers: IncomingHttpHeaders;
+      body: AsyncIterable<Uint8Array>;
+      usage: Promise<Usage | undefined>;
+    };
+
+export interface CallOptions {
+  /** Aborted on client disconnect, total timeout or first-byte timeout. */
+  readonly signal: AbortSignal;
+  /** Forwarded upstream as `x-request-id`. */
+  readonly requestId: string;
+  /** The public model name the client asked for; translated responses report it as `model`. */
+  readonly publicModel: string;
+}
+
+export interface ProviderAdapter {
+  /** The provider's key in providers.yaml. */
+  readonly id: string;
+  /** `model` is the upstream model name. Failures are thrown as `UpstreamError`. */
+  chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult>;
+  listModels(signal: AbortSignal): Promise<string[]>;
+  /** Releases pools and sockets; called on shutdown and when a reload drops the provider. */
+  close(): Promise<void>;
+}
