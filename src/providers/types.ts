@@ -7,6 +7,7 @@ import type {
   ChatCompletionCreateParams,
 } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
+import type { ImagePolicy } from "./images.ts";
 
 export type { ChatCompletion, ChatCompletionChunk };
 
@@ -45,6 +46,10 @@ export interface CallOptions {
   readonly requestId: string;
   /** The public model name the client asked for; translated responses report it as `model`. */
   readonly publicModel: string;
+  /** Completion budget for upstreams that require one (Anthropic) when the client set none. */
+  readonly defaultMaxTokens: number | undefined;
+  /** How http(s) image URLs may be fetched for upstreams that cannot take them by reference. */
+  readonly images: ImagePolicy;
 }
 
 export interface ProviderAdapter {
