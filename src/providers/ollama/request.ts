@@ -31,7 +31,8 @@ export function toOllamaRequest(req: ChatRequest, model: string, opts: OllamaReq
   if (opts.keepAlive !== undefined) out.keep_alive = opts.keepAlive;
   // Dropped on purpose, none changes what the model generates: `user`, `safety_identifier`,
   // `metadata` (routing input), `store`, `service_tier`, the `prompt_cache_*` hints, and
-  // `stream_options` (the gateway's writer applies it).
+  // `stream_options` (the gateway's writer applies it). Other unknown extra fields have no
+  // Ollama meaning and are not sent.
   return out;
 }
 
@@ -70,8 +71,20 @@ function optionsOf(req: ChatRequest): OllamaOptions {
   if (set(maxTokens)) options.num_predict = maxTokens as number;
   const stop = typeof req.stop === "string" ? [req.stop] : (req.stop ?? []);
   if (stop.length > 0) options.stop = stop;
+  for (const key of NATIVE_OPTIONS) {
+    const value = req[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== "number" || !Number.isFinite(value)) reject(key, "must be a number");
+    options[key] = value;
+  }
   return options;
 }
+
+/**
+ * Ollama's own options that Ollama-aware clients send as extra top-level fields. `num_ctx`
+ * matters most: without it Ollama cuts long prompts to the model's default context.
+ */
+const NATIVE_OPTIONS = ["top_k", "min_p", "repeat_penalty", "num_ctx"] as const;
 
 function formatOf(format: ChatRequest["response_format"]): OllamaChatRequest["format"] {
   switch (format?.type) {

@@ -39,6 +39,10 @@ export interface OllamaOptions {
   num_predict?: number;
   presence_penalty?: number;
   frequency_penalty?: number;
+  top_k?: number;
+  min_p?: number;
+  repeat_penalty?: number;
+  num_ctx?: number;
 }
 
 export interface OllamaChatRequest {

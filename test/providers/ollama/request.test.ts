@@ -62,6 +62,13 @@ describe("toOllamaRequest", () => {
     expect(translate({})).not.toHaveProperty("options");
   });
 
+  it("passes Ollama's own options sent as extra fields, and rejects non-numbers", () => {
+    const out = translate({ num_ctx: 16384, top_k: 40, min_p: 0.05, repeat_penalty: 1.1, vendor_flag: true } as Partial<ChatRequest>);
+    expect(out.options).toEqual({ num_ctx: 16384, top_k: 40, min_p: 0.05, repeat_penalty: 1.1 });
+    expect(out).not.toHaveProperty("vendor_flag");
+    expect(inputError(() => translate({ num_ctx: "big" } as Partial<ChatRequest>)).param).toBe("num_ctx");
+  });
+
   it("drops identifiers and hints that do not change the generation", () => {
     const out = translate({
       user: "u-1",
