@@ -27,6 +27,9 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
   const ai = new GoogleGenAI({
     vertexai: false, // never picked up from GOOGLE_GENAI_USE_VERTEXAI
     apiKey: config.api_key, // sent as the x-goog-api-key header, never in the URL
+    // This SDK defaults to v1; v1beta is where Gemini's full generateContent surface lives
+    // (responseJsonSchema, thinkingConfig, thought signatures).
+    apiVersion: "v1beta",
     httpOptions: {
       baseUrl: config.base_url,
       headers: { ...config.headers },
