@@ -1,7 +1,7 @@
 // OpenAI ChatRequest → the Gemini generateContent request (SDK shape: contents + config).
 // Pure: images are loaded by the caller and handed in. A parameter Gemini cannot honour
 // is a GatewayInputError naming it; only parameters that do not change the answer are dropped.
-import { ThinkingLevel, type Content, type GenerateContentConfig, type ThinkingConfig } from "@google/genai";
+import { ThinkingLevel, type Content, type GenerateContentConfig, type ThinkingConfig, type Tool } from "@google/genai";
 import type { ChatRequest } from "../types.ts";
 import type { InlineImage } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
@@ -9,9 +9,12 @@ import { toConversation } from "./messages.ts";
 import { toGeminiSchema } from "./schema.ts";
 import { toGeminiTools } from "./tools.ts";
 
+/** The SDK's request, with tools narrowed to declarations (no SDK-side callable tools). */
+export type GeminiConfig = Omit<GenerateContentConfig, "tools"> & { tools?: Tool[] };
+
 export interface GeminiRequest {
   contents: Content[];
-  config: GenerateContentConfig;
+  config: GeminiConfig;
 }
 
 // Dropped on purpose, none changes what the model answers: `user`, `safety_identifier`,
@@ -23,7 +26,7 @@ export interface GeminiRequest {
 export function toGeminiRequest(req: ChatRequest, model: string, images: ReadonlyMap<string, InlineImage>): GeminiRequest {
   rejectUnsupported(req);
   const conversation = toConversation(req.messages, { images, requireSignatures: isGemini3OrLater(model) });
-  const config: GenerateContentConfig = { ...toGeminiTools(req) };
+  const config: GeminiConfig = { ...toGeminiTools(req) };
   if (conversation.systemInstruction) config.systemInstruction = conversation.systemInstruction;
 
   if (req.temperature != null) config.temperature = req.temperature;
@@ -82,7 +85,7 @@ function rejectUnsupported(req: ChatRequest): void {
   if (req.verbosity != null) unsupported("verbosity");
 }
 
-function responseFormat(req: ChatRequest): Partial<GenerateContentConfig> {
+function responseFormat(req: ChatRequest): GeminiConfig {
   const format = req.response_format;
   if (format == null || format.type === "text") return {};
   if (format.type === "json_object") return { responseMimeType: "application/json" };
