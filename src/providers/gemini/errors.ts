@@ -31,7 +31,7 @@ export function toUpstreamError(provider: string, error: unknown, signal: AbortS
   if (error instanceof ApiError) {
     const google = parseGoogleError(error.message);
     const message = google?.message ?? error.message;
-    const body: UpstreamErrorBody = { message, type: google?.status, code: google?.status ?? null, param: null };
+    const body: UpstreamErrorBody = { message, type: envelopeType(error.status, google?.status), code: google?.status ?? null, param: null };
     if (phase === "stream") {
       return new UpstreamError({ provider, status: 502, failure: "stream", message: `${provider} stream failed: ${message}`, body, cause: error });
     }
@@ -84,6 +84,25 @@ export function retryDelayMs(details: unknown[] | undefined): number | undefined
     if (match?.[1] !== undefined) return Math.round(Number(match[1]) * 1000);
   }
   return undefined;
+}
+
+/** The OpenAI envelope `type` for a Google error; Google's own status stays in `code`. */
+function envelopeType(httpStatus: number, googleStatus: string | undefined): string {
+  switch (googleStatus) {
+    case "INVALID_ARGUMENT":
+    case "FAILED_PRECONDITION":
+    case "OUT_OF_RANGE":
+      return "invalid_request_error";
+    case "UNAUTHENTICATED":
+      return "authentication_error";
+    case "PERMISSION_DENIED":
+      return "permission_error";
+    case "NOT_FOUND":
+      return "not_found_error";
+    case "RESOURCE_EXHAUSTED":
+      return "rate_limit_exceeded";
+  }
+  return httpStatus >= 400 && httpStatus < 500 ? "invalid_request_error" : "upstream_error";
 }
 
 function isNamed(value: unknown, name: string): boolean {

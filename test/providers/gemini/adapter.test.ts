@@ -323,7 +323,7 @@ describe("gemini adapter: failures", () => {
     fake.script({ status: 429, message: "Quota exceeded for metric generate_content_free_tier_requests. Please retry in 1.5s." });
     const error = await rejection(chat({ messages: [{ role: "user", content: "x" }] }));
     expect(error).toMatchObject({ status: 429, failure: "http", retryable: true, retryAfterMs: 1500 });
-    expect((error as UpstreamError).body).toMatchObject({ type: "RESOURCE_EXHAUSTED" });
+    expect((error as UpstreamError).body).toMatchObject({ type: "rate_limit_exceeded", code: "RESOURCE_EXHAUSTED" });
   });
 
   it("throws an HTTP error before the stream starts from chat() itself", async () => {

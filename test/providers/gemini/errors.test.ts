@@ -16,7 +16,7 @@ describe("toUpstreamError", () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ provider: "gem", status: 429, failure: "http", retryable: true, retryAfterMs: 7000 });
     expect(error.message).toContain("You exceeded your current quota");
-    expect(error.body).toMatchObject({ type: "RESOURCE_EXHAUSTED", code: "RESOURCE_EXHAUSTED" });
+    expect(error.body).toMatchObject({ type: "rate_limit_exceeded", code: "RESOURCE_EXHAUSTED" });
     expect(error.isUpstreamFault).toBe(false);
   });
 
@@ -24,7 +24,7 @@ describe("toUpstreamError", () => {
     const error = toUpstreamError("gem", httpError(400, "error-invalid-argument.json"), live, "request");
     expect(error).toMatchObject({ status: 400, failure: "http", retryable: false, retryAfterMs: undefined });
     expect(error.message).toMatch(/^Function call is missing a thought_signature/);
-    expect(error.body?.message).toBe(error.message);
+    expect(error.body).toEqual({ message: error.message, type: "invalid_request_error", code: "INVALID_ARGUMENT", param: null });
   });
 
   it("keeps a 503 UNAVAILABLE retryable and counted against the provider", () => {
