@@ -19,7 +19,8 @@ interface FunctionSpec {
 export function toGeminiTools(req: ChatRequest): GeminiTools {
   const specs = functionSpecs(req);
   const choice = toolChoice(req, specs);
-  if (choice === undefined) return specs.length > 0 ? { tools: [{ functionDeclarations: specs.map(declaration) }] } : {};
+  if (specs.length === 0) return {}; // "none" / "auto" without tools: nothing to configure
+  if (choice === undefined) return { tools: [{ functionDeclarations: specs.map(declaration) }] };
 
   const offered = choice.offer ? specs.filter((s) => choice.offer?.includes(s.name)) : specs;
   const out: GeminiTools = {

@@ -326,6 +326,11 @@ describe("toGeminiRequest: tools and tool_choice", () => {
     expect(out.config.tools).toEqual([{ functionDeclarations: [{ name: "get_time", description: "Local time" }] }]);
   });
 
+  it("sends no tool config for tool_choice none or auto without tools", () => {
+    expect(translate(req({ tool_choice: "none" })).config).toEqual({});
+    expect(translate(req({ tool_choice: "auto", tools: [] })).config).toEqual({});
+  });
+
   it("sends no tool config when the client set no tool_choice", () => {
     const out = translate(req({ tools }));
     expect(out.config.toolConfig).toBeUndefined();
