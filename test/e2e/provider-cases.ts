@@ -2,6 +2,7 @@
 // end-to-end body in providers.test.ts runs against every entry.
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startGeminiFake } from "../fakes/gemini.ts";
+import { startOllamaFake } from "../fakes/ollama.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 
 export interface ProviderCase {
@@ -30,5 +31,12 @@ export const providerCases: ProviderCase[] = [
     upstreamModel: "gemini-2.5-flash",
     // Gemini names the model in the path: /v1beta/models/{model}:generateContent
     recordedModel: (fake) => /\/models\/([^/:]+):/.exec(fake.lastChat.path)?.[1],
+  },
+  {
+    name: "ollama",
+    startFake: startOllamaFake,
+    provider: (fake) => ({ type: "ollama", base_url: fake.origin }),
+    upstreamModel: "llama3.1:8b",
+    recordedModel: (fake) => (fake.lastChat.body as { model?: string }).model,
   },
 ];

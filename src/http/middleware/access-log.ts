@@ -19,7 +19,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
         path: c.req.path,
         status,
         latencyMs: Math.round((performance.now() - started) * 100) / 100,
-        key: r.keyName,
+        keyName: r.keyName,
         model: r.model,
         route: r.route,
         provider: r.provider,
