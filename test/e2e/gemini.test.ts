@@ -207,7 +207,7 @@ describe("Gemini through the gateway", () => {
       finish = chunk.choices[0]?.finish_reason ?? finish;
     }
     expect(finish).toBe("tool_calls");
-    expect(calls.map((c) => [c.name, JSON.parse(c.args)])).toEqual([["get_weather", { city: "Kyiv" }]]);
+    expect(calls.map((c) => [c.name, JSON.parse(c.args) as unknown])).toEqual([["get_weather", { city: "Kyiv" }]]);
     expect(sent().toolConfig).toEqual({ functionCallingConfig: { mode: "ANY", allowedFunctionNames: ["get_weather"] } });
 
     fake.script({ reply: { text: "Clear skies." } });

@@ -50,7 +50,7 @@ interface GeminiBody {
 }
 
 const bodyOf = (req: RecordedRequest): GeminiBody =>
-  typeof req.body === "object" && req.body !== null ? (req.body as GeminiBody) : {};
+  typeof req.body === "object" && req.body !== null ? req.body : {};
 
 const modelOf = (req: RecordedRequest, reply: ScriptedReply) => reply.model ?? CHAT_PATH.exec(req.path)?.[1] ?? "gemini-fake";
 

@@ -20,9 +20,12 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
   // One keep-alive pool per adapter, released by close(). Timeouts are the gateway's (via the
   // call's AbortSignal), so undici's own header/body timeouts are off.
   const agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-  // undici's fetch and the global one share a shape but not their type declarations.
-  const pooledFetch: typeof fetch = (input, init) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: agent }) as unknown as Promise<Response>;
+  const pooledFetch: typeof fetch = async (input, init) => {
+    // The undici package's fetch shares the global fetch's shape but not its declarations.
+    const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: agent });
+    // Handed to the SDK as a genuine global Response; the body stream is passed on, not copied.
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
+  };
 
   const ai = new GoogleGenAI({
     vertexai: false, // never picked up from GOOGLE_GENAI_USE_VERTEXAI

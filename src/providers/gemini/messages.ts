@@ -1,7 +1,7 @@
 // OpenAI chat messages as Gemini `contents` plus `systemInstruction`. Gemini has two roles,
 // `user` and `model`; tool results are `functionResponse` parts in a user turn, named by the
 // function they answer. Adjacent turns of one role are merged into one turn.
-import type { Content, Part } from "@google/genai";
+import { FunctionResponse, type Content, type Part } from "@google/genai";
 import type {
   ChatCompletionAssistantMessageParam,
   ChatCompletionContentPart,
@@ -63,11 +63,11 @@ export function toConversation(messages: readonly ChatCompletionMessageParam[], 
             "messages",
           );
         }
-        push("user", [{ functionResponse: { name, response: toolResponse(joinText(message.content)) } }]);
+        push("user", [functionResponsePart(name, toolResponse(joinText(message.content)))]);
         break;
       }
       case "function":
-        push("user", [{ functionResponse: { name: message.name, response: toolResponse(message.content ?? "") } }]);
+        push("user", [functionResponsePart(message.name, toolResponse(message.content ?? ""))]);
         break;
       default:
         throw new GatewayInputError(`unsupported message role "${(message as { role: string }).role}"`, "messages");
@@ -177,6 +177,11 @@ function parseArguments(raw: string): Record<string, unknown> {
     throw new GatewayInputError("assistant tool_calls arguments must be a JSON object", "messages");
   }
   return value as Record<string, unknown>;
+}
+
+function functionResponsePart(name: string, response: Record<string, unknown>): Part {
+  // The SDK declares FunctionResponse as a class (fields only); build a real instance of it.
+  return { functionResponse: Object.assign(new FunctionResponse(), { name, response }) };
 }
 
 /**

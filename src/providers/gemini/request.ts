@@ -89,11 +89,12 @@ function responseFormat(req: ChatRequest): GeminiConfig {
   const format = req.response_format;
   if (format == null || format.type === "text") return {};
   if (format.type === "json_object") return { responseMimeType: "application/json" };
-  if (format.type === "json_schema") {
-    const schema = format.json_schema.schema;
-    return { responseMimeType: "application/json", ...(schema === undefined ? {} : { responseJsonSchema: toGeminiSchema(schema) }) };
-  }
-  throw new GatewayInputError(`response_format type "${(format as { type: string }).type}" is not supported`, "response_format");
+  // The gateway's validator admits only these three types; guard anyway, since a crash here
+  // would surface as an upstream fault rather than the client's mistake.
+  const spec = (format as Partial<typeof format>).json_schema;
+  if (spec === undefined) throw new GatewayInputError("response_format must be text, json_object or json_schema", "response_format");
+  const schema = spec.schema;
+  return { responseMimeType: "application/json", ...(schema === undefined ? {} : { responseJsonSchema: toGeminiSchema(schema) }) };
 }
 
 // Gemini's own OpenAI layer maps effort to budgets of 1K/8K/24K tokens on budget-based models;

@@ -63,7 +63,7 @@ interface Choice {
 function toolChoice(req: ChatRequest, specs: FunctionSpec[]): Choice | undefined {
   const param = req.tool_choice !== undefined ? "tool_choice" : "function_call";
   const choice = req.tool_choice ?? req.function_call;
-  if (choice === undefined || choice === null) return undefined;
+  if (choice == null) return undefined;
 
   const known = (name: string) => {
     if (!specs.some((s) => s.name === name)) {

@@ -9,7 +9,7 @@ import type { ChatRequest } from "../../../src/providers/types.ts";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../../fixtures/gemini/${name}`, import.meta.url), "utf8")) as ChatRequest;
 const noImages = new Map<string, InlineImage>();
-const req = (over: Partial<ChatRequest>): ChatRequest => ({ model: "m", messages: [{ role: "user", content: "hi" }], ...over }) as ChatRequest;
+const req = (over: Partial<ChatRequest>): ChatRequest => ({ model: "m", messages: [{ role: "user", content: "hi" }], ...over });
 const translate = (r: ChatRequest, model = "gemini-2.5-flash", images = noImages) => toGeminiRequest(r, model, images);
 
 function inputError(fn: () => unknown): GatewayInputError {
