@@ -16,8 +16,7 @@ interface MessagesBody {
   stream?: boolean;
 }
 
-const bodyOf = (req: RecordedRequest): MessagesBody =>
-  typeof req.body === "object" && req.body !== null ? (req.body as MessagesBody) : {};
+const bodyOf = (req: RecordedRequest): MessagesBody => (typeof req.body === "object" && req.body !== null ? req.body : {});
 
 const STOP_REASONS: Record<FinishReason, string> = {
   stop: "end_turn",

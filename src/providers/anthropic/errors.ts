@@ -20,27 +20,33 @@ export function toUpstreamError(provider: string, error: unknown, signal: AbortS
   if (error instanceof APIConnectionError) {
     return new UpstreamError({ provider, status: 502, failure: "connection", message: `${provider}: ${error.message}`, cause: error });
   }
-  if (error instanceof APIError && error.status !== undefined) {
-    const headers = error.headers;
-    const message = error.apiMessage ?? `upstream returned ${error.status}`;
+  if (error instanceof APIError) {
+    // instanceof yields APIError<any, any>; read the generic fields as unknown.
+    const status: unknown = error.status;
+    const headers: unknown = error.headers;
+    if (typeof status !== "number") {
+      // No status: the `event: error` frame of a stream that had already started.
+      const wrapped = streamError(provider, error.apiMessage ?? error.message, error.type ?? undefined);
+      return new UpstreamError({ provider, status: wrapped.status, failure: "stream", message: wrapped.message, body: wrapped.body, cause: error });
+    }
+    const message = error.apiMessage ?? `upstream returned ${status}`;
     return new UpstreamError({
       provider,
-      status: error.status,
+      status,
       failure: "http",
       message: `${provider}: ${message}`,
-      retryAfterMs: parseRetryAfter(headers?.get("retry-after"), headers?.get("retry-after-ms")),
+      retryAfterMs: parseRetryAfter(header(headers, "retry-after"), header(headers, "retry-after-ms")),
       body: { message, type: error.type ?? undefined, code: error.errorCode },
       cause: error,
     });
-  }
-  if (error instanceof APIError) {
-    // No status: the `event: error` frame of a stream that had already started.
-    const wrapped = streamError(provider, error.apiMessage ?? error.message, error.type ?? undefined);
-    return new UpstreamError({ provider, status: wrapped.status, failure: "stream", message: wrapped.message, body: wrapped.body, cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   if (phase === "stream") {
     return new UpstreamError({ provider, status: 502, failure: "stream", message: `${provider}: stream broke: ${message}`, cause: error });
   }
   return new UpstreamError({ provider, status: 502, failure: "connection", message: `${provider}: ${message}`, cause: error });
+}
+
+function header(headers: unknown, name: string): string | undefined {
+  return headers instanceof Headers ? (headers.get(name) ?? undefined) : undefined;
 }

@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
@@ -25,7 +25,7 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     // non-streaming max_tokens.
     maxRetries: 0,
     timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
-    fetch: (input, init) => undiciFetch(input as string, { ...init, dispatcher: pool } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>,
+    fetch: pooledFetch(pool),
   });
 
   return {
@@ -69,6 +69,19 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     async close(): Promise<void> {
       await pool.close();
     },
+  };
+}
+
+/** The SDK's fetch over our own pool, so close() can release the sockets. */
+function pooledFetch(pool: Agent): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : input; // the SDK passes a URL string
+    // Node's global RequestInit and the undici package's describe the same object; their
+    // declared dispatcher types differ between undici versions, so one has to be asserted.
+    const res = await undiciFetch(url, { ...(init as unknown as UndiciRequestInit), dispatcher: pool });
+    // Rewrapped as a global Response around the same body stream (no copy), so the SDK gets
+    // the class it expects.
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
   };
 }
 

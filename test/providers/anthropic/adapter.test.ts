@@ -37,7 +37,7 @@ const call = (overrides: Partial<CallOptions> = {}): CallOptions => ({
   ...overrides,
 });
 const request = (extra: Record<string, unknown> = {}): ChatRequest =>
-  ({ model: "claude", messages: [{ role: "user", content: "Hello there" }], ...extra }) as ChatRequest;
+  ({ model: "claude", messages: [{ role: "user", content: "Hello there" }], ...extra });
 
 function completionOf(result: ChatResult): ChatCompletion {
   if (result.kind !== "completion") throw new Error(`expected a completion, got ${result.kind}`);

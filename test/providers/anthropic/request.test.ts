@@ -8,7 +8,7 @@ import { requestFixture } from "./fixtures.ts";
 const opts = { defaultMaxTokens: 4096 };
 const translate = (req: ChatRequest) => toAnthropicRequest(req, "claude-sonnet-4-5", opts);
 const simple = (extra: Record<string, unknown> = {}): ChatRequest =>
-  ({ model: "claude", messages: [{ role: "user", content: "Hi" }], ...extra }) as ChatRequest;
+  ({ model: "claude", messages: [{ role: "user", content: "Hi" }], ...extra });
 
 function inputError(fn: () => unknown): GatewayInputError {
   try {

@@ -37,7 +37,7 @@ describe("toChatCompletion", () => {
   it("returns parallel tool calls in order with null content", () => {
     const choice = completion("parallel-tools").choices[0];
     expect(choice?.message.content).toBeNull();
-    expect(choice?.message.tool_calls?.map((c) => (c.type === "function" ? [c.id, c.function.name, JSON.parse(c.function.arguments)] : []))).toEqual([
+    expect(choice?.message.tool_calls?.map((c) => (c.type === "function" ? [c.id, c.function.name, JSON.parse(c.function.arguments) as unknown] : []))).toEqual([
       ["toolu_01T1x1", "get_weather", { city: "Paris" }],
       ["toolu_01T1x2", "get_time", { timezone: "Europe/Paris", format: { h24: true } }],
     ]);
