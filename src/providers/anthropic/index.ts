@@ -17,6 +17,7 @@ const SDK_BACKSTOP_TIMEOUT_MS = 600_000;
 
 export function createAnthropicAdapter(id: string, config: AnthropicConfig): ProviderAdapter {
   const pool = new Agent({ keepAliveTimeout: 30_000 });
+  let closing: Promise<void> | undefined;
   const client = new Anthropic({
     apiKey: config.api_key,
     baseURL: config.base_url,
@@ -66,8 +67,10 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
       return ids;
     },
 
-    async close(): Promise<void> {
-      await pool.close();
+    close(): Promise<void> {
+      // A reload and a shutdown may both close the same adapter; undici throws on a second close.
+      closing ??= pool.close();
+      return closing;
     },
   };
 }

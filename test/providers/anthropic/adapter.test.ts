@@ -294,6 +294,7 @@ describe("listModels and close", () => {
     await closing.chat(request(), "m", call());
     expect(own.openSockets).toBeGreaterThan(0);
     await closing.close();
+    await closing.close(); // a reload and a shutdown may both close it
     await waitFor(() => own.openSockets === 0, "keep-alive sockets to close");
     await own.close();
   });
