@@ -2,6 +2,7 @@
 // end-to-end body in providers.test.ts runs against every entry.
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
+import { startOllamaFake } from "../fakes/ollama.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 
 export interface ProviderCase {
@@ -28,6 +29,13 @@ export const providerCases: ProviderCase[] = [
     startFake: startAnthropicFake,
     provider: (fake) => ({ type: "anthropic", api_key: "sk-ant-upstream", base_url: fake.origin }),
     upstreamModel: "claude-sonnet-4-6",
+    recordedModel: (fake) => (fake.lastChat.body as { model?: string }).model,
+  },
+  {
+    name: "ollama",
+    startFake: startOllamaFake,
+    provider: (fake) => ({ type: "ollama", base_url: fake.origin }),
+    upstreamModel: "llama3.1:8b",
     recordedModel: (fake) => (fake.lastChat.body as { model?: string }).model,
   },
 ];
