@@ -47,7 +47,8 @@ export function toAnthropicRequest(req: ChatRequest, model: string, options: Req
   //   2026-10-21 rejects temperature/top_p/top_k on every model and has no penalties or seed;
   //   the model samples as it was tuned to. Only a temperature beyond Anthropic's 0..1 is refused
   //   (rejectUntranslatable), since no Anthropic model ever offered it.
-  // - reasoning_effort none/minimal: without a `thinking` setting no extended thinking happens.
+  // - reasoning_effort none/minimal: effort has no lower level than "low"; no `thinking` setting
+  //   is sent, so the model keeps its default.
   // - store, metadata, service_tier, prompt_cache_*, prediction, verbosity, stream_options:
   //   bookkeeping, latency or caching hints with no bearing on the answer.
   return { params, jsonTool };
