@@ -5,7 +5,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
-import { closeRuntime, createRuntime, type Runtime, type RuntimeSource } from "./runtime.ts";
+import type { ProviderAdapter } from "./providers/types.ts";
+import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
+import { closeRuntime, createRuntime, retiredAdapters, type Runtime, type RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
 
 export interface RunningGateway {
@@ -14,6 +16,8 @@ export interface RunningGateway {
   readonly url: string;
   /** The live runtime holder; replacing `current` switches new requests to a new config. */
   readonly state: { current: Runtime };
+  /** Switches new requests to `config`; in-flight ones finish on the runtime they started with. */
+  reload(config: GatewayConfig): void;
   /** Graceful stop: resolves when every in-flight request is done or the deadline passed. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -22,10 +26,19 @@ export interface StartOptions {
   logger: Logger;
   port?: number;
   host?: string;
+  breakerEvents?: BreakerEvents;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
-  const state: { current: Runtime } = { current: createRuntime(config, (m) => options.logger.warn(m)) };
+  const warn = (message: string) => options.logger.warn(message);
+  const breakers = new BreakerRegistry({
+    onStateChange(provider, state) {
+      options.logger.warn({ provider, state }, `circuit ${state} for provider "${provider}"`);
+      options.breakerEvents?.onStateChange?.(provider, state);
+    },
+  });
+  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn) };
+  const retiring = new Set<ProviderAdapter>();
   let shuttingDown = false;
   const source: RuntimeSource = state;
   const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown });
@@ -62,6 +75,21 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     port: bound,
     url: `http://${shownHost}:${bound}`,
     state,
+    reload(next: GatewayConfig) {
+      const old = state.current;
+      state.current = createRuntime(next, breakers, warn, old);
+      const retired = retiredAdapters(old, state.current);
+      if (retired.length === 0) return;
+      // Requests still running on the old runtime keep their adapters until they are done.
+      for (const adapter of retired) retiring.add(adapter);
+      const timer = setTimeout(() => {
+        for (const adapter of retired) {
+          retiring.delete(adapter);
+          void adapter.close();
+        }
+      }, Math.min(old.config.raw.resilience.timeout_ms, 10 * 60_000));
+      timer.unref();
+    },
     async stop(graceMs = config.raw.server.shutdown_grace_ms) {
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -75,7 +103,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       }
       server.closeAllConnections();
       await closed;
+      await Promise.allSettled([...retiring].map((adapter) => adapter.close()));
       await closeRuntime(state.current);
+      breakers.shutdown();
     },
   };
 }
