@@ -1,9 +1,9 @@
 // The Anthropic adapter: translation around the official SDK, over the adapter's own undici pool.
-import { randomUUID } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
+import { newResponseMeta } from "../openai-shapes.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
 import { toAnthropicRequest } from "./request.ts";
@@ -37,13 +37,7 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
         defaultMaxTokens: call.defaultMaxTokens ?? config.default_max_tokens,
       });
       for (const name of ignored) call.warn?.(`${name} ignored: ${id} (${model}) samples with its own settings`);
-      const ctx: StreamContext = {
-        provider: id,
-        id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
-        created: Math.floor(Date.now() / 1000),
-        model: call.publicModel,
-        jsonTool,
-      };
+      const ctx: StreamContext = { ...newResponseMeta(call.publicModel), provider: id, jsonTool };
       const options = { signal: call.signal, headers: { "x-request-id": call.requestId } };
       try {
         if (req.stream === true) {
