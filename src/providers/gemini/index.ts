@@ -1,15 +1,15 @@
 // The Gemini adapter: OpenAI requests in, Gemini generateContent / streamGenerateContent through
 // the official SDK (@google/genai), OpenAI completions and chunks out.
-import { randomUUID } from "node:crypto";
 import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from "@google/genai";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
 import { loadImage, type InlineImage } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
+import { newResponseMeta } from "../openai-shapes.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
-import type { ResponseMeta } from "./native.ts";
+import type { GeminiResponseMeta } from "./native.ts";
 import { imageUrls, toGeminiRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
 import { createStreamTranslator } from "./stream.ts";
@@ -59,12 +59,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
       try {
         const images = await loadImages(imageUrls(req), call);
         const native = toGeminiRequest(req, model, images);
-        const meta: ResponseMeta = {
-          id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
-          created: Math.floor(Date.now() / 1000),
-          model: call.publicModel,
-          singleToolCall: req.parallel_tool_calls === false,
-        };
+        const meta: GeminiResponseMeta = { ...newResponseMeta(call.publicModel), singleToolCall: req.parallel_tool_calls === false };
         if (req.stream !== true) {
           const res = await ai.models.generateContent({
             model,
@@ -115,7 +110,7 @@ async function loadImages(urls: string[], call: CallOptions): Promise<Map<string
 async function* translateStream(
   provider: string,
   upstream: AsyncGenerator<GenerateContentResponse>,
-  meta: ResponseMeta,
+  meta: GeminiResponseMeta,
   signal: AbortSignal,
   stop: AbortController,
 ): AsyncGenerator<ChatCompletionChunk> {
