@@ -7,15 +7,7 @@
 // running total repeated on every event, so only the last one is reported, in a final
 // `choices: []` chunk.
 import type { ChatCompletionChunk } from "../types.ts";
-import {
-  finishChunk,
-  roleChunk,
-  textChunk,
-  toolCallArgumentsChunk,
-  toolCallStartChunk,
-  usageChunk,
-  type ChunkSlot,
-} from "../openai-shapes.ts";
+import { finishChunk, roleChunk, textChunk, toolCallArgumentsChunk, toolCallStartChunk, usageChunk, type ChunkSlot } from "../openai-shapes.ts";
 import { isPromptBlocked, toFinishReason } from "./finish-reason.ts";
 import type { GeminiCandidate, GeminiResponse, GeminiResponseMeta, GeminiUsage } from "./native.ts";
 import { toolCallId } from "./tool-call-id.ts";

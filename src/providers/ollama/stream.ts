@@ -1,15 +1,7 @@
 // Ollama NDJSON stream lines → OpenAI chat.completion.chunks. A small state machine: `push` each
 // parsed line, then `finish` once the upstream has ended. Ollama sends each tool call whole;
 // it goes out as OpenAI deltas: one with index, id, type and name, then one with the arguments.
-import {
-  finishChunk,
-  roleChunk,
-  textChunk,
-  toolCallArgumentsChunk,
-  toolCallStartChunk,
-  usageChunk,
-  type ResponseMeta,
-} from "../openai-shapes.ts";
+import { finishChunk, roleChunk, textChunk, toolCallArgumentsChunk, toolCallStartChunk, usageChunk, type ResponseMeta } from "../openai-shapes.ts";
 import type { ChatCompletionChunk } from "../types.ts";
 import { finishReason, toOpenAIToolCall, usageOf } from "./response.ts";
 import type { OllamaChatResponse } from "./wire.ts";
