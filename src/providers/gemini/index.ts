@@ -4,7 +4,7 @@ import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse }
 import { Agent, fetch as undiciFetch } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
-import { loadImage, type InlineImage } from "../images.ts";
+import { loadImages } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
@@ -57,7 +57,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
       try {
-        const images = await loadImages(imageUrls(req), call);
+        const images = await loadImages(imageUrls(req), call.images, call.signal);
         const native = toGeminiRequest(req, model, images);
         const meta: GeminiResponseMeta = { ...newResponseMeta(call.publicModel), singleToolCall: req.parallel_tool_calls === false };
         if (req.stream !== true) {
@@ -100,11 +100,6 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
       await agent.close();
     },
   };
-}
-
-async function loadImages(urls: string[], call: CallOptions): Promise<Map<string, InlineImage>> {
-  const loaded = await Promise.all(urls.map(async (url) => [url, await loadImage(url, call.images, call.signal)] as const));
-  return new Map(loaded);
 }
 
 async function* translateStream(

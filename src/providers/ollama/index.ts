@@ -3,7 +3,7 @@
 import { Ollama, type ChatRequest as SdkChatRequest } from "ollama";
 import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
-import { loadImage, type InlineImage } from "../images.ts";
+import { loadImages } from "../images.ts";
 import { newResponseMeta, type ResponseMeta } from "../openai-shapes.ts";
 import type { CallOptions, ChatRequest, ChatResult, ChatCompletionChunk, ProviderAdapter } from "../types.ts";
 import { toUpstreamError, type ErrorContext } from "./errors.ts";
@@ -45,7 +45,8 @@ export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderA
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
       const stream = req.stream === true;
-      const images = await loadImages(req, call);
+      // Ollama cannot take an image by URL: http(s) images are fetched, data URLs size-checked.
+      const images = await loadImages(imageUrlsOf(req.messages), call.images, call.signal);
       const request = toOllamaRequest(req, model, { stream, images, keepAlive: config.keep_alive });
       const meta = newResponseMeta(call.publicModel);
       const { client, transport } = clientFor(call.signal, call.requestId);
@@ -76,13 +77,6 @@ export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderA
       await pool.close();
     },
   };
-}
-
-/** Fetches http(s) images (Ollama cannot take a URL) and checks data URLs against the size limit. */
-async function loadImages(req: ChatRequest, call: CallOptions): Promise<Map<string, InlineImage>> {
-  const urls = imageUrlsOf(req.messages);
-  const loaded = await Promise.all(urls.map(async (url) => [url, await loadImage(url, call.images, call.signal)] as const));
-  return new Map(loaded);
 }
 
 /**
