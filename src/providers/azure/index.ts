@@ -55,7 +55,7 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
           const chunks = await client.chat.completions.create(body, options);
           return { kind: "stream", chunks: azureChunks(chunks, id, call.signal) };
         }
-        const body = { ...req, model } as ChatCompletionCreateParamsNonStreaming;
+        const body: ChatCompletionCreateParamsNonStreaming = { ...req, model };
         return { kind: "completion", completion: await client.chat.completions.create(body, options) };
       } catch (error) {
         throw toUpstreamError(id, error, call.signal, "request");
