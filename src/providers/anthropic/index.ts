@@ -34,9 +34,10 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     id,
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
-      const { params, jsonTool } = toAnthropicRequest(req, model, {
+      const { params, jsonTool, ignored } = toAnthropicRequest(req, model, {
         defaultMaxTokens: call.defaultMaxTokens ?? config.default_max_tokens,
       });
+      for (const name of ignored) call.warn?.(`${name} ignored: ${id} (${model}) samples with its own settings`);
       const ctx: StreamContext = {
         provider: id,
         id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,

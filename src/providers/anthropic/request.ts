@@ -15,6 +15,8 @@ export interface AnthropicRequest {
   params: MessageCreateParamsBase;
   /** Name of the tool emulating `json_object`, whose input is the answer. */
   jsonTool: string | undefined;
+  /** Sampling parameters the client set that this API cannot take. */
+  ignored: readonly string[];
 }
 
 const EFFORTS = { low: "low", medium: "medium", high: "high", xhigh: "xhigh", max: "max" } as const;
@@ -51,8 +53,12 @@ export function toAnthropicRequest(req: ChatRequest, model: string, options: Req
   //   is sent, so the model keeps its default.
   // - store, metadata, service_tier, prompt_cache_*, prediction, verbosity, stream_options:
   //   bookkeeping, latency or caching hints with no bearing on the answer.
-  return { params, jsonTool };
+  const ignored = SAMPLING_HINTS.filter((name) => req[name] != null);
+  return { params, jsonTool, ignored };
 }
+
+/** Sampling hints this API version has no field for (see above); reported, never silent. */
+const SAMPLING_HINTS = ["temperature", "top_p", "frequency_penalty", "presence_penalty", "seed"] as const;
 
 function maxTokens(req: ChatRequest, fallback: number): number {
   const value = req.max_completion_tokens ?? req.max_tokens ?? fallback;
