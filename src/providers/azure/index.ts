@@ -26,7 +26,7 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
     baseURL: `${config.endpoint.replace(/\/+$/, "")}/openai`,
     apiVersion: config.api_version,
     apiKey: config.api_key,
-    // Unset: the SDK puts the request body's `model` (the target's model name) in the path.
+    // When unset, the SDK puts the request body's `model` (the target's model name) in the path.
     deployment: config.deployment,
     organization: null,
     project: null,

@@ -110,6 +110,24 @@ describe("chat (non-streaming)", () => {
     await pinned.close();
   });
 
+  it("takes nothing from the OPENAI_* environment the SDK would otherwise read", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_ORG_ID: "org-elsewhere", OPENAI_PROJECT_ID: "proj-elsewhere" });
+    try {
+      const isolated = createAzureAdapter("azure-env", config());
+      await isolated.chat(request(), "gpt-4o-mini-eu", call());
+      await isolated.close();
+    } finally {
+      for (const name of ["OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"]) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+    expect(fake.lastChat.path).toBe("/openai/deployments/gpt-4o-mini-eu/chat/completions");
+    expect(fake.lastChat.headers["openai-organization"]).toBeUndefined();
+    expect(fake.lastChat.headers["openai-project"]).toBeUndefined();
+  });
+
   it("escapes a deployment name in the path", async () => {
     await adapter.chat(request(), "team a/gpt", call());
     expect(deploymentOf(fake.lastChat)).toBe("team a/gpt");
