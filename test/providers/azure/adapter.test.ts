@@ -111,17 +111,18 @@ describe("chat (non-streaming)", () => {
   });
 
   it("takes nothing from the OPENAI_* environment the SDK would otherwise read", async () => {
-    const saved = { ...process.env };
+    const { OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID } = process.env;
     Object.assign(process.env, { OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_ORG_ID: "org-elsewhere", OPENAI_PROJECT_ID: "proj-elsewhere" });
     try {
       const isolated = createAzureAdapter("azure-env", config());
       await isolated.chat(request(), "gpt-4o-mini-eu", call());
       await isolated.close();
     } finally {
-      for (const name of ["OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"]) {
-        if (saved[name] === undefined) delete process.env[name];
-        else process.env[name] = saved[name];
-      }
+      delete process.env.OPENAI_BASE_URL;
+      delete process.env.OPENAI_ORG_ID;
+      delete process.env.OPENAI_PROJECT_ID;
+      // JSON drops the names that were unset before, so only set ones are restored.
+      Object.assign(process.env, JSON.parse(JSON.stringify({ OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID })) as Record<string, string>);
     }
     expect(fake.lastChat.path).toBe("/openai/deployments/gpt-4o-mini-eu/chat/completions");
     expect(fake.lastChat.headers["openai-organization"]).toBeUndefined();
