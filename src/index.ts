@@ -1,0 +1,69 @@
+// CLI entry: `node dist/index.js [--config PATH] [--port N]`. Loads and validates the config,
+// starts the gateway, and shuts down gracefully on SIGTERM/SIGINT.
+import { parseArgs } from "node:util";
+import { ConfigError } from "./config/errors.ts";
+import { loadConfigFile } from "./config/load.ts";
+import { startGateway } from "./server.ts";
+import { createLogger } from "./telemetry/logger.ts";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: "string", short: "c" },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+    },
+  });
+  const path = values.config ?? process.env["GATEWAY_CONFIG"] ?? "providers.yaml";
+  let config;
+  try {
+    config = await loadConfigFile(path);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.raw.logging);
+  for (const warning of config.warnings) logger.warn(warning);
+  if (!config.keys) logger.warn("no `keys:` configured: the gateway is OPEN — anyone who can reach it can use every model");
+
+  const portText = values.port ?? process.env["PORT"];
+  const port = portText === undefined ? undefined : Number(portText);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    process.stderr.write(`invalid port: ${portText}\n`);
+    process.exit(1);
+  }
+  const gateway = await startGateway(config, {
+    logger,
+    ...(port !== undefined ? { port } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+  });
+  logger.info({ url: gateway.url, config: path, models: [...config.models.keys()] }, "gateway listening");
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing in-flight requests");
+    gateway
+      .stop()
+      .then(() => {
+        logger.info("stopped");
+        logger.flush();
+        setImmediate(() => process.exit(0));
+      })
+      .catch((error: unknown) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      });
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

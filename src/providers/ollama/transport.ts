@@ -1,0 +1,32 @@
+// The fetch handed to the Ollama SDK, one per call. The SDK passes no signal for non-streaming
+// calls and aborts streams only through its own controller (or `client.abort()`, which ends
+// every stream of the client), so this fetch adds the call's signal to each request. It also
+// keeps the answer's headers for Retry-After, and sends everything over the adapter's pool.
+import { fetch as undiciFetch, type Dispatcher } from "undici";
+
+export interface CallTransport {
+  readonly fetch: typeof globalThis.fetch;
+  /** Headers of the last HTTP answer, once one arrived. */
+  readonly headers: Headers | undefined;
+}
+
+export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal): CallTransport {
+  let headers: Headers | undefined;
+  const callFetch = async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit): Promise<Response> => {
+    const signals = init?.signal ? [init.signal, signal] : [signal];
+    const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      signal: AbortSignal.any(signals),
+      dispatcher,
+    });
+    headers = res.headers as unknown as Headers;
+    // undici's Response implements the same Fetch API as the global one; only the declared types differ.
+    return res as unknown as Response;
+  };
+  return {
+    fetch: callFetch as typeof globalThis.fetch,
+    get headers() {
+      return headers;
+    },
+  };
+}
