@@ -25,7 +25,7 @@ export interface StartOptions {
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
-  const state: { current: Runtime } = { current: createRuntime(config, (m) => options.logger.warn(m)) };
+  const state: { current: Runtime } = { current: createRuntime(config, (m) => options.logger.warn(m), { logger: options.logger }) };
   let shuttingDown = false;
   const source: RuntimeSource = state;
   const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown });

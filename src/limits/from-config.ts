@@ -19,9 +19,9 @@ export function limiterFromConfig(
   config: Pick<RawConfig, "keys" | "models" | "limits">,
   deps: LimiterDeps = {},
 ): Limiter {
-  let limiter: Limiter | undefined;
-  const store = storeFromConfig(config.limits, deps.clock, (error) => limiter?.reportConnectionError(error));
-  limiter = createLimiter(buildLimitSets(config), {
+  // Connection errors arrive asynchronously, after `limiter` below is initialised.
+  const store = storeFromConfig(config.limits, deps.clock, (error) => limiter.reportConnectionError(error));
+  const limiter = createLimiter(buildLimitSets(config), {
     store,
     onStoreError: config.limits.on_store_error,
     defaultMaxTokens: config.limits.default_max_tokens,

@@ -201,7 +201,11 @@ describe("limiter", () => {
 
     it("reports a failed settle instead of throwing", async () => {
       const store = createMemoryStore();
-      const flaky: LimitStore = { ...store, adjust: broken.adjust, release: broken.release };
+      const flaky: LimitStore = {
+        ...store,
+        adjust: (adjustments) => broken.adjust(adjustments),
+        release: (slot) => broken.release(slot),
+      };
       const events: string[] = [];
       const { limiter } = setup({ store: flaky, hooks: { onStoreError: (event) => events.push(event.operation) } });
       const result = admitted(await limiter.admit(request()));

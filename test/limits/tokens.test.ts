@@ -29,7 +29,7 @@ function listTs(dir: string): string[] {
 }
 
 const exactChat = (messages: { role: string; content: string; name?: string }[]) =>
-  encodeChat(messages as Parameters<typeof encodeChat>[0], "gpt-4o", { disallowedSpecial: new Set() }).length;
+  encodeChat(messages, "gpt-4o", { disallowedSpecial: new Set() }).length;
 
 describe("usesOpenAITokenizer", () => {
   it("recognises OpenAI model names, also behind a router prefix", () => {
