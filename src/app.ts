@@ -7,7 +7,7 @@ import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { chatCompletions } from "./http/routes/chat.ts";
-import { health, ready } from "./http/routes/health.ts";
+import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
 import type { RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
@@ -24,6 +24,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
 
   app.get("/health", health());
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false)));
+  app.get("/health/providers", providersHealth(source));
 
   const api = new Hono<GatewayEnv>();
   api.use(authenticate(() => source.current.config.keys));

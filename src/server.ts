@@ -5,7 +5,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
-import { closeRuntime, createRuntime, type Runtime, type RuntimeSource } from "./runtime.ts";
+import type { LimiterDeps } from "./limits/from-config.ts";
+import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
+import { closeRuntime, createRuntime, retiredAdapters, type Runtime, type RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
 
 export interface RunningGateway {
@@ -14,6 +16,8 @@ export interface RunningGateway {
   readonly url: string;
   /** The live runtime holder; replacing `current` switches new requests to a new config. */
   readonly state: { current: Runtime };
+  /** Switches new requests to `config`; in-flight ones finish on the runtime they started with. */
+  reload(config: GatewayConfig): void;
   /** Graceful stop: resolves when every in-flight request is done or the deadline passed. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -22,10 +26,26 @@ export interface StartOptions {
   logger: Logger;
   port?: number;
   host?: string;
+  breakerEvents?: BreakerEvents;
+  /** Telemetry hooks for rate-limit refusals and store errors. */
+  limitEvents?: LimiterDeps["hooks"];
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
-  const state: { current: Runtime } = { current: createRuntime(config, (m) => options.logger.warn(m), { logger: options.logger }) };
+  const warn = (message: string) => options.logger.warn(message);
+  const breakers = new BreakerRegistry({
+    onStateChange(provider, state) {
+      options.logger.warn({ provider, state }, `circuit ${state} for provider "${provider}"`);
+      options.breakerEvents?.onStateChange?.(provider, state);
+    },
+  });
+  const limiterDeps: LimiterDeps = {
+    logger: options.logger,
+    ...(options.limitEvents === undefined ? {} : { hooks: options.limitEvents }),
+  };
+  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn, undefined, limiterDeps) };
+  // Adapters and limiters a reload replaced, closed once the requests still using them are done.
+  const retiring = new Set<{ close(): Promise<void> }>();
   let shuttingDown = false;
   const source: RuntimeSource = state;
   const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown });
@@ -62,6 +82,22 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     port: bound,
     url: `http://${shownHost}:${bound}`,
     state,
+    reload(next: GatewayConfig) {
+      const old = state.current;
+      state.current = createRuntime(next, breakers, warn, old, limiterDeps);
+      const retired: { close(): Promise<void> }[] = retiredAdapters(old, state.current);
+      if (old.limiter !== state.current.limiter) retired.push(old.limiter);
+      if (retired.length === 0) return;
+      // Requests still running on the old runtime keep their adapters (and limiter) until they are done.
+      for (const item of retired) retiring.add(item);
+      const timer = setTimeout(() => {
+        for (const item of retired) {
+          retiring.delete(item);
+          void item.close();
+        }
+      }, Math.min(old.config.raw.resilience.timeout_ms, 10 * 60_000));
+      timer.unref();
+    },
     async stop(graceMs = config.raw.server.shutdown_grace_ms) {
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -75,7 +111,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       }
       server.closeAllConnections();
       await closed;
+      await Promise.allSettled([...retiring].map((item) => item.close()));
       await closeRuntime(state.current);
+      breakers.shutdown();
     },
   };
 }

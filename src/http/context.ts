@@ -2,12 +2,20 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { ResolvedKey } from "../config/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
+import type { Attempt } from "../routing/executor.ts";
 
 /** What the access log line reports; filled in as the request moves through the gateway. */
 export interface RequestRecord {
   keyName?: string;
+  /** The model the client asked for (may be `auto`). */
   model?: string;
+  /** The public model that served, when it differs (what `auto` resolved to). */
+  servedModel?: string;
   route?: string;
+  sensitivity?: string;
+  complexity?: string;
+  /** Every target tried, in order, with outcome and latency. */
+  attempts?: Attempt[];
   provider?: string;
   upstreamModel?: string;
   fallbacks?: number;

@@ -33,7 +33,6 @@ export async function admitChat(limiter: Limiter, input: ChatAdmissionInput): Pr
   const promptTokens = counted ? estimatePromptTokens(req, input.upstreamModel) : 0;
   // Every choice of `n` may use the whole completion budget. Clients still send the older
   // max_tokens, and it bounds the completion just the same.
-  // eslint-disable-next-line @typescript-eslint/no-deprecated
   const maxTokens = (req.max_completion_tokens ?? req.max_tokens ?? input.defaultMaxTokens) * (req.n ?? 1);
   const admission = await limiter.admit({
     keyName: input.keyName,

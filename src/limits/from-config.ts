@@ -15,8 +15,10 @@ export interface LimiterDeps {
   readonly storeErrorLogIntervalMs?: number;
 }
 
+type LimitsConfig = Pick<RawConfig, "keys" | "models" | "limits">;
+
 export function limiterFromConfig(
-  config: Pick<RawConfig, "keys" | "models" | "limits">,
+  config: LimitsConfig,
   deps: LimiterDeps = {},
 ): Limiter {
   // Connection errors arrive asynchronously, after `limiter` below is initialised.
@@ -42,4 +44,22 @@ function storeFromConfig(
   if (limits.store === "memory") return createMemoryStore(withClock);
   if (limits.redis_url === undefined) throw new Error("limits.redis_url is required with store: redis");
   return createRedisStore({ url: limits.redis_url, onConnectionError, ...withClock });
+}
+
+/**
+ * On a reload: the previous limiter with the new config's limits when it can keep its store
+ * (same store type and URL), so counters and held slots survive; undefined when a new store
+ * is needed.
+ */
+export function carryLimiter(
+  previous: { readonly limiter: Limiter; readonly limits: RawConfig["limits"] } | undefined,
+  config: LimitsConfig,
+): Limiter | undefined {
+  if (previous === undefined) return undefined;
+  if (previous.limits.store !== config.limits.store || previous.limits.redis_url !== config.limits.redis_url) return undefined;
+  previous.limiter.reconfigure(buildLimitSets(config), {
+    onStoreError: config.limits.on_store_error,
+    defaultMaxTokens: config.limits.default_max_tokens,
+  });
+  return previous.limiter;
 }

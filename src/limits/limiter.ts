@@ -7,7 +7,7 @@ import { rateLimitHeaders, type RateLimitHeaders } from "./headers.ts";
 import { WINDOW_MS, type KeyLimitSet, type LimitSets, type ModelLimitSet, type RateLimit } from "./limit-sets.ts";
 import { refusalMessage, storeUnavailableMessage, tooLargeMessage } from "./messages.ts";
 import { createSlotLeases } from "./slot-leases.ts";
-import { createStoreErrorReporter, type LimitLogger, type StoreErrorEvent } from "./store-errors.ts";
+import { createStoreErrorReporter, type LimitLogger, type StoreErrorEvent, type StoreOperation } from "./store-errors.ts";
 import type { BucketAdjustment, CheckResult, LimitKind, LimitStore, RateBucket, RateKind, SlotClaim } from "./types.ts";
 
 export interface AdmitRequest {
@@ -70,6 +70,12 @@ export interface LimiterOptions {
   };
 }
 
+/** What a config reload may change without touching the store. */
+export interface LimiterSettings {
+  readonly onStoreError: "open" | "closed";
+  readonly defaultMaxTokens: number;
+}
+
 export interface Limiter {
   /** Whether a token limit applies, i.e. whether admit needs a prompt token estimate. */
   needsTokenEstimate(keyName: string | undefined, publicModel: string): boolean;
@@ -80,6 +86,11 @@ export interface Limiter {
   readonly slotsHeld: number;
   /** Feeds connection-level store errors (the Redis socket's) into the same throttled log. */
   reportConnectionError(error: unknown): void;
+  /**
+   * Applies a reloaded config's limits to new admissions, keeping the store and its counters.
+   * Requests admitted before settle against what they were admitted with.
+   */
+  reconfigure(sets: LimitSets, settings: LimiterSettings): void;
   ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -87,16 +98,18 @@ export interface Limiter {
 const NOTHING_TO_SETTLE = (): Promise<void> => Promise.resolve();
 const UNLIMITED: Admitted = { ok: true, headers: {}, settle: NOTHING_TO_SETTLE };
 
-export function createLimiter(sets: LimitSets, options: LimiterOptions): Limiter {
+export function createLimiter(initialSets: LimitSets, options: LimiterOptions): Limiter {
   const { store } = options;
+  let sets = initialSets;
+  let settings: LimiterSettings = { onStoreError: options.onStoreError, defaultMaxTokens: options.defaultMaxTokens };
   const reporter = createStoreErrorReporter({
-    policy: options.onStoreError,
     logger: options.logger,
     logIntervalMs: options.storeErrorLogIntervalMs ?? 60_000,
     onStoreError: options.hooks?.onStoreError,
   });
   const leaseMs = options.slotLeaseMs ?? 30_000;
-  const leases = createSlotLeases(store, leaseMs, (error) => reporter.report("renew", error));
+  const report = (operation: StoreOperation, error: unknown): void => reporter.report(operation, error, settings.onStoreError);
+  const leases = createSlotLeases(store, leaseMs, (error) => report("renew", error));
 
   function refuse(request: AdmitRequest, refusal: Refused): Refused {
     options.hooks?.onRefused?.({
@@ -121,7 +134,7 @@ export function createLimiter(sets: LimitSets, options: LimiterOptions): Limiter
     const reserve =
       tokenCap === undefined || tooLarge
         ? 0
-        : prompt + Math.min(request.maxTokens ?? options.defaultMaxTokens, tokenCap.limit - prompt);
+        : prompt + Math.min(request.maxTokens ?? settings.defaultMaxTokens, tokenCap.limit - prompt);
 
     // A request that can never fit only reads the state (cost 0), for the headers.
     const take = tooLarge ? 0 : 1;
@@ -139,8 +152,8 @@ export function createLimiter(sets: LimitSets, options: LimiterOptions): Limiter
     try {
       result = await store.check({ buckets, slot });
     } catch (error) {
-      reporter.report("check", error);
-      if (options.onStoreError === "open") return UNLIMITED;
+      report("check", error);
+      if (settings.onStoreError === "open") return UNLIMITED;
       return refuse(request, {
         ok: false,
         status: 503,
@@ -195,11 +208,11 @@ export function createLimiter(sets: LimitSets, options: LimiterOptions): Limiter
             : tokenBuckets.map((b) => ({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta }));
         const work: Promise<void>[] = [];
         if (adjustments.length > 0) {
-          work.push(store.adjust(adjustments).catch((error: unknown) => reporter.report("adjust", error)));
+          work.push(store.adjust(adjustments).catch((error: unknown) => report("adjust", error)));
         }
         if (slot !== undefined) {
           leases.drop(slot);
-          work.push(store.release(slot).catch((error: unknown) => reporter.report("release", error)));
+          work.push(store.release(slot).catch((error: unknown) => report("release", error)));
         }
         await Promise.all(work);
       },
@@ -219,7 +232,11 @@ export function createLimiter(sets: LimitSets, options: LimiterOptions): Limiter
       return leases.size;
     },
     reportConnectionError(error) {
-      reporter.report("connection", error);
+      report("connection", error);
+    },
+    reconfigure(nextSets, nextSettings) {
+      sets = nextSets;
+      settings = nextSettings;
     },
     ready(timeoutMs) {
       return store.ready(timeoutMs);

@@ -17,7 +17,6 @@ export interface LimitLogger {
 }
 
 export interface StoreErrorReporterOptions {
-  readonly policy: "open" | "closed";
   readonly logger?: LimitLogger | undefined;
   readonly logIntervalMs: number;
   readonly onStoreError?: ((event: StoreErrorEvent) => void) | undefined;
@@ -25,7 +24,7 @@ export interface StoreErrorReporterOptions {
 }
 
 export interface StoreErrorReporter {
-  report(operation: StoreOperation, error: unknown): void;
+  report(operation: StoreOperation, error: unknown, policy: "open" | "closed"): void;
   /** Failed store operations so far (connection noise excluded). */
   readonly count: number;
 }
@@ -36,17 +35,17 @@ export function createStoreErrorReporter(options: StoreErrorReporterOptions): St
   let lastLogAt = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   return {
-    report(operation, error) {
+    report(operation, error, policy) {
       if (operation !== "connection") count += 1;
-      options.onStoreError?.({ operation, error, policy: options.policy });
+      options.onStoreError?.({ operation, error, policy });
       const at = now();
       if (at - lastLogAt < options.logIntervalMs) {
         suppressed += 1;
         return;
       }
       options.logger?.warn(
-        { operation, error: describe(error), policy: options.policy, suppressed_since_last_log: suppressed },
-        options.policy === "open"
+        { operation, error: describe(error), policy, suppressed_since_last_log: suppressed },
+        policy === "open"
           ? "rate-limit store unavailable: serving without limits (limits.on_store_error: open)"
           : "rate-limit store unavailable: refusing requests with 503 (limits.on_store_error: closed)",
       );

@@ -8,6 +8,7 @@ import { UpstreamError } from "../providers/errors.ts";
 import type { ImagePolicy } from "../providers/images.ts";
 import type { ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
+import { BreakerOpenError } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
 
 export interface RetryPolicy {
@@ -83,14 +84,16 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "disabled", latencyMs: 0 });
       continue;
     }
+    const isLast = index === plan.length - 1;
     if (!ctx.breakers.allows(target.provider)) {
       skipped.push(`provider "${target.provider}" circuit open`);
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
-      if (index < plan.length - 1) ctx.onFallback?.(target.provider, "breaker_open");
+      if (!isLast) ctx.onFallback?.(target.provider, "breaker_open");
       fallbacks += 1;
       continue;
     }
 
+    let reason = "error";
     for (let attempt = 0; attempt <= ctx.retry.retries; attempt++) {
       const started = performance.now();
       try {
@@ -99,13 +102,21 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         return { ...served, target, attempts, fallbacks };
       } catch (thrown) {
         if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
+        if (thrown instanceof BreakerOpenError) {
+          // Opened (or its half-open trial was taken) since we checked: skip like an open breaker.
+          skipped.push(thrown.message);
+          attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
+          reason = "breaker_open";
+          break;
+        }
         const error = asUpstreamError(thrown, target.provider);
         errors.push(error);
+        reason = reasonOf(error);
         attempts.push({
           provider: target.provider,
           model: target.model,
           outcome: "error",
-          reason: error.failure === "http" ? `http_${error.status}` : error.failure,
+          reason,
           status: error.status,
           latencyMs: performance.now() - started,
         });
@@ -117,7 +128,7 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         if (attempt === ctx.retry.retries) break;
         const wait = retryWait(error, attempt, ctx);
         if (wait === undefined) break; // Retry-After beyond the cap: the next target is the better bet
-        ctx.onRetry?.(target.provider, error.failure === "http" ? `http_${error.status}` : error.failure);
+        ctx.onRetry?.(target.provider, reason);
         try {
           await sleep(wait, ctx.clientSignal);
         } catch {
@@ -125,13 +136,15 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         }
       }
     }
-    if (index < plan.length - 1) {
-      const last = errors.at(-1);
-      ctx.onFallback?.(target.provider, last ? (last.failure === "http" ? `http_${last.status}` : last.failure) : "error");
-    }
+    if (!isLast) ctx.onFallback?.(target.provider, reason);
     fallbacks += 1;
   }
   throw new PlanFailedError(errors, skipped);
+}
+
+/** A bounded label for why an attempt failed: the failure kind, or `http_<status>`. */
+function reasonOf(error: UpstreamError): string {
+  return error.failure === "http" ? `http_${error.status}` : error.failure;
 }
 
 function retryWait(error: UpstreamError, attempt: number, ctx: ExecutionContext): number | undefined {

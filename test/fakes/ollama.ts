@@ -13,7 +13,7 @@ interface OllamaBody {
 const CREATED_AT = "2025-06-01T12:00:00.000000Z";
 
 const bodyOf = (req: RecordedRequest): OllamaBody =>
-  typeof req.body === "object" && req.body !== null ? (req.body as OllamaBody) : {};
+  typeof req.body === "object" && req.body !== null ? (req.body) : {};
 
 const modelOf = (reply: ScriptedReply, req: RecordedRequest) => reply.model ?? bodyOf(req).model ?? "llama3.1:8b";
 

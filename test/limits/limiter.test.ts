@@ -161,6 +161,23 @@ describe("limiter", () => {
     expect(limiter.slotsHeld).toBe(0);
   });
 
+  it("applies reconfigured limits to new admissions and keeps the slots already held", async () => {
+    const { limiter } = setup();
+    await admitted(await limiter.admit(request())).settle();
+    const held = admitted(await limiter.admit(request()));
+    limiter.reconfigure(buildLimitSets({ keys: [{ name: "team-a", rpm: 10, max_concurrent: 1 }], models }), {
+      onStoreError: "closed",
+      defaultMaxTokens: 50,
+    });
+    expect(limiter.needsTokenEstimate("team-a", "smart")).toBe(false);
+    // the slot taken before the reload still counts against the new max of 1
+    expect(await limiter.admit(request())).toMatchObject({ ok: false, limit: "concurrency" });
+    await held.settle();
+    const after = admitted(await limiter.admit(request()));
+    expect(after.headers["x-ratelimit-limit-requests"]).toBe("10");
+    expect(after.headers["x-ratelimit-limit-tokens"]).toBeUndefined();
+  });
+
   describe("when the store fails", () => {
     const broken: LimitStore = {
       check: () => Promise.reject(new Error("connection refused")),

@@ -3,7 +3,6 @@ import type { Handler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { RuntimeSource } from "../../runtime.ts";
 import { execute } from "../../routing/executor.ts";
-import { decideRoute } from "../../routing/router.ts";
 import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
 import { admitChat } from "../rate-limit.ts";
@@ -21,12 +20,20 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
     record.model = req.model;
     record.stream = req.stream === true;
 
-    const decision = decideRoute(config, { req, key: c.var.key, headers: incoming.headers });
+    const decision = runtime.router.decide({
+      req,
+      key: c.var.key,
+      headers: incoming.headers,
+      isHealthy: (provider) => runtime.breakers.allows(provider),
+    });
     const reply = c.var.replyHeaders;
+    record.sensitivity = decision.sensitivity;
+    record.complexity = decision.complexity;
     if (decision.rule) {
       reply["x-llm-route"] = decision.rule;
       record.route = decision.rule;
     }
+    if (decision.model.name !== req.model) record.servedModel = decision.model.name;
 
     const admission = await admitChat(runtime.limiter, {
       keyName: c.var.key?.name,
@@ -60,6 +67,7 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
         disabledReason: (provider) => runtime.unavailable.get(provider),
         breakers: runtime.breakers,
       });
+      record.attempts = execution.attempts;
       record.provider = execution.target.provider;
       record.upstreamModel = execution.target.model;
       record.fallbacks = execution.fallbacks;

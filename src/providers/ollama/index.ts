@@ -98,7 +98,7 @@ function toSdkRequest(request: OllamaChatRequest): SdkChatRequest {
   return {
     ...request,
     messages: request.messages.map((m) => (m.images ? { ...m, images: m.images.map((b64) => Buffer.from(b64, "base64")) } : m)),
-  } as unknown as SdkChatRequest;
+  };
 }
 
 async function* translateStream(

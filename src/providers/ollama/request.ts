@@ -104,13 +104,13 @@ function formatOf(format: ChatRequest["response_format"]): OllamaChatRequest["fo
 /** Ollama has no tool_choice: tools offered means "auto", so only what "auto" can express passes. */
 function toolsFor(tools: readonly ChatCompletionTool[] | undefined, choice: ChatCompletionToolChoiceOption | undefined): OllamaTool[] | undefined {
   if (!tools || tools.length === 0) {
-    if (choice === "required" || (typeof choice === "object" && choice !== null)) {
+    if (choice === "required" || typeof choice === "object") {
       reject("tool_choice", "names a tool but no tools were given");
     }
     return undefined;
   }
   const translated = tools.map(toOllamaTool);
-  if (choice === undefined || choice === null || choice === "auto") return translated;
+  if (choice === undefined || choice === "auto") return translated;
   if (choice === "none") return undefined;
   if (choice === "required") return reject("tool_choice", `"required" cannot be honoured by Ollama; use "auto" or "none"`);
   if (choice.type === "allowed_tools") {

@@ -19,12 +19,13 @@ export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal)
       signal: AbortSignal.any(signals),
       dispatcher,
     });
-    headers = res.headers as unknown as Headers;
-    // undici's Response implements the same Fetch API as the global one; only the declared types differ.
-    return res as unknown as Response;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- same Fetch API class, declared twice
+    headers = res.headers;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- undici's Response implements the same Fetch API as the global one; only the declared types differ.
+    return res;
   };
   return {
-    fetch: callFetch as typeof globalThis.fetch,
+    fetch: callFetch,
     get headers() {
       return headers;
     },

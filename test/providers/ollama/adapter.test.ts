@@ -45,7 +45,7 @@ function callOptions(over: Partial<CallOptions> = {}): CallOptions {
 }
 
 const ask = (extra: Partial<ChatRequest> = {}): ChatRequest =>
-  ({ model: "llama", messages: [{ role: "user", content: "Say hello" }], ...extra }) as ChatRequest;
+  ({ model: "llama", messages: [{ role: "user", content: "Say hello" }], ...extra });
 
 async function completion(result: ChatResult) {
   if (result.kind !== "completion") throw new Error(`expected a completion, got ${result.kind}`);

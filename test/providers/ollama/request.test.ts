@@ -8,7 +8,7 @@ import { ollamaRequest, openaiRequest } from "./fixtures.ts";
 
 const noImages = new Map();
 const translate = (req: Partial<ChatRequest>, stream = false) =>
-  toOllamaRequest({ model: "llama", messages: [{ role: "user", content: "hi" }], ...req } as ChatRequest, "llama3.1:8b", {
+  toOllamaRequest({ model: "llama", messages: [{ role: "user", content: "hi" }], ...req }, "llama3.1:8b", {
     stream,
     images: noImages,
   });
@@ -63,10 +63,10 @@ describe("toOllamaRequest", () => {
   });
 
   it("passes Ollama's own options sent as extra fields, and rejects non-numbers", () => {
-    const out = translate({ num_ctx: 16384, top_k: 40, min_p: 0.05, repeat_penalty: 1.1, vendor_flag: true } as Partial<ChatRequest>);
+    const out = translate({ num_ctx: 16384, top_k: 40, min_p: 0.05, repeat_penalty: 1.1, vendor_flag: true });
     expect(out.options).toEqual({ num_ctx: 16384, top_k: 40, min_p: 0.05, repeat_penalty: 1.1 });
     expect(out).not.toHaveProperty("vendor_flag");
-    expect(inputError(() => translate({ num_ctx: "big" } as Partial<ChatRequest>)).param).toBe("num_ctx");
+    expect(inputError(() => translate({ num_ctx: "big" })).param).toBe("num_ctx");
   });
 
   it("drops identifiers and hints that do not change the generation", () => {
@@ -192,7 +192,7 @@ describe("message translation errors", () => {
   });
 
   it("rejects the deprecated function role", () => {
-    const error = inputError(() => translate({ messages: [{ role: "function", name: "f", content: "1" }] } as Partial<ChatRequest>));
+    const error = inputError(() => translate({ messages: [{ role: "function", name: "f", content: "1" }] }));
     expect(error.param).toBe("messages[0].role");
   });
 
