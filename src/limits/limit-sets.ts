@@ -3,7 +3,7 @@
 // `m:` for models, the limit last, so no two names can produce the same store key.
 import type { KeyConfig, ModelConfig } from "../config/schema.ts";
 
-/** rpm and tpm are per minute; GCRA refills continuously over this window. */
+/** rpm and tpm are per minute; buckets drain continuously over this window. */
 export const WINDOW_MS = 60_000;
 
 export interface RateLimit {

@@ -1,9 +1,9 @@
-// The single-process store. Same semantics as the Redis store (GCRA buckets, leased slots);
+// The single-process store. Same semantics as the Redis store (leaky buckets, leased slots);
 // every operation runs synchronously inside one tick, which is what makes it atomic.
 // Bounded by an LRU: an evicted bucket reads as full and an evicted slot set as empty, which
 // errs on the side of serving. Entries are few in practice (keys x limits + models x limits).
 import { LRUCache } from "lru-cache";
-import { bindingRefusal, gcraAdjust, gcraCheck, gcraState } from "./gcra.ts";
+import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, type Level } from "./bucket.ts";
 import type {
   BucketAdjustment,
   BucketState,
@@ -25,7 +25,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore {
   const clock = options.clock ?? Date.now;
   const max = options.maxEntries ?? 50_000;
-  const tats = new LRUCache<string, number>({ max });
+  const levels = new LRUCache<string, Level>({ max });
   // slot id -> lease expiry
   const slotSets = new LRUCache<string, Map<string, number>>({ max });
 
@@ -42,7 +42,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
   return {
     check(request: CheckRequest): Promise<CheckResult> {
       const now = clock();
-      const outcomes = request.buckets.map((b) => gcraCheck(tats.get(b.key), now, b.limit, b.windowMs, b.cost));
+      const outcomes = request.buckets.map((b) => bucketCheck(levels.get(b.key), now, b.limit, b.windowMs, b.cost));
       let allowed = outcomes.every((o) => o.allowed);
 
       let slot: SlotState | undefined;
@@ -58,8 +58,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       const buckets: BucketState[] = request.buckets.map((b, i) => {
         const o = outcomes[i];
         if (o === undefined) throw new Error("unreachable: one outcome per bucket");
-        if (allowed && b.cost !== 0) tats.set(b.key, o.newTat);
-        const state = gcraState(b.limit, b.windowMs, allowed ? o.usedAfterMs : o.usedBeforeMs);
+        if (allowed && b.cost !== 0) levels.set(b.key, { level: o.newLevel, at: now });
+        const state = bucketState(b.limit, b.windowMs, allowed ? o.levelAfter : o.levelBefore);
         return { kind: b.kind, limit: b.limit, ...state, retryAfterMs: o.retryAfterMs };
       });
       return Promise.resolve({
@@ -73,9 +73,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     adjust(adjustments: readonly BucketAdjustment[]): Promise<void> {
       const now = clock();
       for (const a of adjustments) {
-        const tat = gcraAdjust(tats.get(a.key), now, a.limit, a.windowMs, a.delta);
-        if (tat === undefined) tats.delete(a.key);
-        else tats.set(a.key, tat);
+        const level = bucketAdjust(levels.get(a.key), now, a.limit, a.windowMs, a.delta);
+        if (level === undefined) levels.delete(a.key);
+        else levels.set(a.key, { level, at: now });
       }
       return Promise.resolve();
     },
@@ -100,7 +100,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     },
 
     close(): Promise<void> {
-      tats.clear();
+      levels.clear();
       slotSets.clear();
       return Promise.resolve();
     },

@@ -1,33 +1,47 @@
 // Lua for the Redis store: each operation is one script, so one round trip and atomic.
-// The GCRA arithmetic mirrors gcra.ts exactly (same expressions, same order: IEEE doubles on
-// both sides give identical results). TATs are stored with %.17g, which round-trips a double.
-// `now` comes from the calling replica's clock (ms); hosts are expected to run NTP, and a
-// skew of a few ms shifts a limit by that much at most. Keys carry TTLs so idle state vanishes.
-// Replies are integer arrays: Lua numbers would be truncated to integers by Redis anyway.
+// The bucket arithmetic mirrors bucket.ts exactly (same expressions, same order: IEEE doubles
+// on both sides give identical results). A bucket is one string key holding "level at", both
+// written with %.17g, which round-trips a double. `now` comes from the calling replica's
+// clock (ms); hosts are expected to run NTP, and a skew of a few ms shifts a limit by that
+// much at most. Keys carry TTLs so idle state vanishes. Replies are integer arrays: Redis
+// would truncate Lua numbers to integers anyway.
+
+// Shared by the scripts: the level of bucket KEYS[i] at `now`, drained since it was written.
+const DRAINED = `
+local function drained(key, now, limit, window)
+  local stored = redis.call('GET', key)
+  if not stored then return 0 end
+  local level, at = string.match(stored, '^(%S+) (%S+)$')
+  level = tonumber(level) - ((now - tonumber(at)) * limit) / window
+  if level > 0 then return level end
+  return 0
+end
+local function store(key, level, now, limit, window)
+  redis.call('SET', key, string.format('%.17g %.17g', level, now), 'PX', math.ceil((level * window) / limit) + 1000)
+end
+`;
 
 /**
  * KEYS: bucket keys..., [slot key]
  * ARGV: now, bucketCount, hasSlot, then per bucket (limit, windowMs, cost), then (slotId, max, leaseMs)
  * Reply: allowed, slotInUse, slotAcquired, then per bucket (remaining, resetMs, retryAfterMs)
  */
-export const CHECK_SCRIPT = `
+export const CHECK_SCRIPT = `${DRAINED}
 local now = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
 local hasSlot = ARGV[3] == '1'
 local ok = true
-local tats, newTats, waits = {}, {}, {}
+local before, after, waits = {}, {}, {}
 for i = 1, n do
   local base = 3 + (i - 1) * 3
   local limit = tonumber(ARGV[base + 1])
   local window = tonumber(ARGV[base + 2])
   local cost = tonumber(ARGV[base + 3])
-  local interval = window / limit
-  local tat = tonumber(redis.call('GET', KEYS[i])) or now
-  if tat < now then tat = now end
-  local newTat = tat + cost * interval
-  local wait = newTat - window - now
-  if wait > 0 then ok = false end
-  tats[i], newTats[i], waits[i] = tat, newTat, wait
+  local level = drained(KEYS[i], now, limit, window)
+  local newLevel = level + cost
+  local over = newLevel - limit
+  if over > 0 then ok = false end
+  before[i], after[i], waits[i] = level, newLevel, over
 end
 
 local slotInUse, slotAcquired = 0, 0
@@ -55,23 +69,18 @@ for i = 1, n do
   local limit = tonumber(ARGV[base + 1])
   local window = tonumber(ARGV[base + 2])
   local cost = tonumber(ARGV[base + 3])
-  local interval = window / limit
-  local used
+  local level = before[i]
   if ok then
-    used = newTats[i] - now
-    if cost ~= 0 then
-      redis.call('SET', KEYS[i], string.format('%.17g', newTats[i]), 'PX', math.ceil(used) + 1000)
-    end
-  else
-    used = tats[i] - now
+    level = after[i]
+    if cost ~= 0 then store(KEYS[i], level, now, limit, window) end
   end
-  local remaining = math.floor((window - used) / interval + 1e-9)
+  local remaining = math.floor(limit - level + 1e-9)
   if remaining < 0 then remaining = 0 end
   if remaining > limit then remaining = limit end
   local retry = 0
-  if waits[i] > 0 then retry = math.ceil(waits[i]) end
+  if waits[i] > 0 then retry = math.ceil((waits[i] * window) / limit) end
   reply[#reply + 1] = remaining
-  reply[#reply + 1] = math.ceil(used)
+  reply[#reply + 1] = math.ceil((level * window) / limit)
   reply[#reply + 1] = retry
 end
 return reply
@@ -81,21 +90,18 @@ return reply
  * KEYS: bucket keys
  * ARGV: now, then per bucket (limit, windowMs, delta)
  */
-export const ADJUST_SCRIPT = `
+export const ADJUST_SCRIPT = `${DRAINED}
 local now = tonumber(ARGV[1])
 for i = 1, #KEYS do
   local base = 1 + (i - 1) * 3
   local limit = tonumber(ARGV[base + 1])
   local window = tonumber(ARGV[base + 2])
   local delta = tonumber(ARGV[base + 3])
-  local interval = window / limit
-  local tat = tonumber(redis.call('GET', KEYS[i])) or now
-  if tat < now then tat = now end
-  local newTat = tat + delta * interval
-  if newTat <= now then
-    redis.call('DEL', KEYS[i])
+  local level = drained(KEYS[i], now, limit, window) + delta
+  if level > 0 then
+    store(KEYS[i], level, now, limit, window)
   else
-    redis.call('SET', KEYS[i], string.format('%.17g', newTat), 'PX', math.ceil(newTat - now) + 1000)
+    redis.call('DEL', KEYS[i])
   end
 end
 return 0

@@ -7,7 +7,7 @@
 // surfaces as a rejected promise within `commandTimeoutMs` and the limiter applies
 // `on_store_error`. ioredis keeps reconnecting in the background with a capped backoff.
 import { Redis } from "ioredis";
-import { bindingRefusal } from "./gcra.ts";
+import { bindingRefusal } from "./bucket.ts";
 import { ADJUST_SCRIPT, CHECK_SCRIPT, RENEW_SCRIPT } from "./redis-scripts.ts";
 import type {
   BucketAdjustment,

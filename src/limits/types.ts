@@ -10,8 +10,8 @@ export type RateKind = Exclude<LimitKind, "concurrency">;
 export type Clock = () => number;
 
 /**
- * One GCRA bucket: `limit` units per `windowMs`, replenished continuously, bursting up to
- * `limit`. `cost` is what this request takes (1 for requests, the token reservation for
+ * One leaky bucket (see bucket.ts): `limit` units per `windowMs`, drained continuously,
+ * bursting up to `limit`. `cost` is what this request takes (1 for requests, the token reservation for
  * tokens; 0 reads the state without consuming anything).
  */
 export interface RateBucket {

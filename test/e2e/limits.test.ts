@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
+import { configFromObject } from "../../src/config/load.ts";
 import { requestLines, startTestGateway, eventually, type TestGateway } from "../harness/gateway.ts";
 
 const hello = { model: "fast", messages: [{ role: "user" as const, content: "hello" }] };
@@ -270,3 +271,28 @@ function resetMs(value: string | null | undefined): number {
   if (!match) throw new Error(`not a reset duration: ${text}`);
   return ((Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)) * 60 + Number(match[3])) * 1_000;
 }
+
+describe("rate limits across a config reload", () => {
+  it("keeps counting what a key used and applies the new limits to new requests", async () => {
+    const fake = await startOpenAIFake();
+    const config = (rpm: number) => ({
+      server: { host: "127.0.0.1", port: 0 },
+      providers: { up: { type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` } },
+      models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
+      keys: [{ name: "team", key: "sk-team", rpm }],
+    });
+    const gw = await startTestGateway(config(3));
+    try {
+      const client = gw.client("sk-team");
+      await client.chat.completions.create(hello);
+      await client.chat.completions.create(hello);
+      gw.running.reload(configFromObject(config(5), "reloaded"));
+      const { response } = await client.chat.completions.create(hello).withResponse();
+      expect(response.headers.get("x-ratelimit-limit-requests")).toBe("5");
+      expect(response.headers.get("x-ratelimit-remaining-requests")).toBe("2");
+    } finally {
+      await gw.stop();
+      await fake.close();
+    }
+  });
+});

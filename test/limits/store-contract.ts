@@ -218,6 +218,13 @@ export function storeContract(name: string, makeStore: (clock: Clock) => LimitSt
       expect(refused.refused).toEqual({ kind: "tokens", retryAfterMs: 30_000 });
     });
 
+    it("keeps the units already used when a reload changes the limit", async () => {
+      await check({ buckets: [bucket("requests", "relimit", 3, 1)] });
+      await check({ buckets: [bucket("requests", "relimit", 3, 1)] });
+      const raised = await check({ buckets: [bucket("requests", "relimit", 5, 1)] });
+      expect(raised.buckets[0]).toMatchObject({ limit: 5, remaining: 2, resetMs: 36_000 });
+    });
+
     it("keeps exact arithmetic for limits whose interval is not a whole millisecond", async () => {
       // 200,000 tokens per minute: 0.3 ms per token
       const b = bucket("tokens", "frac", 200_000, 3);
