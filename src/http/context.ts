@@ -26,6 +26,8 @@ export interface RequestRecord {
   error?: string;
   /** Status actually sent (a stream that fails after its head still says 200 here). */
   status?: number;
+  /** Parameters the serving provider adjusted or ignored (also in `x-llm-warnings`). */
+  warnings?: string[];
   /** A stream that ended with an error event after it started. */
   streamError?: string;
 }

@@ -1,6 +1,7 @@
 // One entry per provider type: how to start its fake and point a provider at it. The shared
 // end-to-end body in providers.test.ts runs against every entry.
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
+import { startAnthropicFake } from "../fakes/anthropic.ts";
 import { startGeminiFake } from "../fakes/gemini.ts";
 import { startOllamaFake } from "../fakes/ollama.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
@@ -22,6 +23,13 @@ export const providerCases: ProviderCase[] = [
     startFake: startOpenAIFake,
     provider: (fake) => ({ type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` }),
     upstreamModel: "gpt-4o-mini",
+    recordedModel: (fake) => (fake.lastChat.body as { model?: string }).model,
+  },
+  {
+    name: "anthropic",
+    startFake: startAnthropicFake,
+    provider: (fake) => ({ type: "anthropic", api_key: "sk-ant-upstream", base_url: fake.origin }),
+    upstreamModel: "claude-sonnet-4-6",
     recordedModel: (fake) => (fake.lastChat.body as { model?: string }).model,
   },
   {

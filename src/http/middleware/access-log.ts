@@ -32,6 +32,7 @@ export function accessLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
         ttftMs: r.ttftMs,
         promptTokens: r.promptTokens,
         completionTokens: r.completionTokens,
+        warnings: r.warnings,
         error: r.error,
         streamError: r.streamError,
       };

@@ -74,6 +74,10 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
       reply["x-llm-provider"] = execution.target.provider;
       reply["x-llm-model"] = execution.target.model;
       reply["x-llm-fallbacks"] = String(execution.fallbacks);
+      if (execution.warnings.length > 0) {
+        reply["x-llm-warnings"] = execution.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?");
+        record.warnings = execution.warnings;
+      }
 
       const started = performance.now();
       outcome = await writeResult(outgoing, admission.meter(execution.result), {
