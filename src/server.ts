@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
-import type { ProviderAdapter } from "./providers/types.ts";
+import type { LimiterDeps } from "./limits/from-config.ts";
 import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
 import { closeRuntime, createRuntime, retiredAdapters, type Runtime, type RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
@@ -27,6 +27,8 @@ export interface StartOptions {
   port?: number;
   host?: string;
   breakerEvents?: BreakerEvents;
+  /** Telemetry hooks for rate-limit refusals and store errors. */
+  limitEvents?: LimiterDeps["hooks"];
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
@@ -37,8 +39,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       options.breakerEvents?.onStateChange?.(provider, state);
     },
   });
-  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn) };
-  const retiring = new Set<ProviderAdapter>();
+  const limiterDeps: LimiterDeps = {
+    logger: options.logger,
+    ...(options.limitEvents === undefined ? {} : { hooks: options.limitEvents }),
+  };
+  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn, undefined, limiterDeps) };
+  // Adapters and limiters a reload replaced, closed once the requests still using them are done.
+  const retiring = new Set<{ close(): Promise<void> }>();
   let shuttingDown = false;
   const source: RuntimeSource = state;
   const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown });
@@ -77,15 +84,16 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     state,
     reload(next: GatewayConfig) {
       const old = state.current;
-      state.current = createRuntime(next, breakers, warn, old);
-      const retired = retiredAdapters(old, state.current);
+      state.current = createRuntime(next, breakers, warn, old, limiterDeps);
+      const retired: { close(): Promise<void> }[] = retiredAdapters(old, state.current);
+      if (old.limiter !== state.current.limiter) retired.push(old.limiter);
       if (retired.length === 0) return;
-      // Requests still running on the old runtime keep their adapters until they are done.
-      for (const adapter of retired) retiring.add(adapter);
+      // Requests still running on the old runtime keep their adapters (and limiter) until they are done.
+      for (const item of retired) retiring.add(item);
       const timer = setTimeout(() => {
-        for (const adapter of retired) {
-          retiring.delete(adapter);
-          void adapter.close();
+        for (const item of retired) {
+          retiring.delete(item);
+          void item.close();
         }
       }, Math.min(old.config.raw.resilience.timeout_ms, 10 * 60_000));
       timer.unref();
@@ -103,7 +111,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       }
       server.closeAllConnections();
       await closed;
-      await Promise.allSettled([...retiring].map((adapter) => adapter.close()));
+      await Promise.allSettled([...retiring].map((item) => item.close()));
       await closeRuntime(state.current);
       breakers.shutdown();
     },

@@ -5,7 +5,8 @@ import type { RuntimeSource } from "../../runtime.ts";
 import { execute } from "../../routing/executor.ts";
 import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
-import { writeResult } from "../reply.ts";
+import { admitChat } from "../rate-limit.ts";
+import { writeResult, type ReplyOutcome } from "../reply.ts";
 import { validateChatRequest } from "../validate-chat.ts";
 
 export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
@@ -34,12 +35,22 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
     }
     if (decision.model.name !== req.model) record.servedModel = decision.model.name;
 
+    const admission = await admitChat(runtime.limiter, {
+      keyName: c.var.key?.name,
+      publicModel: decision.model.name,
+      upstreamModel: decision.plan[0]?.model ?? decision.model.name,
+      req,
+      defaultMaxTokens: config.raw.limits.default_max_tokens,
+      replyHeaders: reply,
+    });
+
     const client = new AbortController();
     const onClose = () => {
       if (!outgoing.writableFinished) client.abort(new Error("client disconnected"));
     };
     outgoing.once("close", onClose);
 
+    let outcome: ReplyOutcome | undefined;
     try {
       const execution = await execute(decision.plan, req, {
         requestId: c.var.requestId,
@@ -69,7 +80,7 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
       }
 
       const started = performance.now();
-      const outcome = await writeResult(outgoing, execution.result, {
+      outcome = await writeResult(outgoing, admission.meter(execution.result), {
         includeUsage: req.stream_options?.include_usage === true,
         headers: reply,
       }).finally(() => execution.finish());
@@ -84,6 +95,7 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
       return RESPONSE_ALREADY_SENT;
     } finally {
       outgoing.off("close", onClose);
+      await admission.settle(outcome?.usage);
     }
   };
 }

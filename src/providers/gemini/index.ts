@@ -1,12 +1,13 @@
 // The Gemini adapter: OpenAI requests in, Gemini generateContent / streamGenerateContent through
 // the official SDK (@google/genai), OpenAI completions and chunks out.
 import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from "@google/genai";
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
 import { loadImages } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
+import { pooledFetch } from "../pooled-fetch.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
 import type { GeminiResponseMeta } from "./native.ts";
@@ -20,12 +21,6 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
   // One keep-alive pool per adapter, released by close(). Timeouts are the gateway's (via the
   // call's AbortSignal), so undici's own header/body timeouts are off.
   const agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-  const pooledFetch: typeof fetch = async (input, init) => {
-    // The undici package's fetch shares the global fetch's shape but not its declarations.
-    const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: agent });
-    // Handed to the SDK as a genuine global Response; the body stream is passed on, not copied.
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
-  };
 
   const ai = new GoogleGenAI({
     vertexai: false, // never picked up from GOOGLE_GENAI_USE_VERTEXAI
@@ -39,7 +34,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
       // This SDK retries only when retryOptions is set; one attempt pins retries off, since the
       // gateway's executor owns retries and fallback.
       retryOptions: { attempts: 1 },
-      fetch: pooledFetch,
+      fetch: pooledFetch(agent),
     },
   });
 
