@@ -57,19 +57,15 @@ export function assistantChoice(
 
 type Delta = ChatCompletionChunk.Choice.Delta;
 
-/** Which choice a chunk speaks for, and whether that choice carries the (optional) `logprobs: null`. */
+/** Which choice a chunk speaks for (`n` > 1 gives several). */
 export interface ChunkSlot {
   readonly index: number;
-  readonly withLogprobs: boolean;
 }
 
-const FIRST: ChunkSlot = { index: 0, withLogprobs: true };
+const FIRST: ChunkSlot = { index: 0 };
 
 export function deltaChunk(meta: ResponseMeta, delta: Delta, finishReason: FinishReason | null = null, slot: ChunkSlot = FIRST): ChatCompletionChunk {
-  const choice: ChatCompletionChunk.Choice = slot.withLogprobs
-    ? { index: slot.index, delta, logprobs: null, finish_reason: finishReason }
-    : { index: slot.index, delta, finish_reason: finishReason };
-  return { ...envelope(meta), choices: [choice] };
+  return { ...envelope(meta), choices: [{ index: slot.index, delta, logprobs: null, finish_reason: finishReason }] };
 }
 
 /** The first chunk of a choice. */

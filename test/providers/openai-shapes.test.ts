@@ -106,9 +106,9 @@ describe("chunks", () => {
     ]);
   });
 
-  it("puts a chunk on another choice, with or without logprobs, as its slot says", () => {
-    expect(textChunk(meta, "hi", { index: 1, withLogprobs: false }).choices).toEqual([{ index: 1, delta: { content: "hi" }, finish_reason: null }]);
-    expect(deltaChunk(meta, {}, "stop", { index: 3, withLogprobs: true }).choices).toEqual([{ index: 3, delta: {}, logprobs: null, finish_reason: "stop" }]);
+  it("puts a chunk on the choice its slot names", () => {
+    expect(textChunk(meta, "hi", { index: 1 }).choices).toEqual([{ index: 1, delta: { content: "hi" }, logprobs: null, finish_reason: null }]);
+    expect(deltaChunk(meta, {}, "stop", { index: 3 }).choices).toEqual([{ index: 3, delta: {}, logprobs: null, finish_reason: "stop" }]);
   });
 
   it("ends with a usage chunk that has no choices", () => {

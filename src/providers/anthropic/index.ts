@@ -1,7 +1,6 @@
 // The Anthropic adapter: translation around the official SDK, over the adapter's own undici pool.
 import Anthropic from "@anthropic-ai/sdk";
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
-import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
@@ -10,6 +9,7 @@ import { toUpstreamError } from "./errors.ts";
 import { toAnthropicRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
 import { AnthropicStreamTranslator, type StreamContext } from "./stream.ts";
+import { createUpstreamPool } from "../upstream-pool.ts";
 
 type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
 
@@ -17,8 +17,7 @@ type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
 const SDK_BACKSTOP_TIMEOUT_MS = 600_000;
 
 export function createAnthropicAdapter(id: string, config: AnthropicConfig): ProviderAdapter {
-  const pool = new Agent({ keepAliveTimeout: 30_000 });
-  let closing: Promise<void> | undefined;
+  const pool = createUpstreamPool();
   const client = new Anthropic({
     apiKey: config.api_key,
     baseURL: config.base_url,
@@ -27,7 +26,7 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     // non-streaming max_tokens.
     maxRetries: 0,
     timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
-    fetch: pooledFetch(pool),
+    fetch: pooledFetch(pool.dispatcher),
   });
 
   return {
@@ -64,9 +63,7 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     },
 
     close(): Promise<void> {
-      // A reload and a shutdown may both close the same adapter; undici throws on a second close.
-      closing ??= pool.close();
-      return closing;
+      return pool.close();
     },
   };
 }

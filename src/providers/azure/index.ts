@@ -3,12 +3,12 @@
 // unchanged; the adapter adds the deployment path, the api-version and the api-key header.
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { AzureOpenAI } from "openai";
-import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
 import type { CallOptions, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
 import { azureChunks } from "./stream.ts";
+import { createUpstreamPool } from "../upstream-pool.ts";
 
 type AzureConfig = Extract<ProviderConfig, { type: "azure" }>;
 
@@ -17,8 +17,7 @@ const SDK_BACKSTOP_TIMEOUT_MS = 600_000;
 
 export function createAzureAdapter(id: string, config: AzureConfig): ProviderAdapter {
   // Timeouts are the gateway's (through the call's signal), so undici's own are off.
-  const pool = new Agent({ keepAliveTimeout: 30_000, headersTimeout: 0, bodyTimeout: 0 });
-  let closing: Promise<void> | undefined;
+  const pool = createUpstreamPool();
   const client = new AzureOpenAI({
     // The base URL is given rather than `endpoint`: the SDK would otherwise take one from
     // OPENAI_BASE_URL and refuse the pair. Organization and project are pinned for the same
@@ -33,7 +32,7 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
     defaultHeaders: config.headers,
     maxRetries: 0, // the executor owns retries
     timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
-    fetch: pooledFetch(pool),
+    fetch: pooledFetch(pool.dispatcher),
   });
 
   return {
@@ -78,9 +77,7 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
     },
 
     close(): Promise<void> {
-      // A reload and a shutdown may both close the same adapter; undici throws on a second close.
-      closing ??= pool.close();
-      return closing;
+      return pool.close();
     },
   };
 }

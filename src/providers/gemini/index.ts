@@ -1,7 +1,6 @@
 // The Gemini adapter: OpenAI requests in, Gemini generateContent / streamGenerateContent through
 // the official SDK (@google/genai), OpenAI completions and chunks out.
 import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from "@google/genai";
-import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
 import { loadImages } from "../images.ts";
@@ -14,13 +13,14 @@ import type { GeminiResponseMeta } from "./native.ts";
 import { imageUrls, toGeminiRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
 import { createStreamTranslator } from "./stream.ts";
+import { createUpstreamPool } from "../upstream-pool.ts";
 
 type GeminiConfig = Extract<ProviderConfig, { type: "gemini" }>;
 
 export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderAdapter {
   // One keep-alive pool per adapter, released by close(). Timeouts are the gateway's (via the
   // call's AbortSignal), so undici's own header/body timeouts are off.
-  const agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  const pool = createUpstreamPool();
 
   const ai = new GoogleGenAI({
     vertexai: false, // never picked up from GOOGLE_GENAI_USE_VERTEXAI
@@ -34,7 +34,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
       // This SDK retries only when retryOptions is set; one attempt pins retries off, since the
       // gateway's executor owns retries and fallback.
       retryOptions: { attempts: 1 },
-      fetch: pooledFetch(agent),
+      fetch: pooledFetch(pool.dispatcher),
     },
   });
 
@@ -92,7 +92,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
     },
 
     async close(): Promise<void> {
-      await agent.close();
+      await pool.close();
     },
   };
 }

@@ -30,7 +30,7 @@ interface ChoiceState {
 const PROMPT_BLOCKED = "PROMPT_BLOCKED";
 
 // This adapter's chunks have always left the optional `logprobs` out; kept so clients see no change.
-const slot = (index: number): ChunkSlot => ({ index, withLogprobs: false });
+const slot = (index: number): ChunkSlot => ({ index });
 
 export function createStreamTranslator(meta: GeminiResponseMeta): StreamTranslator {
   const choices = new Map<number, ChoiceState>();

@@ -1,7 +1,6 @@
 // The Ollama adapter: the official `ollama` SDK against `base_url`, one light client per call so
 // each call carries its own abort signal and `x-request-id`, all sharing one connection pool.
 import { Ollama, type ChatRequest as SdkChatRequest } from "ollama";
-import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { loadImages } from "../images.ts";
 import { newResponseMeta, type ResponseMeta } from "../openai-shapes.ts";
@@ -13,6 +12,7 @@ import { toChatCompletion } from "./response.ts";
 import { createStreamTranslator } from "./stream.ts";
 import { createCallTransport, type CallTransport } from "./transport.ts";
 import type { OllamaChatRequest, OllamaChatResponse } from "./wire.ts";
+import { createUpstreamPool } from "../upstream-pool.ts";
 
 type OllamaConfig = Extract<ProviderConfig, { type: "ollama" }>;
 
@@ -24,10 +24,10 @@ interface CallClient {
 export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderAdapter {
   // Timeouts belong to the gateway (the call's signal), not to the pool: a local model may take
   // minutes to load before its first byte.
-  const pool = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  const pool = createUpstreamPool();
 
   const clientFor = (signal: AbortSignal, requestId?: string): CallClient => {
-    const transport = createCallTransport(pool, signal);
+    const transport = createCallTransport(pool.dispatcher, signal);
     const headers: Record<string, string> = { ...config.headers };
     if (requestId !== undefined) headers["x-request-id"] = requestId;
     return { client: new Ollama({ host: config.base_url, fetch: transport.fetch, headers }), transport };
