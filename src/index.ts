@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
   });
-  logger.info({ url: gateway.url, config: path, models: [...config.models.keys()] }, "gateway listening");
+  logger.info({ url: gateway.url, metrics: gateway.metricsUrl, config: path, models: [...config.models.keys()] }, "gateway listening");
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -5,8 +5,13 @@ import type { Logger } from "../telemetry/logger.ts";
 
 /** What the access log line reports; filled in as the request moves through the gateway. */
 export interface RequestRecord {
+  /** performance.now() when the request arrived (set by the access log). */
+  startedAt?: number;
   keyName?: string;
+  /** The model as the client named it (may be unknown: logs only, never a metric label). */
   model?: string;
+  /** The configured public model that serves it (what `auto` resolved to). */
+  publicModel?: string;
   route?: string;
   provider?: string;
   upstreamModel?: string;
@@ -15,6 +20,18 @@ export interface RequestRecord {
   promptTokens?: number;
   completionTokens?: number;
   ttftMs?: number;
+  /** Streams: mean time per completion token after the first. */
+  interTokenMs?: number;
+  /** Time spent waiting on upstreams: the executor (attempts, retry backoff) plus stream delivery. */
+  upstreamWaitMs?: number;
+  /** The serving upstream call, to the end of its response (stream included). */
+  upstreamMs?: number;
+  costUsd?: number;
+  /** The client went away before the response was complete. */
+  clientGone?: boolean;
+  /** Redacted request messages and completion text, only with `logging.bodies: true`. */
+  messages?: unknown;
+  completion?: string;
   error?: string;
   /** Status actually sent (a stream that fails after its head still says 200 here). */
   status?: number;

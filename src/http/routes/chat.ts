@@ -4,12 +4,21 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { RuntimeSource } from "../../runtime.ts";
 import { execute } from "../../routing/executor.ts";
 import { decideRoute } from "../../routing/router.ts";
+import { captureCompletion } from "../../telemetry/completion-capture.ts";
+import type { GatewayMetrics } from "../../telemetry/metrics.ts";
+import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
 import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
+import { recordReply } from "../record-reply.ts";
 import { writeResult } from "../reply.ts";
 import { validateChatRequest } from "../validate-chat.ts";
 
-export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
+export interface ChatOptions {
+  metrics?: GatewayMetrics | undefined;
+}
+
+export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}): Handler<GatewayEnv> {
+  const { metrics } = options;
   return async function chatCompletionsHandler(c) {
     const runtime = source.current;
     const { config } = runtime;
@@ -19,8 +28,11 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
     const req = validateChatRequest(body);
     record.model = req.model;
     record.stream = req.stream === true;
+    const logBodies = config.raw.logging.bodies;
+    if (logBodies) record.messages = redactValue(req.messages);
 
     const decision = decideRoute(config, { req, key: c.var.key, headers: incoming.headers });
+    record.publicModel = decision.model.name;
     const reply = c.var.replyHeaders;
     if (decision.rule) {
       reply["x-llm-route"] = decision.rule;
@@ -29,11 +41,14 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
 
     const client = new AbortController();
     const onClose = () => {
-      if (!outgoing.writableFinished) client.abort(new Error("client disconnected"));
+      if (outgoing.writableFinished) return;
+      record.clientGone = true;
+      client.abort(new Error("client disconnected"));
     };
     outgoing.once("close", onClose);
 
     try {
+      const waitStarted = performance.now();
       const execution = await execute(decision.plan, req, {
         requestId: c.var.requestId,
         publicModel: decision.model.name,
@@ -48,7 +63,9 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
         adapterFor: (provider) => runtime.adapters.get(provider),
         disabledReason: (provider) => runtime.unavailable.get(provider),
         breakers: runtime.breakers,
-      });
+        onRetry: (provider, reason) => metrics?.retry(provider, reason),
+        onFallback: (provider, reason) => metrics?.fallback(provider, reason),
+      }).finally(() => (record.upstreamWaitMs = performance.now() - waitStarted));
       record.provider = execution.target.provider;
       record.upstreamModel = execution.target.model;
       record.fallbacks = execution.fallbacks;
@@ -56,19 +73,19 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
       reply["x-llm-model"] = execution.target.model;
       reply["x-llm-fallbacks"] = String(execution.fallbacks);
 
+      const result = logBodies ? captureCompletion(execution.result, (text) => (record.completion = redactSecrets(text))) : execution.result;
       const started = performance.now();
-      const outcome = await writeResult(outgoing, execution.result, {
+      const outcome = await writeResult(outgoing, result, {
         includeUsage: req.stream_options?.include_usage === true,
         headers: reply,
       }).finally(() => execution.finish());
       record.status = outgoing.statusCode;
-      if (outcome.usage) {
-        record.promptTokens = outcome.usage.prompt_tokens;
-        record.completionTokens = outcome.usage.completion_tokens;
-      }
-      if (outcome.firstByteAt !== undefined && record.stream) record.ttftMs = Math.round(outcome.firstByteAt - started);
+      recordReply(record, outcome, { writeStartedAt: started, writeEndedAt: performance.now(), servingAttemptMs: execution.attempts.at(-1)?.latencyMs }, decision.model.price);
       if (outcome.streamError) record.streamError = outcome.streamError.message;
-      if (outcome.clientGone) record.error = "client disconnected";
+      if (outcome.clientGone) {
+        record.clientGone = true;
+        record.error = "client disconnected";
+      }
       return RESPONSE_ALREADY_SENT;
     } finally {
       outgoing.off("close", onClose);
