@@ -1,7 +1,7 @@
 // Builds the Hono app: middleware and routes wired together, nothing else.
 import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { GatewayEnv } from "./http/context.ts";
+import type { GatewayEnv, RequestRecord } from "./http/context.ts";
 import { errorHeaders, GatewayError, toGatewayError } from "./http/errors.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
@@ -53,8 +53,10 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   });
   app.onError((err, c) => {
     const error = toGatewayError(err);
-    if (c.var.record) c.var.record.error = error.message;
-    if (error.status >= 500 && error.type === "server_error") (c.var.log ?? deps.logger).error({ err }, "unhandled error");
+    // Set by the first middleware; absent only if that middleware itself failed.
+    const record = c.get("record") as RequestRecord | undefined;
+    if (record) record.error = error.message;
+    if (error.status >= 500 && error.type === "server_error") ((c.get("log") as Logger | undefined) ?? deps.logger).error({ err }, "unhandled error");
     if (c.env.outgoing.headersSent) {
       // The response already started: nothing valid can follow, so cut it.
       c.env.outgoing.destroy();

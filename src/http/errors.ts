@@ -4,6 +4,7 @@ import { GatewayInputError } from "../providers/input-error.ts";
 import { isProviderSideStatus, PlanFailedError } from "../routing/plan-failed.ts";
 import { RoutingError } from "../routing/routing-error.ts";
 
+/** The error types the gateway itself produces; upstream types pass through as they are. */
 export type ErrorType =
   | "invalid_request_error"
   | "authentication_error"
@@ -32,13 +33,13 @@ export interface GatewayErrorInit {
 export class GatewayError extends Error {
   override readonly name = "GatewayError";
   readonly status: number;
-  readonly type: ErrorType | string;
+  readonly type: string;
   readonly param: string | undefined;
   readonly code: string | undefined;
   readonly headers: Record<string, string>;
   readonly retryable: boolean;
 
-  constructor(status: number, type: ErrorType | string, message: string, init: GatewayErrorInit = {}) {
+  constructor(status: number, type: string, message: string, init: GatewayErrorInit = {}) {
     super(message, { cause: init.cause });
     this.status = status;
     this.type = type;

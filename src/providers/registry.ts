@@ -1,5 +1,6 @@
 // The one place that maps a provider `type` from providers.yaml to its adapter.
 import type { ProviderConfig } from "../config/schema.ts";
+import { createOllamaAdapter } from "./ollama/index.ts";
 import { createOpenAIAdapter } from "./openai/index.ts";
 import type { ProviderAdapter } from "./types.ts";
 
@@ -8,6 +9,7 @@ type Factories = { [T in ProviderConfig["type"]]?: Factory<T> };
 
 const factories: Factories = {
   openai: createOpenAIAdapter,
+  ollama: createOllamaAdapter,
 };
 
 export function createAdapter(id: string, config: ProviderConfig): ProviderAdapter {

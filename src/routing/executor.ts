@@ -77,9 +77,9 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
 
   for (const [index, target] of plan.entries()) {
     const adapter = ctx.adapterFor(target.provider);
-    const disabled = ctx.disabledReason(target.provider) ?? (adapter ? undefined : `provider "${target.provider}" is not available`);
-    if (disabled || !adapter) {
-      skipped.push(disabled ?? target.provider);
+    const disabled = ctx.disabledReason(target.provider);
+    if (disabled !== undefined || !adapter) {
+      skipped.push(disabled ?? `provider "${target.provider}" is not available`);
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "disabled", latencyMs: 0 });
       continue;
     }
@@ -91,8 +91,7 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
       continue;
     }
 
-    let moveOn = false;
-    for (let attempt = 0; attempt <= ctx.retry.retries && !moveOn; attempt++) {
+    for (let attempt = 0; attempt <= ctx.retry.retries; attempt++) {
       const started = performance.now();
       try {
         const served = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, req, ctx));
@@ -113,7 +112,6 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         if (!error.retryable) {
           // A problem with the request itself would fail everywhere: stop here.
           if (!(error.failure === "http" && isProviderSideStatus(error.status))) throw new PlanFailedError(errors, skipped);
-          moveOn = true;
           break;
         }
         if (attempt === ctx.retry.retries) break;

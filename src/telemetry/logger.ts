@@ -34,7 +34,7 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
     formatters: { level: (label) => ({ level: label }) },
   };
   if (destination) return pino(options, destination);
-  const pretty = format === "pretty" || (format === "auto" && process.stdout.isTTY === true);
+  const pretty = format === "pretty" || (format === "auto" && process.stdout.isTTY);
   if (pretty) {
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } } });
   }

@@ -1,6 +1,7 @@
 // One entry per provider type: how to start its fake and point a provider at it. The shared
 // end-to-end body in providers.test.ts runs against every entry.
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
+import { startOllamaFake } from "../fakes/ollama.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 
 export interface ProviderCase {
@@ -20,6 +21,13 @@ export const providerCases: ProviderCase[] = [
     startFake: startOpenAIFake,
     provider: (fake) => ({ type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` }),
     upstreamModel: "gpt-4o-mini",
+    recordedModel: (fake) => (fake.lastChat.body as { model?: string }).model,
+  },
+  {
+    name: "ollama",
+    startFake: startOllamaFake,
+    provider: (fake) => ({ type: "ollama", base_url: fake.origin }),
+    upstreamModel: "llama3.1:8b",
     recordedModel: (fake) => (fake.lastChat.body as { model?: string }).model,
   },
 ];

@@ -125,7 +125,7 @@ describe.each(providerCases)("$name through the gateway", (pc) => {
       tools: [weather],
       stream: true,
     });
-    const calls = new Map<number, { id?: string; name?: string; args: string }>();
+    const calls = new Map<number, { id: string | undefined; name: string | undefined; args: string }>();
     let finish: string | null | undefined;
     for await (const chunk of stream) {
       const choice = chunk.choices[0];
