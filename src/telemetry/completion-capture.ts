@@ -51,6 +51,11 @@ async function* sseText(source: AsyncIterable<Uint8Array>, done: (text: string) 
   }
 }
 
+/** A chunk as an upstream may actually send it: any field can be missing. */
+interface LooseChunk {
+  choices?: { delta?: { content?: string | null } }[];
+}
+
 /** The delta content of an OpenAI SSE body's `data:` events. */
 export function sseContent(body: string): string {
   let text = "";
@@ -59,7 +64,7 @@ export function sseContent(body: string): string {
     const data = line.slice(5).trim();
     if (data === "" || data === "[DONE]") continue;
     try {
-      const chunk = JSON.parse(data) as Partial<ChatCompletionChunk>;
+      const chunk = JSON.parse(data) as LooseChunk;
       for (const choice of chunk.choices ?? []) if (choice.delta?.content) text += choice.delta.content;
     } catch {
       // a cut-off event at the capture limit: what came before is still worth logging

@@ -12,16 +12,13 @@ export interface CellCounter {
   cell(values: readonly string[]): CounterCell;
 }
 
-interface Cell<L extends string> extends CounterCell {
-  readonly labels: Readonly<Record<L, string>>;
+interface Cell extends CounterCell {
+  readonly labels: Readonly<Record<string, string>>;
 }
 
-export function cellCounter<L extends string>(
-  registry: Registry,
-  config: { name: string; help: string; labelNames: readonly L[] },
-): CellCounter {
-  const cells = new Map<string, Cell<L>>();
-  new Counter<L>({
+export function cellCounter(registry: Registry, config: { name: string; help: string; labelNames: readonly string[] }): CellCounter {
+  const cells = new Map<string, Cell>();
+  new Counter({
     name: config.name,
     help: config.help,
     labelNames: config.labelNames,
@@ -36,7 +33,7 @@ export function cellCounter<L extends string>(
       const id = values.join("\u0001");
       let found = cells.get(id);
       if (!found) {
-        const labels = {} as Record<L, string>;
+        const labels: Record<string, string> = {};
         config.labelNames.forEach((name, i) => (labels[name] = values[i] ?? ""));
         found = { labels: Object.freeze(labels), value: 0 };
         cells.set(id, found);

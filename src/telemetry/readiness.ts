@@ -26,7 +26,7 @@ async function runOne(check: ReadinessCheck, timeoutMs: number): Promise<boolean
     }, timeoutMs);
   });
   try {
-    return await Promise.race([Promise.resolve(check.check(controller.signal)).then((ok) => ok === true, () => false), timeout]);
+    return await Promise.race([Promise.resolve(check.check(controller.signal)).catch(() => false), timeout]);
   } catch {
     return false;
   } finally {
