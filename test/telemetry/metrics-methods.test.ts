@@ -104,4 +104,20 @@ describe("GatewayMetrics", () => {
     expect(b.has("llm_gateway_process_resident_memory_bytes")).toBe(true);
     expect(one.contentType).toContain("text/plain");
   });
+
+  it("declares every family once, histograms included", async () => {
+    const metrics = createGatewayMetrics();
+    metrics.requestStarted();
+    metrics.requestDone(served);
+    const types = [...(await metrics.scrape()).matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((match) => `${match[1]} ${match[2]}`);
+    expect(new Set(types).size).toBe(types.length);
+    for (const histogram of ["request_duration_seconds", "upstream_duration_seconds", "gateway_overhead_seconds", "time_to_first_token_seconds", "inter_token_latency_seconds"]) {
+      expect(types).toContain(`llm_gateway_${histogram} histogram`);
+    }
+    for (const counter of ["requests_total", "tokens_total", "cost_usd_total", "retries_total", "fallbacks_total", "rate_limited_total", "store_errors_total", "cache_hits_total"]) {
+      expect(types).toContain(`llm_gateway_${counter} counter`);
+    }
+    expect(types).toContain("llm_gateway_circuit_state gauge");
+    expect(types).toContain("llm_gateway_inflight_requests gauge");
+  });
 });
