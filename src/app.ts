@@ -7,7 +7,7 @@ import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { chatCompletions } from "./http/routes/chat.ts";
-import { health, ready } from "./http/routes/health.ts";
+import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
 import type { RuntimeSource } from "./runtime.ts";
@@ -32,6 +32,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
 
   app.get("/health", health());
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
+  app.get("/health/providers", providersHealth(source));
   // Metrics settings apply at start; on their own port they are served by server.ts instead.
   const exposition = source.current.config.raw.server.metrics;
   if (exposition.enabled && exposition.port === undefined) app.get("/metrics", metricsRoute(metrics, exposition.token));

@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfigFile } from "./config/load.ts";
+import { watchConfigFile } from "./config/watch.ts";
 import { startGateway } from "./server.ts";
 import { createLogger } from "./telemetry/logger.ts";
 
@@ -42,11 +43,31 @@ async function main(): Promise<void> {
   });
   logger.info({ url: gateway.url, metrics: gateway.metricsUrl, config: path, models: [...config.models.keys()] }, "gateway listening");
 
+  // Reload on SIGHUP and on a change of the file; a config that fails validation is logged
+  // and the running one keeps serving.
+  let reloading = Promise.resolve();
+  const reload = (why: string) => {
+    reloading = reloading.then(async () => {
+      try {
+        const next = await loadConfigFile(path);
+        for (const warning of next.warnings) logger.warn(warning);
+        gateway.reload(next);
+        logger.info({ reason: why, models: [...next.models.keys()] }, "config reloaded");
+      } catch (error) {
+        const problems = error instanceof ConfigError ? error.problems : [String(error)];
+        logger.error({ reason: why, problems }, "config reload refused; the current config keeps serving");
+      }
+    });
+  };
+  const watcher = watchConfigFile(path, () => reload("file changed"));
+  process.on("SIGHUP", () => reload("SIGHUP"));
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
+    watcher.close();
     gateway
       .stop()
       .then(() => {

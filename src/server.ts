@@ -6,7 +6,9 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
 import { startMetricsServer } from "./http/metrics-server.ts";
-import { closeRuntime, createRuntime, type Runtime, type RuntimeSource } from "./runtime.ts";
+import type { ProviderAdapter } from "./providers/types.ts";
+import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
+import { closeRuntime, createRuntime, retiredAdapters, type Runtime, type RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
@@ -22,6 +24,8 @@ export interface RunningGateway {
   readonly metricsUrl: string | undefined;
   /** /ready's extra conditions; a module may push its own (e.g. the Redis store's ping). */
   readonly readinessChecks: ReadinessCheck[];
+  /** Switches new requests to `config`; in-flight ones finish on the runtime they started with. */
+  reload(config: GatewayConfig): void;
   /** Graceful stop: resolves when every in-flight request is done or the deadline passed. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -30,15 +34,29 @@ export interface StartOptions {
   logger: Logger;
   port?: number;
   host?: string;
+  breakerEvents?: BreakerEvents;
   metrics?: GatewayMetrics;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
-  const state: { current: Runtime } = { current: createRuntime(config, (m) => options.logger.warn(m)) };
+  const warn = (message: string) => options.logger.warn(message);
+  const metrics = options.metrics ?? createGatewayMetrics();
+  const breakers = new BreakerRegistry({
+    onStateChange(provider, state) {
+      options.logger.warn({ provider, state }, `circuit ${state} for provider "${provider}"`);
+      metrics.breakerState(provider, state);
+      options.breakerEvents?.onStateChange?.(provider, state);
+    },
+  });
+  // The breaker gauge shows every configured provider, and a breaker a reload rebuilt as closed.
+  const publishBreakers = (runtime: Runtime) => {
+    for (const id of runtime.config.providers.keys()) metrics.breakerState(id, breakers.health(id)?.state ?? "closed");
+  };
+  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn) };
+  publishBreakers(state.current);
+  const retiring = new Set<ProviderAdapter>();
   let shuttingDown = false;
   const source: RuntimeSource = state;
-  const metrics = options.metrics ?? createGatewayMetrics();
-  metrics.trackProviders(config.providers.keys());
   const readinessChecks: ReadinessCheck[] = [];
   const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks });
 
@@ -86,6 +104,22 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     metrics,
     metricsUrl: exposition.enabled ? (metricsServer?.url ?? `${url}/metrics`) : undefined,
     readinessChecks,
+    reload(next: GatewayConfig) {
+      const old = state.current;
+      state.current = createRuntime(next, breakers, warn, old);
+      publishBreakers(state.current);
+      const retired = retiredAdapters(old, state.current);
+      if (retired.length === 0) return;
+      // Requests still running on the old runtime keep their adapters until they are done.
+      for (const adapter of retired) retiring.add(adapter);
+      const timer = setTimeout(() => {
+        for (const adapter of retired) {
+          retiring.delete(adapter);
+          void adapter.close();
+        }
+      }, Math.min(old.config.raw.resilience.timeout_ms, 10 * 60_000));
+      timer.unref();
+    },
     async stop(graceMs = config.raw.server.shutdown_grace_ms) {
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -99,7 +133,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       }
       server.closeAllConnections();
       await Promise.all([closed, metricsServer?.close()]);
+      await Promise.allSettled([...retiring].map((adapter) => adapter.close()));
       await closeRuntime(state.current);
+      breakers.shutdown();
     },
   };
 }

@@ -190,10 +190,12 @@ export const configSchema = z.strictObject({
           /** Estimated prompt tokens at or above which a request is at least moderate / complex. */
           moderate_tokens: positiveInt.default(1_000),
           complex_tokens: positiveInt.default(8_000),
+          /** A requested completion budget at or above this makes a request at least moderate. */
+          long_output_tokens: positiveInt.default(4_096),
         })
-        .default({ moderate_tokens: 1_000, complex_tokens: 8_000 }),
+        .default({ moderate_tokens: 1_000, complex_tokens: 8_000, long_output_tokens: 4_096 }),
     })
-    .default({ rules: [], detectors: [], complexity: { moderate_tokens: 1_000, complex_tokens: 8_000 } }),
+    .default({ rules: [], detectors: [], complexity: { moderate_tokens: 1_000, complex_tokens: 8_000, long_output_tokens: 4_096 } }),
   keys: z.array(keySchema).optional(),
   resilience: z
     .strictObject({

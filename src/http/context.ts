@@ -2,17 +2,24 @@
 import type { HttpBindings } from "@hono/node-server";
 import type { ResolvedKey } from "../config/types.ts";
 import type { Logger } from "../telemetry/logger.ts";
+import type { Attempt } from "../routing/executor.ts";
 
 /** What the access log line reports; filled in as the request moves through the gateway. */
 export interface RequestRecord {
   /** performance.now() when the request arrived (set by the access log). */
   startedAt?: number;
   keyName?: string;
-  /** The model as the client named it (may be unknown: logs only, never a metric label). */
+  /** The model the client asked for (may be `auto`, may be unknown: never a metric label). */
   model?: string;
-  /** The configured public model that serves it (what `auto` resolved to). */
+  /** The public model that served, when it differs (what `auto` resolved to). */
+  servedModel?: string;
+  /** The configured public model routing resolved, always set once routing succeeded (the metrics' `model`). */
   publicModel?: string;
   route?: string;
+  sensitivity?: string;
+  complexity?: string;
+  /** Every target tried, in order, with outcome and latency. */
+  attempts?: Attempt[];
   provider?: string;
   upstreamModel?: string;
   fallbacks?: number;
@@ -35,6 +42,8 @@ export interface RequestRecord {
   error?: string;
   /** Status actually sent (a stream that fails after its head still says 200 here). */
   status?: number;
+  /** Parameters the serving provider adjusted or ignored (also in `x-llm-warnings`). */
+  warnings?: string[];
   /** A stream that ended with an error event after it started. */
   streamError?: string;
 }

@@ -6,8 +6,9 @@ import type { ConcreteTarget } from "../config/types.ts";
 import { backoffDelay, sleep } from "../resilience/backoff.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import type { ImagePolicy } from "../providers/images.ts";
-import type { ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import type { ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
+import { BreakerOpenError } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
 
 export interface RetryPolicy {
@@ -65,6 +66,8 @@ export interface Execution {
   finish(): void;
   /** Aborts the serving call (total timeout included) — e.g. the client left mid-stream. */
   signal: AbortSignal;
+  /** Adjustments the serving adapter reported (for `x-llm-warnings`). */
+  warnings: string[];
 }
 
 class ClientGone extends Error {}
@@ -73,6 +76,9 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
   const attempts: Attempt[] = [];
   const errors: UpstreamError[] = [];
   const skipped: string[] = [];
+  // Targets that cannot take this request as given (an unsupported parameter): another target
+  // in the chain may, so they are skipped; the client hears of it only if none could.
+  const untranslatable: GatewayInputError[] = [];
   let fallbacks = 0;
 
   for (const [index, target] of plan.entries()) {
@@ -83,14 +89,16 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "disabled", latencyMs: 0 });
       continue;
     }
+    const isLast = index === plan.length - 1;
     if (!ctx.breakers.allows(target.provider)) {
       skipped.push(`provider "${target.provider}" circuit open`);
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
-      if (index < plan.length - 1) ctx.onFallback?.(target.provider, "breaker_open");
+      if (!isLast) ctx.onFallback?.(target.provider, "breaker_open");
       fallbacks += 1;
       continue;
     }
 
+    let reason = "error";
     for (let attempt = 0; attempt <= ctx.retry.retries; attempt++) {
       const started = performance.now();
       try {
@@ -99,13 +107,27 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         return { ...served, target, attempts, fallbacks };
       } catch (thrown) {
         if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
+        if (thrown instanceof GatewayInputError) {
+          untranslatable.push(thrown);
+          attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "unsupported_request", latencyMs: 0 });
+          reason = "unsupported_request";
+          break;
+        }
+        if (thrown instanceof BreakerOpenError) {
+          // Opened (or its half-open trial was taken) since we checked: skip like an open breaker.
+          skipped.push(thrown.message);
+          attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
+          reason = "breaker_open";
+          break;
+        }
         const error = asUpstreamError(thrown, target.provider);
         errors.push(error);
+        reason = reasonOf(error);
         attempts.push({
           provider: target.provider,
           model: target.model,
           outcome: "error",
-          reason: error.failure === "http" ? `http_${error.status}` : error.failure,
+          reason,
           status: error.status,
           latencyMs: performance.now() - started,
         });
@@ -117,7 +139,7 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         if (attempt === ctx.retry.retries) break;
         const wait = retryWait(error, attempt, ctx);
         if (wait === undefined) break; // Retry-After beyond the cap: the next target is the better bet
-        ctx.onRetry?.(target.provider, error.failure === "http" ? `http_${error.status}` : error.failure);
+        ctx.onRetry?.(target.provider, reason);
         try {
           await sleep(wait, ctx.clientSignal);
         } catch {
@@ -125,13 +147,17 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         }
       }
     }
-    if (index < plan.length - 1) {
-      const last = errors.at(-1);
-      ctx.onFallback?.(target.provider, last ? (last.failure === "http" ? `http_${last.status}` : last.failure) : "error");
-    }
+    if (!isLast) ctx.onFallback?.(target.provider, reason);
     fallbacks += 1;
   }
-  throw new PlanFailedError(errors, skipped);
+  const [inputError] = untranslatable;
+  if (inputError && errors.length === 0) throw inputError;
+  throw new PlanFailedError(errors, [...skipped, ...untranslatable.map((e) => e.message)]);
+}
+
+/** A bounded label for why an attempt failed: the failure kind, or `http_<status>`. */
+function reasonOf(error: UpstreamError): string {
+  return error.failure === "http" ? `http_${error.status}` : error.failure;
 }
 
 function retryWait(error: UpstreamError, attempt: number, ctx: ExecutionContext): number | undefined {
@@ -147,7 +173,7 @@ async function attemptOnce(
   target: ConcreteTarget,
   req: ChatRequest,
   ctx: ExecutionContext,
-): Promise<{ result: ChatResult; finish(): void; signal: AbortSignal }> {
+): Promise<{ result: ChatResult; finish(): void; signal: AbortSignal; warnings: string[] }> {
   const controller = new AbortController();
   let timedOut: "first_byte" | "total" | undefined;
   const onClientGone = () => controller.abort(new ClientGone("client disconnected"));
@@ -166,8 +192,10 @@ async function attemptOnce(
     ctx.clientSignal.removeEventListener("abort", onClientGone);
   };
 
+  const warnings: string[] = [];
   try {
     const result = await adapter.chat(req, target.model, {
+      warn: (message) => warnings.push(message),
       signal: controller.signal,
       requestId: ctx.requestId,
       publicModel: ctx.publicModel,
@@ -176,7 +204,7 @@ async function attemptOnce(
     });
     const committed = await untilFirstChunk(result);
     clearTimeout(firstByte);
-    return { result: committed, finish, signal: controller.signal };
+    return { result: committed, finish, signal: controller.signal, warnings };
   } catch (error) {
     finish();
     if (ctx.clientSignal.aborted) throw new ClientGone("client disconnected");
@@ -193,29 +221,35 @@ async function attemptOnce(
   }
 }
 
-/** Waits for the first chunk of a stream so that a failure before it can still fall back. */
+/**
+ * Waits for a stream's first real output (text, a tool call, a finish) so that a failure before
+ * it can still fall back: a role-only opening chunk commits nothing yet.
+ */
 async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
   if (result.kind === "completion") return result;
-  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks) };
+  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
   if (Array.isArray(result.body)) return result;
-  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>) };
+  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
 }
 
-async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+function hasOutput(chunk: ChatCompletionChunk): boolean {
+  if (chunk.usage) return true;
+  return chunk.choices.some((c) => c.finish_reason !== null || Boolean(c.delta.content) || (c.delta.tool_calls?.length ?? 0) > 0 || Boolean(c.delta.refusal));
+}
+
+/** Reads ahead until `ready` holds (or the stream ends), then replays what it read. */
+async function primed<T>(source: AsyncIterable<T>, ready: (item: T) => boolean): Promise<AsyncIterable<T>> {
   const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  const buffered: IteratorResult<T>[] = [];
+  for (;;) {
+    const next = await iterator.next();
+    buffered.push(next);
+    if (next.done === true || ready(next.value)) break;
+  }
   return {
     [Symbol.asyncIterator]() {
-      let pending: IteratorResult<T> | undefined = first;
       return {
-        next: () => {
-          if (pending) {
-            const value = pending;
-            pending = undefined;
-            return Promise.resolve(value);
-          }
-          return iterator.next();
-        },
+        next: async () => buffered.shift() ?? iterator.next(),
         return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T }),
       };
     },
@@ -224,7 +258,6 @@ async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
 
 function asUpstreamError(error: unknown, provider: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (error instanceof GatewayInputError) throw error;
   return new UpstreamError({
     provider,
     status: 502,

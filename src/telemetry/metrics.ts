@@ -59,8 +59,6 @@ export interface GatewayMetrics {
   rateLimited(limit: string, key: string): void;
   /** A shared store (the rate-limit store) failed an operation. */
   storeError(store: string): void;
-  /** Shows every configured provider's breaker as closed until it reports otherwise. */
-  trackProviders(ids: Iterable<string>): void;
   /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
 }
@@ -179,7 +177,6 @@ export function createGatewayMetrics(): GatewayMetrics {
   // Registered so dashboards can rely on it; there is no response cache yet, so it stays 0.
   new Counter({ name: name("cache_hits_total"), help: "Responses served from the response cache (none exists yet).", registers });
 
-  const tracked = new Set<string>();
   const series = new Map<string, RequestSeries>();
   const seriesFor = (d: FinishedRequest): RequestSeries => {
     const klass = statusClass(d.status);
@@ -229,7 +226,6 @@ export function createGatewayMetrics(): GatewayMetrics {
       fallbacks.inc({ provider, reason });
     },
     breakerState(provider, state) {
-      tracked.add(provider);
       circuit.set({ provider }, BREAKER_VALUE[state]);
     },
     rateLimited(limit, key) {
@@ -237,13 +233,6 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
     storeError(store) {
       storeErrors.inc({ store });
-    },
-    trackProviders(ids) {
-      for (const provider of ids) {
-        if (tracked.has(provider)) continue;
-        tracked.add(provider);
-        circuit.set({ provider }, BREAKER_VALUE.closed);
-      }
     },
     async scrape() {
       const text = await registry.metrics();

@@ -3,7 +3,6 @@ import type { Handler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { RuntimeSource } from "../../runtime.ts";
 import { execute } from "../../routing/executor.ts";
-import { decideRoute } from "../../routing/router.ts";
 import { captureCompletion } from "../../telemetry/completion-capture.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
@@ -31,13 +30,21 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     const logBodies = config.raw.logging.bodies;
     if (logBodies) record.messages = redactValue(req.messages);
 
-    const decision = decideRoute(config, { req, key: c.var.key, headers: incoming.headers });
+    const decision = runtime.router.decide({
+      req,
+      key: c.var.key,
+      headers: incoming.headers,
+      isHealthy: (provider) => runtime.breakers.allows(provider),
+    });
     record.publicModel = decision.model.name;
     const reply = c.var.replyHeaders;
+    record.sensitivity = decision.sensitivity;
+    record.complexity = decision.complexity;
     if (decision.rule) {
       reply["x-llm-route"] = decision.rule;
       record.route = decision.rule;
     }
+    if (decision.model.name !== req.model) record.servedModel = decision.model.name;
 
     const client = new AbortController();
     const onClose = () => {
@@ -66,12 +73,17 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
         onRetry: (provider, reason) => metrics?.retry(provider, reason),
         onFallback: (provider, reason) => metrics?.fallback(provider, reason),
       }).finally(() => (record.upstreamWaitMs = performance.now() - waitStarted));
+      record.attempts = execution.attempts;
       record.provider = execution.target.provider;
       record.upstreamModel = execution.target.model;
       record.fallbacks = execution.fallbacks;
       reply["x-llm-provider"] = execution.target.provider;
       reply["x-llm-model"] = execution.target.model;
       reply["x-llm-fallbacks"] = String(execution.fallbacks);
+      if (execution.warnings.length > 0) {
+        reply["x-llm-warnings"] = execution.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?");
+        record.warnings = execution.warnings;
+      }
 
       const result = logBodies ? captureCompletion(execution.result, (text) => (record.completion = redactSecrets(text))) : execution.result;
       const started = performance.now();
