@@ -45,6 +45,7 @@ async function start(logging: Record<string, unknown>): Promise<Started> {
       providers: { up: { type: "openai", api_key: "${UPSTREAM_KEY}", base_url: `${fake.origin}/v1` } },
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }], price: PRICE } },
       keys: [{ name: "team-a", key: "${CLIENT_KEY}" }],
+      routing: { rules: [{ name: "team-a-lane", when: { key: "team-a" } }] },
     },
     "test",
     { UPSTREAM_KEY, CLIENT_KEY },
@@ -79,7 +80,7 @@ describe("access log", () => {
       outcome: "success",
       keyName: "team-a",
       model: "fast",
-      route: null, // no rule matched
+      route: "team-a-lane",
       provider: "up",
       upstreamModel: "gpt-4o-mini",
       fallbacks: 0,

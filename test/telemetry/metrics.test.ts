@@ -23,9 +23,12 @@ function observed(name: string, labels: Record<string, string>, n = 1): Record<s
 interface Served {
   key: string;
   model: string;
+  /** The matched routing rule (default: none). */
+  route?: string;
   provider: string;
   upstreamModel: string;
-  price: typeof FAST_PRICE;
+  /** The public model's price; without one there is no cost series. */
+  price?: typeof FAST_PRICE;
   stream: boolean;
   prompt?: number;
   completion?: number;
@@ -38,10 +41,10 @@ function servedRequest(s: Served): Record<string, number> {
   const tokenLabels = { key: s.key, model: s.model, provider: s.provider, upstream_model: s.upstreamModel };
   const target = { model: s.model, provider: s.provider, upstream_model: s.upstreamModel };
   return {
-    [seriesName(m("requests_total"), { key: s.key, model: s.model, route: "none", provider: s.provider, status_class: "2xx", outcome: "success" })]: 1,
+    [seriesName(m("requests_total"), { key: s.key, model: s.model, route: s.route ?? "none", provider: s.provider, status_class: "2xx", outcome: "success" })]: 1,
     [seriesName(m("tokens_total"), { ...tokenLabels, type: "prompt" })]: prompt,
     [seriesName(m("tokens_total"), { ...tokenLabels, type: "completion" })]: completion,
-    [seriesName(m("cost_usd_total"), { key: s.key, model: s.model })]: cost(s.price, prompt, completion),
+    ...(s.price ? { [seriesName(m("cost_usd_total"), { key: s.key, model: s.model })]: cost(s.price, prompt, completion) } : {}),
     ...observed("request_duration_seconds", { model: s.model, provider: s.provider, outcome: "success" }),
     ...observed("gateway_overhead_seconds", { model: s.model, provider: s.provider }),
     ...observed("upstream_duration_seconds", { provider: s.provider, upstream_model: s.upstreamModel }),
@@ -51,9 +54,9 @@ function servedRequest(s: Served): Record<string, number> {
 }
 
 /** Everything one request that got no served response moves. */
-function failedRequest(key: string, model: string, statusClass: string, outcome = "error", provider = "none"): Record<string, number> {
+function failedRequest(key: string, model: string, route: string, statusClass: string, outcome = "error", provider = "none"): Record<string, number> {
   return {
-    [seriesName(m("requests_total"), { key, model, route: "none", provider, status_class: statusClass, outcome })]: 1,
+    [seriesName(m("requests_total"), { key, model, route, provider, status_class: statusClass, outcome })]: 1,
     ...observed("request_duration_seconds", { model, provider, outcome }),
     ...observed("gateway_overhead_seconds", { model, provider }),
   };
@@ -86,6 +89,8 @@ describe("metrics after scripted traffic", () => {
           },
         },
         keys: [{ name: "team-a", key: "sk-team-a-123456" }],
+        // A rule without `use` names the route of the requests it matches, nothing else.
+        routing: { rules: [{ name: "fast-lane", when: { model: "fast" } }] },
         resilience: { retries: 1, backoff_ms: 0, max_backoff_ms: 0 },
       },
     );
@@ -114,7 +119,7 @@ describe("metrics after scripted traffic", () => {
     await settled(lines + 1);
     expectMoved(
       await movedSince(),
-      servedRequest({ key: "team-a", model: "fast", provider: "primary", upstreamModel: "gpt-4o-mini", price: FAST_PRICE, stream: false }),
+      servedRequest({ key: "team-a", model: "fast", route: "fast-lane", provider: "primary", upstreamModel: "gpt-4o-mini", price: FAST_PRICE, stream: false }),
     );
   });
 
@@ -128,7 +133,7 @@ describe("metrics after scripted traffic", () => {
     const after = await scrape(`${gw.url}/metrics`);
     expectMoved(
       moved(before, after),
-      servedRequest({ key: "team-a", model: "fast", provider: "primary", upstreamModel: "gpt-4o-mini", price: FAST_PRICE, stream: true }),
+      servedRequest({ key: "team-a", model: "fast", route: "fast-lane", provider: "primary", upstreamModel: "gpt-4o-mini", price: FAST_PRICE, stream: true }),
     );
     const ttftSum = seriesName(m("time_to_first_token_seconds_sum"), { model: "fast", provider: "primary", upstream_model: "gpt-4o-mini" });
     expect(after.get(ttftSum)).toBeGreaterThan(before.get(ttftSum) ?? 0);
@@ -144,7 +149,7 @@ describe("metrics after scripted traffic", () => {
     await settled(lines + 1);
     expectMoved(
       await movedSince(),
-      servedRequest({ key: "team-a", model: "fast", provider: "primary", upstreamModel: "gpt-4o-mini", price: FAST_PRICE, stream: true, prompt: 20, completion: 5 }),
+      servedRequest({ key: "team-a", model: "fast", route: "fast-lane", provider: "primary", upstreamModel: "gpt-4o-mini", price: FAST_PRICE, stream: true, prompt: 20, completion: 5 }),
     );
   });
 
@@ -171,7 +176,7 @@ describe("metrics after scripted traffic", () => {
     expect((err as APIError).status).toBe(429);
     await settled(lines + 1);
     expectMoved(await movedSince(), {
-      ...failedRequest("team-a", "fast", "4xx"),
+      ...failedRequest("team-a", "fast", "fast-lane", "4xx"),
       [seriesName(m("retries_total"), { provider: "primary", reason: "http_429" })]: 1,
     });
   });
@@ -181,7 +186,7 @@ describe("metrics after scripted traffic", () => {
     const err = await client().chat.completions.create(ask("no-such-model-x1")).catch((e: unknown) => e);
     expect((err as APIError).status).toBe(404);
     await settled(lines + 1);
-    expectMoved(await movedSince(), failedRequest("team-a", "unknown", "4xx"));
+    expectMoved(await movedSince(), failedRequest("team-a", "unknown", "none", "4xx"));
     expect(await scrapeText(`${gw.url}/metrics`)).not.toContain("no-such-model-x1");
   });
 
@@ -190,7 +195,7 @@ describe("metrics after scripted traffic", () => {
     const err = await gw.client("sk-wrong").chat.completions.create(ask("fast")).catch((e: unknown) => e);
     expect((err as APIError).status).toBe(401);
     await settled(lines + 1);
-    expectMoved(await movedSince(), failedRequest("unauthenticated", "unknown", "4xx"));
+    expectMoved(await movedSince(), failedRequest("unauthenticated", "unknown", "none", "4xx"));
   });
 
   it("counts a stream the upstream cuts after it started as a stream_error", async () => {
@@ -205,7 +210,7 @@ describe("metrics after scripted traffic", () => {
     await settled(lines + 1);
     const target = { model: "fast", provider: "primary", upstream_model: "gpt-4o-mini" };
     expectMoved(await movedSince(), {
-      [seriesName(m("requests_total"), { key: "team-a", model: "fast", route: "none", provider: "primary", status_class: "2xx", outcome: "stream_error" })]: 1,
+      [seriesName(m("requests_total"), { key: "team-a", model: "fast", route: "fast-lane", provider: "primary", status_class: "2xx", outcome: "stream_error" })]: 1,
       ...observed("request_duration_seconds", { model: "fast", provider: "primary", outcome: "stream_error" }),
       ...observed("gateway_overhead_seconds", { model: "fast", provider: "primary" }),
       ...observed("upstream_duration_seconds", { provider: "primary", upstream_model: "gpt-4o-mini" }),
@@ -225,7 +230,7 @@ describe("metrics after scripted traffic", () => {
     await settled(lines + 1);
     const target = { model: "fast", provider: "primary", upstream_model: "gpt-4o-mini" };
     expectMoved(await movedSince(), {
-      [seriesName(m("requests_total"), { key: "team-a", model: "fast", route: "none", provider: "primary", status_class: "2xx", outcome: "client_abort" })]: 1,
+      [seriesName(m("requests_total"), { key: "team-a", model: "fast", route: "fast-lane", provider: "primary", status_class: "2xx", outcome: "client_abort" })]: 1,
       ...observed("request_duration_seconds", { model: "fast", provider: "primary", outcome: "client_abort" }),
       ...observed("gateway_overhead_seconds", { model: "fast", provider: "primary" }),
       ...observed("upstream_duration_seconds", { provider: "primary", upstream_model: "gpt-4o-mini" }),
@@ -240,5 +245,54 @@ describe("metrics after scripted traffic", () => {
     expect(now.get(seriesName(m("circuit_state"), { provider: "backup" }))).toBe(0);
     expect(now.get(m("cache_hits_total"))).toBe(0);
     expect(now.get(m("process_cpu_user_seconds_total"))).toBeGreaterThan(0);
+  });
+});
+
+describe("breaker metrics end to end", () => {
+  let a: FakeUpstream;
+  let b: FakeUpstream;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
+    gw = await startTestGateway({
+      providers: { a: { type: "openai", base_url: `${a.origin}/v1` }, b: { type: "openai", base_url: `${b.origin}/v1` } },
+      models: { chain: { targets: [{ provider: "a", model: "m-a" }, { provider: "b", model: "m-b" }] } },
+      resilience: { retries: 0, breaker: { volume_threshold: 4, error_threshold_percentage: 50, reset_timeout_ms: 300 } },
+    });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  const circuit = async (provider: string) => (await scrape(`${gw.url}/metrics`)).get(seriesName(m("circuit_state"), { provider }));
+
+  it("shows the breaker opening, half-opening and closing, and counts skips of an open breaker as fallbacks", async () => {
+    expect(await circuit("a")).toBe(0);
+    expect(await circuit("b")).toBe(0);
+    const before = await scrape(`${gw.url}/metrics`);
+    a.always({ status: 503 });
+    const client = gw.client();
+    const lines = requestLines(gw).length;
+    for (let i = 0; i < 8; i++) await client.chat.completions.create({ model: "chain", messages: [{ role: "user", content: "hi" }] });
+    await eventually(() => expect(requestLines(gw).length).toBe(lines + 8));
+    const reached = a.chatRequests.length;
+    expect(reached).toBeLessThan(8);
+    expect(await circuit("a")).toBe(2);
+
+    const served = servedRequest({ key: "anonymous", model: "chain", provider: "b", upstreamModel: "m-b", stream: false });
+    const eightTimes = Object.fromEntries(Object.entries(served).map(([k, v]) => [k, v * 8]));
+    expectMoved(moved(before, await scrape(`${gw.url}/metrics`)), {
+      ...eightTimes,
+      [seriesName(m("fallbacks_total"), { provider: "a", reason: "http_503" })]: reached,
+      [seriesName(m("fallbacks_total"), { provider: "a", reason: "breaker_open" })]: 8 - reached,
+    });
+
+    // After the reset timeout the breaker lets a trial through: half-open, then closed on success.
+    a.always({ reply: { text: "a is back" } });
+    await eventually(async () => expect(await circuit("a")).toBe(1), 5_000);
+    await client.chat.completions.create({ model: "chain", messages: [{ role: "user", content: "hi" }] });
+    expect(await circuit("a")).toBe(0);
   });
 });
