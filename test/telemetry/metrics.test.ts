@@ -199,7 +199,7 @@ describe("metrics after scripted traffic", () => {
   });
 
   it("counts a stream the upstream cuts after it started as a stream_error", async () => {
-    primary.script({ reply: { text: "a b c d e f" }, cutAfterFrames: 3, chunkIntervalMs: 20 });
+    primary.script({ reply: { text: "a b c d e f" }, cutAfterFrames: 3, chunkIntervalMs: 30 });
     const lines = requestLines(gw).length;
     const stream = await client().chat.completions.create({ ...ask("fast"), stream: true });
     await (async () => {
