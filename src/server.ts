@@ -6,10 +6,11 @@ import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
 import { startMetricsServer } from "./http/metrics-server.ts";
-import type { ProviderAdapter } from "./providers/types.ts";
+import type { LimiterDeps } from "./limits/from-config.ts";
 import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
 import { closeRuntime, createRuntime, retiredAdapters, type Runtime, type RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
+import { limitMetricHooks } from "./telemetry/limit-metrics.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
 
@@ -35,6 +36,8 @@ export interface StartOptions {
   port?: number;
   host?: string;
   breakerEvents?: BreakerEvents;
+  /** Telemetry hooks for rate-limit refusals and store errors (the metrics get them either way). */
+  limitEvents?: LimiterDeps["hooks"];
   metrics?: GatewayMetrics;
 }
 
@@ -52,12 +55,29 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const publishBreakers = (runtime: Runtime) => {
     for (const id of runtime.config.providers.keys()) metrics.breakerState(id, breakers.health(id)?.state ?? "closed");
   };
-  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn) };
+  let limitStore: string = config.raw.limits.store;
+  const limitMetrics = limitMetricHooks(metrics, () => limitStore);
+  const limiterDeps: LimiterDeps = {
+    logger: options.logger,
+    hooks: {
+      onRefused(event) {
+        limitMetrics.onRefused(event);
+        options.limitEvents?.onRefused?.(event);
+      },
+      onStoreError(event) {
+        limitMetrics.onStoreError(event);
+        options.limitEvents?.onStoreError?.(event);
+      },
+    },
+  };
+  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn, undefined, limiterDeps) };
   publishBreakers(state.current);
-  const retiring = new Set<ProviderAdapter>();
+  // Adapters and limiters a reload replaced, closed once the requests still using them are done.
+  const retiring = new Set<{ close(): Promise<void> }>();
   let shuttingDown = false;
   const source: RuntimeSource = state;
-  const readinessChecks: ReadinessCheck[] = [];
+  // The limit store answers (always true in memory; false while Redis is unreachable).
+  const readinessChecks: ReadinessCheck[] = [{ name: "limits_store", check: () => state.current.limiter.ready(800) }];
   const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks });
 
   let inFlight = 0;
@@ -106,16 +126,18 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     readinessChecks,
     reload(next: GatewayConfig) {
       const old = state.current;
-      state.current = createRuntime(next, breakers, warn, old);
+      state.current = createRuntime(next, breakers, warn, old, limiterDeps);
+      limitStore = next.raw.limits.store;
       publishBreakers(state.current);
-      const retired = retiredAdapters(old, state.current);
+      const retired: { close(): Promise<void> }[] = retiredAdapters(old, state.current);
+      if (old.limiter !== state.current.limiter) retired.push(old.limiter);
       if (retired.length === 0) return;
-      // Requests still running on the old runtime keep their adapters until they are done.
-      for (const adapter of retired) retiring.add(adapter);
+      // Requests still running on the old runtime keep their adapters (and limiter) until they are done.
+      for (const item of retired) retiring.add(item);
       const timer = setTimeout(() => {
-        for (const adapter of retired) {
-          retiring.delete(adapter);
-          void adapter.close();
+        for (const item of retired) {
+          retiring.delete(item);
+          void item.close();
         }
       }, Math.min(old.config.raw.resilience.timeout_ms, 10 * 60_000));
       timer.unref();
@@ -133,7 +155,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       }
       server.closeAllConnections();
       await Promise.all([closed, metricsServer?.close()]);
-      await Promise.allSettled([...retiring].map((adapter) => adapter.close()));
+      await Promise.allSettled([...retiring].map((item) => item.close()));
       await closeRuntime(state.current);
       breakers.shutdown();
     },

@@ -8,8 +8,9 @@ import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
 import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
+import { admitChat } from "../rate-limit.ts";
 import { recordReply } from "../record-reply.ts";
-import { writeResult } from "../reply.ts";
+import { writeResult, type ReplyOutcome } from "../reply.ts";
 import { validateChatRequest } from "../validate-chat.ts";
 
 export interface ChatOptions {
@@ -46,6 +47,15 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     }
     if (decision.model.name !== req.model) record.servedModel = decision.model.name;
 
+    const admission = await admitChat(runtime.limiter, {
+      keyName: c.var.key?.name,
+      publicModel: decision.model.name,
+      upstreamModel: decision.plan[0]?.model ?? decision.model.name,
+      req,
+      defaultMaxTokens: config.raw.limits.default_max_tokens,
+      replyHeaders: reply,
+    });
+
     const client = new AbortController();
     const onClose = () => {
       if (outgoing.writableFinished) return;
@@ -54,6 +64,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     };
     outgoing.once("close", onClose);
 
+    let outcome: ReplyOutcome | undefined;
     try {
       const waitStarted = performance.now();
       const execution = await execute(decision.plan, req, {
@@ -87,7 +98,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
 
       const result = logBodies ? captureCompletion(execution.result, (text) => (record.completion = redactSecrets(text))) : execution.result;
       const started = performance.now();
-      const outcome = await writeResult(outgoing, result, {
+      outcome = await writeResult(outgoing, admission.meter(result), {
         includeUsage: req.stream_options?.include_usage === true,
         headers: reply,
       }).finally(() => execution.finish());
@@ -101,6 +112,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
       return RESPONSE_ALREADY_SENT;
     } finally {
       outgoing.off("close", onClose);
+      await admission.settle(outcome?.usage);
     }
   };
 }
