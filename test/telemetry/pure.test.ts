@@ -1,6 +1,9 @@
-// The pure pieces: cost, status classes and outcomes, label bounding, readiness checks.
+// The small pieces: cost, status classes and outcomes, label bounding, readiness checks, and the
+// limiter hooks' translation into metrics.
 import { describe, expect, it } from "vitest";
 import { costUsd } from "../../src/telemetry/cost.ts";
+import { limitMetricHooks } from "../../src/telemetry/limit-metrics.ts";
+import { createGatewayMetrics } from "../../src/telemetry/metrics.ts";
 import { outcomeOf, statusClass } from "../../src/telemetry/outcome.ts";
 import { runReadinessChecks } from "../../src/telemetry/readiness.ts";
 import { finishRequest } from "../../src/telemetry/request-facts.ts";
@@ -84,5 +87,25 @@ describe("runReadinessChecks", () => {
       50,
     );
     expect(result).toEqual({ ok: true, async: true, down: false, throws: false, rejects: false, hangs: false });
+  });
+});
+
+describe("limitMetricHooks", () => {
+  it("counts refusals by limit and key (anonymous on an open gateway), and failed store operations, not reconnects", async () => {
+    const metrics = createGatewayMetrics();
+    let store = "memory";
+    const hooks = limitMetricHooks(metrics, () => store);
+    hooks.onRefused({ keyName: "team-a", limit: "tokens" });
+    hooks.onRefused({ keyName: undefined, limit: "model_requests" });
+    hooks.onRefused({ keyName: "team-a", limit: "store" }); // the store failed: a store error, not a limit
+    store = "redis";
+    hooks.onStoreError({ operation: "check" });
+    hooks.onStoreError({ operation: "connection" });
+    const text = await metrics.scrape();
+    expect(text).toContain('llm_gateway_rate_limited_total{limit="tokens",key="team-a"} 1');
+    expect(text).toContain('llm_gateway_rate_limited_total{limit="model_requests",key="anonymous"} 1');
+    expect(text).not.toContain('limit="store"');
+    expect(text).toContain('llm_gateway_store_errors_total{store="redis"} 1');
+    expect(text).not.toContain('store="memory"');
   });
 });
