@@ -1,6 +1,7 @@
 // The one place that maps a provider `type` from providers.yaml to its adapter.
 import type { ProviderConfig } from "../config/schema.ts";
 import { createAnthropicAdapter } from "./anthropic/index.ts";
+import { createAzureAdapter } from "./azure/index.ts";
 import { createGeminiAdapter } from "./gemini/index.ts";
 import { createOllamaAdapter } from "./ollama/index.ts";
 import { createOpenAIAdapter } from "./openai/index.ts";
@@ -11,6 +12,7 @@ type Factories = { [T in ProviderConfig["type"]]?: Factory<T> };
 
 const factories: Factories = {
   openai: createOpenAIAdapter,
+  azure: createAzureAdapter,
   anthropic: createAnthropicAdapter,
   gemini: createGeminiAdapter,
   ollama: createOllamaAdapter,

@@ -1,9 +1,10 @@
 // The Anthropic adapter: translation around the official SDK, over the adapter's own undici pool.
-import { randomUUID } from "node:crypto";
 import Anthropic from "@anthropic-ai/sdk";
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from "undici";
+import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
+import { newResponseMeta } from "../openai-shapes.ts";
+import { pooledFetch } from "../pooled-fetch.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
 import { toAnthropicRequest } from "./request.ts";
@@ -37,13 +38,7 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
         defaultMaxTokens: call.defaultMaxTokens ?? config.default_max_tokens,
       });
       for (const name of ignored) call.warn?.(`${name} ignored: ${id} (${model}) samples with its own settings`);
-      const ctx: StreamContext = {
-        provider: id,
-        id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
-        created: Math.floor(Date.now() / 1000),
-        model: call.publicModel,
-        jsonTool,
-      };
+      const ctx: StreamContext = { ...newResponseMeta(call.publicModel), provider: id, jsonTool };
       const options = { signal: call.signal, headers: { "x-request-id": call.requestId } };
       try {
         if (req.stream === true) {
@@ -73,19 +68,6 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
       closing ??= pool.close();
       return closing;
     },
-  };
-}
-
-/** The SDK's fetch over our own pool, so close() can release the sockets. */
-function pooledFetch(pool: Agent): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
-  return async (input, init) => {
-    const url = input instanceof Request ? input.url : input; // the SDK passes a URL string
-    // Node's global RequestInit and the undici package's describe the same object; their
-    // declared dispatcher types differ between undici versions, so one has to be asserted.
-    const res = await undiciFetch(url, { ...(init as unknown as UndiciRequestInit), dispatcher: pool });
-    // Rewrapped as a global Response around the same body stream (no copy), so the SDK gets
-    // the class it expects.
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
   };
 }
 

@@ -17,6 +17,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { parseDataUrl } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
+import { argumentsObject } from "../tool-arguments.ts";
 
 export interface AnthropicConversation {
   /** System and developer messages, joined in order. */
@@ -159,17 +160,10 @@ function assistantBlocks(message: ChatCompletionAssistantMessageParam, index: nu
 }
 
 function parseArguments(raw: string, index: number): Record<string, unknown> {
-  if (raw.trim() === "") return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new GatewayInputError(`messages[${index}]: tool call arguments are not valid JSON`, "messages");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new GatewayInputError(`messages[${index}]: tool call arguments must be a JSON object`, "messages");
-  }
-  return parsed as Record<string, unknown>;
+  return argumentsObject(raw, (fault) => {
+    const problem = fault === "invalid-json" ? "are not valid JSON" : "must be a JSON object";
+    return new GatewayInputError(`messages[${index}]: tool call arguments ${problem}`, "messages");
+  });
 }
 
 function toolResult(message: ChatCompletionToolMessageParam): ToolResultBlockParam {

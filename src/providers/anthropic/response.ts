@@ -2,18 +2,10 @@
 import type { Message, MessageDeltaUsage, StopReason, Usage as AnthropicUsage } from "@anthropic-ai/sdk/resources/messages";
 import type { ChatCompletionMessageToolCall } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
+import { assistantChoice, completion, type FinishReason, type ResponseMeta } from "../openai-shapes.ts";
 import type { ChatCompletion } from "../types.ts";
 
-export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
-
-/** What the OpenAI side of a response is stamped with. */
-export interface ResponseContext {
-  /** One stable `chatcmpl-…` id for the whole response. */
-  id: string;
-  /** Unix seconds. */
-  created: number;
-  /** The public model name the client asked for. */
-  model: string;
+export interface ResponseContext extends ResponseMeta {
   /** Tool emulating `json_object` (see tools.ts): its input is the message content. */
   jsonTool?: string | undefined;
 }
@@ -29,26 +21,8 @@ export function toChatCompletion(message: Message, ctx: ResponseContext): ChatCo
     }
     // thinking and server-tool blocks have no place in a chat.completion message
   }
-  return {
-    id: ctx.id,
-    object: "chat.completion",
-    created: ctx.created,
-    model: ctx.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: toolCalls.length > 0 && text === "" ? null : text,
-          refusal: null,
-          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
-        },
-        logprobs: null,
-        finish_reason: finishReason(message.stop_reason, toolCalls.length > 0, ctx.jsonTool !== undefined),
-      },
-    ],
-    usage: toUsage(message.usage),
-  };
+  const finish = finishReason(message.stop_reason, toolCalls.length > 0, ctx.jsonTool !== undefined);
+  return completion(ctx, [assistantChoice(0, text, toolCalls, finish)], toUsage(message.usage));
 }
 
 /**

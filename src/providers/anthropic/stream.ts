@@ -7,6 +7,7 @@
 import type { RawMessageStreamEvent, StopReason } from "@anthropic-ai/sdk/resources/messages";
 import type { ChatCompletionChunk } from "../types.ts";
 import { UpstreamError } from "../errors.ts";
+import { finishChunk, roleChunk, textChunk, toolCallArgumentsChunk, toolCallStartChunk, usageChunk } from "../openai-shapes.ts";
 import { finishReason, toUsage, type ResponseContext } from "./response.ts";
 
 export interface StreamContext extends ResponseContext {
@@ -21,7 +22,6 @@ export interface StreamErrorEvent {
 }
 
 type Block = { kind: "text" } | { kind: "tool"; index: number } | { kind: "json" } | { kind: "ignored" };
-type Delta = ChatCompletionChunk.Choice.Delta;
 
 export class AnthropicStreamTranslator {
   private readonly ctx: StreamContext;
@@ -40,7 +40,7 @@ export class AnthropicStreamTranslator {
     const out: ChatCompletionChunk[] = [];
     if (!this.started && event.type !== "error" && event.type !== "ping") {
       this.started = true;
-      out.push(this.chunk({ role: "assistant", content: "" }));
+      out.push(roleChunk(this.ctx));
     }
     const known = event as RawMessageStreamEvent | StreamErrorEvent;
     switch (known.type) {
@@ -58,13 +58,13 @@ export class AnthropicStreamTranslator {
         const block = known.content_block;
         if (block.type === "text") {
           this.blocks.set(known.index, { kind: "text" });
-          if (block.text !== "") out.push(this.chunk({ content: block.text }));
+          if (block.text !== "") out.push(textChunk(this.ctx, block.text));
         } else if (block.type === "tool_use" && block.name === this.ctx.jsonTool) {
           this.blocks.set(known.index, { kind: "json" });
         } else if (block.type === "tool_use") {
           const index = this.toolCalls++;
           this.blocks.set(known.index, { kind: "tool", index });
-          out.push(this.chunk({ tool_calls: [{ index, id: block.id, type: "function", function: { name: block.name, arguments: "" } }] }));
+          out.push(toolCallStartChunk(this.ctx, index, block.id, block.name));
         } else {
           this.blocks.set(known.index, { kind: "ignored" }); // thinking, server tools: not part of a chat completion
         }
@@ -74,10 +74,10 @@ export class AnthropicStreamTranslator {
         const block = this.blocks.get(known.index);
         const delta = known.delta;
         if (delta.type === "text_delta" && block?.kind === "text" && delta.text !== "") {
-          out.push(this.chunk({ content: delta.text }));
+          out.push(textChunk(this.ctx, delta.text));
         } else if (delta.type === "input_json_delta" && delta.partial_json !== "") {
-          if (block?.kind === "tool") out.push(this.chunk({ tool_calls: [{ index: block.index, function: { arguments: delta.partial_json } }] }));
-          else if (block?.kind === "json") out.push(this.chunk({ content: delta.partial_json }));
+          if (block?.kind === "tool") out.push(toolCallArgumentsChunk(this.ctx, block.index, delta.partial_json));
+          else if (block?.kind === "json") out.push(textChunk(this.ctx, delta.partial_json));
         }
         break;
       }
@@ -97,8 +97,8 @@ export class AnthropicStreamTranslator {
       case "message_stop": {
         this.done = true;
         const reason = finishReason(this.stopReason, this.toolCalls > 0, this.ctx.jsonTool !== undefined);
-        out.push(this.chunk({}, reason));
-        if (this.usage) out.push({ ...this.base(), choices: [], usage: toUsage(this.usage) });
+        out.push(finishChunk(this.ctx, reason));
+        if (this.usage) out.push(usageChunk(this.ctx, toUsage(this.usage)));
         break;
       }
       case "error":
@@ -113,14 +113,6 @@ export class AnthropicStreamTranslator {
   finish(): ChatCompletionChunk[] {
     if (!this.done) throw streamError(this.ctx.provider, "upstream stream ended before message_stop");
     return [];
-  }
-
-  private base(): Omit<ChatCompletionChunk, "choices"> {
-    return { id: this.ctx.id, object: "chat.completion.chunk", created: this.ctx.created, model: this.ctx.model };
-  }
-
-  private chunk(delta: Delta, finish: ChatCompletionChunk.Choice["finish_reason"] = null): ChatCompletionChunk {
-    return { ...this.base(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] };
   }
 }
 

@@ -2,6 +2,7 @@
 // is the upstream's JSON error body, `{error:{code,message,status,details}}`) and for an error
 // event inside a stream ("got status: X. {json}"); fetch failures come through as they are.
 import { ApiError } from "@google/genai";
+import { abortedCallError } from "../aborted-call.ts";
 import { UpstreamError, isRetryableStatus, type UpstreamErrorBody } from "../errors.ts";
 
 export type CallPhase = "request" | "stream";
@@ -18,16 +19,7 @@ const RETRYABLE_STATUSES = new Set(["RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERN
 
 export function toUpstreamError(provider: string, error: unknown, signal: AbortSignal, phase: CallPhase): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (signal.aborted) {
-    const timedOut = isNamed(signal.reason, "TimeoutError");
-    return new UpstreamError({
-      provider,
-      status: timedOut ? 504 : 499,
-      failure: timedOut ? "timeout" : "aborted",
-      message: timedOut ? `${provider}: request timed out` : `${provider}: request aborted`,
-      cause: error,
-    });
-  }
+  if (signal.aborted) return abortedCallError(provider, signal, error);
   if (error instanceof ApiError) {
     const google = parseGoogleError(error.message);
     const message = google?.message ?? error.message;
@@ -103,10 +95,6 @@ function envelopeType(httpStatus: number, googleStatus: string | undefined): str
       return "rate_limit_exceeded";
   }
   return httpStatus >= 400 && httpStatus < 500 ? "invalid_request_error" : "upstream_error";
-}
-
-function isNamed(value: unknown, name: string): boolean {
-  return typeof value === "object" && value !== null && (value as { name?: unknown }).name === name;
 }
 
 function describe(error: unknown): string {

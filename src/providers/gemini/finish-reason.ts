@@ -1,6 +1,6 @@
 // Gemini finish reasons as OpenAI's. Gemini says STOP when the answer is function calls, so any
 // emitted tool call makes the choice "tool_calls".
-export type OpenAIFinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+import type { FinishReason } from "../openai-shapes.ts";
 
 const FILTERED = new Set([
   "SAFETY",
@@ -13,7 +13,7 @@ const FILTERED = new Set([
   "IMAGE_RECITATION",
 ]);
 
-export function toFinishReason(reason: string | undefined, hasToolCalls: boolean): OpenAIFinishReason {
+export function toFinishReason(reason: string | undefined, hasToolCalls: boolean): FinishReason {
   if (hasToolCalls) return "tool_calls";
   if (reason === "MAX_TOKENS") return "length";
   if (reason !== undefined && FILTERED.has(reason)) return "content_filter";

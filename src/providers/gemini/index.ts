@@ -1,15 +1,16 @@
 // The Gemini adapter: OpenAI requests in, Gemini generateContent / streamGenerateContent through
 // the official SDK (@google/genai), OpenAI completions and chunks out.
-import { randomUUID } from "node:crypto";
 import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse } from "@google/genai";
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
-import { loadImage, type InlineImage } from "../images.ts";
+import { loadImages } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
+import { newResponseMeta } from "../openai-shapes.ts";
+import { pooledFetch } from "../pooled-fetch.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
-import type { ResponseMeta } from "./native.ts";
+import type { GeminiResponseMeta } from "./native.ts";
 import { imageUrls, toGeminiRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
 import { createStreamTranslator } from "./stream.ts";
@@ -20,12 +21,6 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
   // One keep-alive pool per adapter, released by close(). Timeouts are the gateway's (via the
   // call's AbortSignal), so undici's own header/body timeouts are off.
   const agent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
-  const pooledFetch: typeof fetch = async (input, init) => {
-    // The undici package's fetch shares the global fetch's shape but not its declarations.
-    const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as object), dispatcher: agent });
-    // Handed to the SDK as a genuine global Response; the body stream is passed on, not copied.
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
-  };
 
   const ai = new GoogleGenAI({
     vertexai: false, // never picked up from GOOGLE_GENAI_USE_VERTEXAI
@@ -39,7 +34,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
       // This SDK retries only when retryOptions is set; one attempt pins retries off, since the
       // gateway's executor owns retries and fallback.
       retryOptions: { attempts: 1 },
-      fetch: pooledFetch,
+      fetch: pooledFetch(agent),
     },
   });
 
@@ -57,14 +52,9 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
       try {
-        const images = await loadImages(imageUrls(req), call);
+        const images = await loadImages(imageUrls(req), call.images, call.signal);
         const native = toGeminiRequest(req, model, images);
-        const meta: ResponseMeta = {
-          id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
-          created: Math.floor(Date.now() / 1000),
-          model: call.publicModel,
-          singleToolCall: req.parallel_tool_calls === false,
-        };
+        const meta: GeminiResponseMeta = { ...newResponseMeta(call.publicModel), singleToolCall: req.parallel_tool_calls === false };
         if (req.stream !== true) {
           const res = await ai.models.generateContent({
             model,
@@ -107,15 +97,10 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
   };
 }
 
-async function loadImages(urls: string[], call: CallOptions): Promise<Map<string, InlineImage>> {
-  const loaded = await Promise.all(urls.map(async (url) => [url, await loadImage(url, call.images, call.signal)] as const));
-  return new Map(loaded);
-}
-
 async function* translateStream(
   provider: string,
   upstream: AsyncGenerator<GenerateContentResponse>,
-  meta: ResponseMeta,
+  meta: GeminiResponseMeta,
   signal: AbortSignal,
   stop: AbortController,
 ): AsyncGenerator<ChatCompletionChunk> {

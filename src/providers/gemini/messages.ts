@@ -9,6 +9,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { parseDataUrl, type InlineImage } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
+import { argumentsObject } from "../tool-arguments.ts";
 import { thoughtSignatureOf } from "./tool-call-id.ts";
 
 /**
@@ -166,17 +167,7 @@ function assistantParts(
 }
 
 function parseArguments(raw: string): Record<string, unknown> {
-  if (raw.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new GatewayInputError("assistant tool_calls arguments must be a JSON object", "messages");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new GatewayInputError("assistant tool_calls arguments must be a JSON object", "messages");
-  }
-  return value as Record<string, unknown>;
+  return argumentsObject(raw, () => new GatewayInputError("assistant tool_calls arguments must be a JSON object", "messages"));
 }
 
 function functionResponsePart(name: string, response: Record<string, unknown>): Part {

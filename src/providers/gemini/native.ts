@@ -1,5 +1,6 @@
 // The slice of Gemini's GenerateContentResponse the translators read. Structural and string-typed
 // so that both the SDK's response objects and recorded wire JSON fit it.
+import type { ResponseMeta } from "../openai-shapes.ts";
 
 export interface GeminiFunctionCall {
   id?: string | undefined;
@@ -38,14 +39,8 @@ export interface GeminiResponse {
   modelVersion?: string | undefined;
 }
 
-/** What a translated response or stream reports about itself. */
-export interface ResponseMeta {
-  /** `chatcmpl-...`, one per response. */
-  id: string;
-  /** Unix seconds. */
-  created: number;
-  /** The public model name the client asked for. */
-  model: string;
+/** What a translated response or stream reports about itself, and how it treats tool calls. */
+export interface GeminiResponseMeta extends ResponseMeta {
   /** Keep only the first tool call of each choice (`parallel_tool_calls: false`). */
   singleToolCall: boolean;
 }

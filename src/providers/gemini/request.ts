@@ -20,7 +20,7 @@ export interface GeminiRequest {
 // Dropped on purpose, none changes what the model answers: `user`, `safety_identifier`,
 // `metadata` (routing input), `store`, `service_tier`, `prediction` (a latency hint),
 // `prompt_cache_*` (Gemini caches implicitly), `stream_options` (the writer's concern),
-// `parallel_tool_calls` (enforced on the response, see ResponseMeta.singleToolCall), and
+// `parallel_tool_calls` (enforced on the response, see GeminiResponseMeta.singleToolCall), and
 // per-message `name`.
 
 export function toGeminiRequest(req: ChatRequest, model: string, images: ReadonlyMap<string, InlineImage>): GeminiRequest {

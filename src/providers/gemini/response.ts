@@ -2,28 +2,22 @@
 // calls become tool_calls with ids derived from the response id (see tool-call-id.ts).
 import type { ChatCompletion } from "../types.ts";
 import type { ChatCompletionMessageFunctionToolCall } from "openai/resources/chat/completions";
+import { assistantChoice, completion } from "../openai-shapes.ts";
 import { isPromptBlocked, toFinishReason } from "./finish-reason.ts";
-import type { GeminiCandidate, GeminiPart, GeminiResponse, ResponseMeta } from "./native.ts";
+import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiResponseMeta } from "./native.ts";
 import { toolCallId } from "./tool-call-id.ts";
 import { toUsage } from "./usage.ts";
 
-export function toChatCompletion(res: GeminiResponse, meta: ResponseMeta): ChatCompletion {
+export function toChatCompletion(res: GeminiResponse, meta: GeminiResponseMeta): ChatCompletion {
   const candidates = [...(res.candidates ?? [])].sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
   const choices =
     candidates.length > 0
       ? candidates.map((candidate, position) => toChoice(candidate, candidate.index ?? position, meta))
       : [emptyChoice(isPromptBlocked(res.promptFeedback))];
-  return {
-    id: meta.id,
-    object: "chat.completion",
-    created: meta.created,
-    model: meta.model,
-    choices,
-    ...(res.usageMetadata ? { usage: toUsage(res.usageMetadata) } : {}),
-  };
+  return completion(meta, choices, res.usageMetadata ? toUsage(res.usageMetadata) : undefined);
 }
 
-function toChoice(candidate: GeminiCandidate, index: number, meta: ResponseMeta): ChatCompletion.Choice {
+function toChoice(candidate: GeminiCandidate, index: number, meta: GeminiResponseMeta): ChatCompletion.Choice {
   const parts = candidate.content?.parts ?? [];
   const text = answerText(parts);
   let calls = functionCalls(parts).map(
@@ -35,26 +29,12 @@ function toChoice(candidate: GeminiCandidate, index: number, meta: ResponseMeta)
   );
   if (meta.singleToolCall) calls = calls.slice(0, 1);
   const finish = toFinishReason(candidate.finishReason, calls.length > 0);
-  return {
-    index,
-    message: {
-      role: "assistant",
-      content: text !== "" ? text : calls.length > 0 || finish === "content_filter" ? null : "",
-      refusal: null,
-      ...(calls.length > 0 ? { tool_calls: calls } : {}),
-    },
-    logprobs: null,
-    finish_reason: finish,
-  };
+  // A filtered candidate with no text has no answer at all, not an empty one.
+  return assistantChoice(index, text === "" && finish === "content_filter" ? null : text, calls, finish);
 }
 
 function emptyChoice(blocked: boolean): ChatCompletion.Choice {
-  return {
-    index: 0,
-    message: { role: "assistant", content: blocked ? null : "", refusal: null },
-    logprobs: null,
-    finish_reason: blocked ? "content_filter" : "stop",
-  };
+  return assistantChoice(0, blocked ? null : "", [], blocked ? "content_filter" : "stop");
 }
 
 /** The answer's text: thought summaries are not part of it. */

@@ -7,9 +7,9 @@
 // running total repeated on every event, so only the last one is reported, in a final
 // `choices: []` chunk.
 import type { ChatCompletionChunk } from "../types.ts";
-import type { CompletionUsage } from "openai/resources/completions";
+import { finishChunk, roleChunk, textChunk, toolCallArgumentsChunk, toolCallStartChunk, usageChunk, type ChunkSlot } from "../openai-shapes.ts";
 import { isPromptBlocked, toFinishReason } from "./finish-reason.ts";
-import type { GeminiCandidate, GeminiResponse, GeminiUsage, ResponseMeta } from "./native.ts";
+import type { GeminiCandidate, GeminiResponse, GeminiResponseMeta, GeminiUsage } from "./native.ts";
 import { toolCallId } from "./tool-call-id.ts";
 import { toUsage } from "./usage.ts";
 
@@ -27,32 +27,22 @@ interface ChoiceState {
   finishReason: string | undefined;
 }
 
-type ChunkChoice = ChatCompletionChunk.Choice;
-
 const PROMPT_BLOCKED = "PROMPT_BLOCKED";
 
-export function createStreamTranslator(meta: ResponseMeta): StreamTranslator {
+// This adapter's chunks have always left the optional `logprobs` out; kept so clients see no change.
+const slot = (index: number): ChunkSlot => ({ index, withLogprobs: false });
+
+export function createStreamTranslator(meta: GeminiResponseMeta): StreamTranslator {
   const choices = new Map<number, ChoiceState>();
   let usage: GeminiUsage | undefined;
   let blocked = false;
-
-  const chunk = (list: ChunkChoice[], totals?: CompletionUsage): ChatCompletionChunk => ({
-    id: meta.id,
-    object: "chat.completion.chunk",
-    created: meta.created,
-    model: meta.model,
-    choices: list,
-    ...(totals ? { usage: totals } : {}),
-  });
-  const delta = (index: number, d: ChunkChoice["delta"]): ChatCompletionChunk =>
-    chunk([{ index, delta: d, finish_reason: null }]);
 
   const start = (index: number, out: ChatCompletionChunk[]): ChoiceState => {
     let state = choices.get(index);
     if (!state) {
       state = { toolCalls: 0, finishReason: undefined };
       choices.set(index, state);
-      out.push(delta(index, { role: "assistant", content: "" }));
+      out.push(roleChunk(meta, slot(index)));
     }
     return state;
   };
@@ -62,7 +52,7 @@ export function createStreamTranslator(meta: ResponseMeta): StreamTranslator {
     const state = start(index, out);
     let text = "";
     const flush = () => {
-      if (text !== "") out.push(delta(index, { content: text }));
+      if (text !== "") out.push(textChunk(meta, text, slot(index)));
       text = "";
     };
     for (const part of c.content?.parts ?? []) {
@@ -72,8 +62,8 @@ export function createStreamTranslator(meta: ResponseMeta): StreamTranslator {
         const n = state.toolCalls++;
         const id = toolCallId(meta.id, index, n, part.thoughtSignature);
         const name = part.functionCall.name ?? "";
-        out.push(delta(index, { tool_calls: [{ index: n, id, type: "function", function: { name, arguments: "" } }] }));
-        out.push(delta(index, { tool_calls: [{ index: n, function: { arguments: JSON.stringify(part.functionCall.args ?? {}) } }] }));
+        out.push(toolCallStartChunk(meta, n, id, name, slot(index)));
+        out.push(toolCallArgumentsChunk(meta, n, JSON.stringify(part.functionCall.args ?? {}), slot(index)));
       } else if (part.text !== undefined && part.thought !== true) {
         text += part.text;
       }
@@ -103,9 +93,9 @@ export function createStreamTranslator(meta: ResponseMeta): StreamTranslator {
       for (const [index, state] of states) {
         const reason =
           state.finishReason === PROMPT_BLOCKED ? "content_filter" : toFinishReason(state.finishReason, state.toolCalls > 0);
-        out.push(chunk([{ index, delta: {}, finish_reason: reason }]));
+        out.push(finishChunk(meta, reason, slot(index)));
       }
-      if (usage) out.push(chunk([], toUsage(usage)));
+      if (usage) out.push(usageChunk(meta, toUsage(usage)));
       return { chunks: out, complete: true };
     },
   };

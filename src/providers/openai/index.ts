@@ -5,7 +5,8 @@ import { Agent, request, type Dispatcher } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
 import type { CallOptions, ChatRequest, ChatResult, ProviderAdapter, Usage } from "../types.ts";
-import { httpError, transportError } from "./errors.ts";
+import { transportError } from "../transport-error.ts";
+import { httpError } from "./errors.ts";
 import { relaySse } from "./sse-relay.ts";
 import { scanUsage } from "./usage-scan.ts";
 

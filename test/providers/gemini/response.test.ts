@@ -1,13 +1,13 @@
 // Gemini generateContent response → OpenAI ChatCompletion, pure.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { GeminiResponse, ResponseMeta } from "../../../src/providers/gemini/native.ts";
+import type { GeminiResponse, GeminiResponseMeta } from "../../../src/providers/gemini/native.ts";
 import { toChatCompletion } from "../../../src/providers/gemini/response.ts";
 import { thoughtSignatureOf } from "../../../src/providers/gemini/tool-call-id.ts";
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../fixtures/gemini/${name}`, import.meta.url), "utf8")) as GeminiResponse;
-const meta: ResponseMeta = { id: "chatcmpl-0a1b2c", created: 1_760_000_000, model: "my-gemini", singleToolCall: false };
+const meta: GeminiResponseMeta = { id: "chatcmpl-0a1b2c", created: 1_760_000_000, model: "my-gemini", singleToolCall: false };
 
 describe("toChatCompletion", () => {
   it("translates a text answer with the public model name, dropping Gemini-only fields", () => {

@@ -1,16 +1,16 @@
 // Gemini stream events → OpenAI chunks, the pure state machine.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { GeminiResponse, ResponseMeta } from "../../../src/providers/gemini/native.ts";
+import type { GeminiResponse, GeminiResponseMeta } from "../../../src/providers/gemini/native.ts";
 import { createStreamTranslator } from "../../../src/providers/gemini/stream.ts";
 import { thoughtSignatureOf } from "../../../src/providers/gemini/tool-call-id.ts";
 import type { ChatCompletionChunk } from "../../../src/providers/types.ts";
 
 const events = (name: string) =>
   JSON.parse(readFileSync(new URL(`../../fixtures/gemini/${name}`, import.meta.url), "utf8")) as GeminiResponse[];
-const meta: ResponseMeta = { id: "chatcmpl-5f5f", created: 1_760_000_123, model: "my-gemini", singleToolCall: false };
+const meta: GeminiResponseMeta = { id: "chatcmpl-5f5f", created: 1_760_000_123, model: "my-gemini", singleToolCall: false };
 
-function run(list: GeminiResponse[], m: ResponseMeta = meta): { chunks: ChatCompletionChunk[]; complete: boolean } {
+function run(list: GeminiResponse[], m: GeminiResponseMeta = meta): { chunks: ChatCompletionChunk[]; complete: boolean } {
   const translator = createStreamTranslator(m);
   const chunks = list.flatMap((e) => translator.push(e));
   const end = translator.finish();
