@@ -18,12 +18,15 @@ describe("fallback, retries and timeouts", () => {
     gw = await startTestGateway({
       providers: {
         a: { type: "openai", base_url: `${a.origin}/v1`, first_byte_timeout_ms: 300 },
+        "a-patient": { type: "openai", base_url: `${a.origin}/v1` },
         b: { type: "openai", base_url: `${b.origin}/v1` },
       },
       models: {
         chain: { targets: [{ provider: "a", model: "model-a" }, { provider: "b", model: "model-b" }] },
         solo: { targets: [{ provider: "a", model: "model-a" }] },
-        lb: { strategy: "loadbalance", targets: [{ provider: "a", model: "model-a", weight: 3 }, { provider: "b", model: "model-b", weight: 1 }] },
+        // Its own provider for `a`, without the short first-byte timeout: under load a slow answer
+        // would be retried and counted twice.
+        lb: { strategy: "loadbalance", targets: [{ provider: "a-patient", model: "model-a", weight: 3 }, { provider: "b", model: "model-b", weight: 1 }] },
       },
       routing: { rules: [{ name: "everything", when: {} }] },
       resilience: { retries: 1, backoff_ms: 1, max_backoff_ms: 5, retry_after_cap_ms: 1000, breaker: { volume_threshold: 1000 } },
