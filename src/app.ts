@@ -10,6 +10,7 @@ import { chatCompletions } from "./http/routes/chat.ts";
 import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
+import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
@@ -57,6 +58,11 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     // Set by the first middleware; absent only if that middleware itself failed.
     const record = c.get("record") as RequestRecord | undefined;
     if (record) record.error = error.message;
+    // A policy refusal still names the rule that refused, in the header, the log and the metrics.
+    if (err instanceof RoutingError && err.rule !== undefined) {
+      c.var.replyHeaders["x-llm-route"] = err.rule;
+      if (record) record.route = err.rule;
+    }
     if (error.status >= 500 && error.type === "server_error") ((c.get("log") as Logger | undefined) ?? deps.logger).error({ err }, "unhandled error");
     if (c.env.outgoing.headersSent) {
       // The response already started: nothing valid can follow, so cut it.

@@ -270,6 +270,7 @@ describe("routing rules and policies", () => {
     const forbidden = (await gw.client("sk-legal").chat.completions.create({ model: "gpt", messages: user() }).catch((e: unknown) => e)) as APIError;
     expect(forbidden.status).toBe(403);
     expect(forbidden.message).toContain("confidential-stays-local");
+    expect(forbidden.headers?.get("x-llm-route")).toBe("confidential-stays-local");
     const failed = (await gw.client("sk-legal").chat.completions.create({ model: "smart", messages: user() }).catch((e: unknown) => e)) as APIError;
     expect(failed.status).toBe(502);
     expect(cloud.chatRequests).toHaveLength(0);
