@@ -21,11 +21,9 @@ const ms = (value: number | undefined) => (value === undefined ? undefined : Mat
 export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
   const { metrics } = options;
   return async function accessLogMiddleware(c, next) {
-    const r = c.var.record;
+    const r = c.get("record");
     const started = performance.now();
     r.startedAt = started;
-    const log = logger.child({ requestId: c.var.requestId });
-    c.set("log", log);
     const counted = metrics !== undefined && c.req.method === "POST" && CHAT_PATHS.has(c.req.path);
     if (counted) metrics.requestStarted();
     try {
@@ -34,6 +32,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
       const done = finishRequest(r, { responseStatus: c.res.status, durationMs: performance.now() - started });
       if (counted) metrics.requestDone(done);
       const line = {
+        requestId: c.get("requestId"),
         method: c.req.method,
         path: c.req.path,
         status: done.status,
@@ -62,9 +61,9 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         messages: r.messages,
         completion: r.completion,
       };
-      if (done.status >= 500 || r.streamError) log.warn(line, "request");
-      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) log.debug(line, "request");
-      else log.info(line, "request");
+      if (done.status >= 500 || r.streamError) logger.warn(line, "request");
+      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) logger.debug(line, "request");
+      else logger.info(line, "request");
     }
   };
 }

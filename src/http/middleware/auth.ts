@@ -27,7 +27,7 @@ export function authenticate(keys: () => ReadonlyMap<string, ResolvedKey> | unde
       throw new GatewayError(401, "authentication_error", "Incorrect API key provided.", { code: "invalid_api_key", retryable: false });
     }
     c.set("key", found);
-    c.var.record.keyName = found.name;
+    c.get("record").keyName = found.name;
     return next();
   };
 }
