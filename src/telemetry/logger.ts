@@ -27,3 +27,21 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
   }
   return pino(options, pino.destination({ dest: 1, sync: false }));
 }
+
+export type LineLevel = "debug" | "info" | "warn";
+
+/**
+ * Writes the per-request line straight to the logger's destination, in the same shape as
+ * pino's lines: one JSON.stringify of a flat object instead of pino's per-field serializer,
+ * which measured at about a tenth of a request's CPU on the pass-through path.
+ */
+export function lineWriter(logger: Logger, msg: string): (level: LineLevel, fields: Record<string, unknown>) => void {
+  const stream = (logger as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
+  if (!stream) return (level, fields) => logger[level](fields, msg);
+  const tail = `,"msg":${JSON.stringify(msg)}}\n`;
+  return (level, fields) => {
+    if (!logger.isLevelEnabled(level)) return;
+    const body = JSON.stringify(fields);
+    stream.write(`{"level":"${level}","time":"${new Date().toISOString()}","service":"llm-gateway"${body.length > 2 ? `,${body.slice(1, -1)}` : ""}${tail}`);
+  };
+}

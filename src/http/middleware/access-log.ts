@@ -2,7 +2,7 @@
 // same facts reported to the metrics for chat requests. Never the prompt, never a key: bodies
 // appear only with `logging.bodies: true`, already redacted by the chat route.
 import type { MiddlewareHandler } from "hono";
-import type { Logger } from "../../telemetry/logger.ts";
+import { lineWriter, type Logger } from "../../telemetry/logger.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { finishRequest } from "../../telemetry/request-facts.ts";
 import type { GatewayEnv } from "../context.ts";
@@ -20,6 +20,7 @@ const ms = (value: number | undefined) => (value === undefined ? undefined : Mat
 
 export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
   const { metrics } = options;
+  const write = lineWriter(logger, "request");
   return async function accessLogMiddleware(c, next) {
     const r = c.get("record");
     const started = performance.now();
@@ -61,9 +62,9 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         messages: r.messages,
         completion: r.completion,
       };
-      if (done.status >= 500 || r.streamError) logger.warn(line, "request");
-      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) logger.debug(line, "request");
-      else logger.info(line, "request");
+      if (done.status >= 500 || r.streamError) write("warn", line);
+      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) write("debug", line);
+      else write("info", line);
     }
   };
 }
