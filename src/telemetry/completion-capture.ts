@@ -51,7 +51,7 @@ async function* sseText(source: AsyncIterable<Uint8Array>, done: (text: string) 
   }
 }
 
-/** A chunk as an upstream may actually send it: any field can be missing. */
+/** A chunk as an upstream may actually send it: every field may be missing. */
 interface LooseChunk {
   choices?: { delta?: { content?: string | null } }[];
 }
