@@ -9,6 +9,7 @@ import type { Limiter } from "./limits/limiter.ts";
 import { createAdapter } from "./providers/registry.ts";
 import type { ProviderAdapter } from "./providers/types.ts";
 import type { BreakerRegistry } from "./resilience/breakers.ts";
+import type { RetryPolicy } from "./routing/executor.ts";
 import { createRouter, type Router } from "./routing/router.ts";
 
 export interface Runtime {
@@ -16,6 +17,8 @@ export interface Runtime {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly breakers: BreakerRegistry;
   readonly router: Router;
+  /** The executor's retry policy, built once from `resilience`. */
+  readonly retry: RetryPolicy;
   /** Per-key and per-model rate limits over the configured store. */
   readonly limiter: Limiter;
   /** Providers that are configured but cannot serve, with the reason a client is told. */
@@ -63,7 +66,14 @@ export function createRuntime(
   const limiter =
     carryLimiter(previous && { limiter: previous.limiter, limits: previous.config.raw.limits }, config.raw) ??
     limiterFromConfig(config.raw, limiterDeps);
-  return { config, adapters, breakers, router: createRouter(config), limiter, unavailable, fingerprints };
+  const { resilience } = config.raw;
+  const retry: RetryPolicy = {
+    retries: resilience.retries,
+    backoffMs: resilience.backoff_ms,
+    maxBackoffMs: resilience.max_backoff_ms,
+    retryAfterCapMs: resilience.retry_after_cap_ms,
+  };
+  return { config, adapters, breakers, router: createRouter(config), retry, limiter, unavailable, fingerprints };
 }
 
 /** Adapters of `old` that `next` no longer uses. */

@@ -72,12 +72,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
         publicModel: decision.model.name,
         clientSignal: client.signal,
         images: config.raw.images,
-        retry: {
-          retries: config.raw.resilience.retries,
-          backoffMs: config.raw.resilience.backoff_ms,
-          maxBackoffMs: config.raw.resilience.max_backoff_ms,
-          retryAfterCapMs: config.raw.resilience.retry_after_cap_ms,
-        },
+        retry: runtime.retry,
         adapterFor: (provider) => runtime.adapters.get(provider),
         disabledReason: (provider) => runtime.unavailable.get(provider),
         breakers: runtime.breakers,
