@@ -6,14 +6,7 @@ import { GatewayError, invalidRequest } from "./errors.ts";
 export async function readJsonBody(incoming: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(incoming.headers["content-length"]);
   if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(buf);
-  }
+  const { chunks, size } = await collect(incoming, limit);
   if (size === 0) throw invalidRequest("request body is empty: expected a JSON object");
   const text = chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
   try {
@@ -21,6 +14,37 @@ export async function readJsonBody(incoming: IncomingMessage, limit: number): Pr
   } catch (error) {
     throw invalidRequest(`request body is not valid JSON: ${(error as Error).message}`, undefined, "invalid_json");
   }
+}
+
+/** Event listeners rather than an async iterator: this runs on every request. */
+function collect(incoming: IncomingMessage, limit: number): Promise<{ chunks: Buffer[]; size: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (error?: Error) => {
+      incoming.off("data", onData);
+      incoming.off("end", onEnd);
+      incoming.off("error", onError);
+      incoming.off("close", onClose);
+      if (error) reject(error);
+      else resolve({ chunks, size });
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) done(tooLarge(limit));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => done();
+    const onError = (error: Error) => done(error);
+    // The client went away before the body was complete.
+    const onClose = () => {
+      if (!incoming.complete) done(invalidRequest("request body was cut short"));
+    };
+    incoming.on("data", onData);
+    incoming.on("end", onEnd);
+    incoming.on("error", onError);
+    incoming.on("close", onClose);
+  });
 }
 
 const tooLarge = (limit: number) =>
