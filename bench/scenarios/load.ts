@@ -1,0 +1,52 @@
+// Request/response load from autocannon: throughput at concurrency 64, latency at concurrency 1,
+// and the tail at a fixed offered rate.
+import { defaultKnobs } from "../fake-upstream.ts";
+import { chatBody, CHAT_PATH, headers } from "../harness/requests.ts";
+import { runLoad, type LoadResult } from "../load/autocannon-run.ts";
+import type { Metrics, Scenario, ScenarioContext } from "./types.ts";
+
+const all = () => true;
+
+async function load(ctx: ScenarioContext, connections: number, durationSec: number, overallRate?: number): Promise<LoadResult> {
+  await ctx.fakes.main.setKnobs(defaultKnobs);
+  const result = await runLoad({
+    url: ctx.arm.origin + CHAT_PATH,
+    body: chatBody(),
+    headers,
+    connections,
+    durationSec,
+    ...(overallRate !== undefined ? { overallRate } : {}),
+  });
+  if (result.non2xx > 0 || result.errors > 0) ctx.log(`${ctx.arm.spec.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+}
+
+export const throughput: Scenario = {
+  name: "throughput",
+  about: "requests/s at concurrency 64 (non-streaming)",
+  appliesTo: all,
+  async run(ctx): Promise<Metrics> {
+    const r = await load(ctx, 64, ctx.profile.throughputSec);
+    return { rps: r.rps, errors: r.errors + r.non2xx };
+  },
+};
+
+export const latency: Scenario = {
+  name: "latency",
+  about: "p50/p99 latency at concurrency 1 (exact, from raw response times)",
+  appliesTo: all,
+  async run(ctx): Promise<Metrics> {
+    const r = await load(ctx, 1, ctx.profile.latencySec);
+    return { p50: r.p50, p99: r.p99, errors: r.errors + r.non2xx };
+  },
+};
+
+export const fixedRate: Scenario = {
+  name: "rate500",
+  about: "p99 at a fixed offered rate (autocannon overallRate, 64 connections)",
+  appliesTo: all,
+  async run(ctx): Promise<Metrics> {
+    const r = await load(ctx, 64, ctx.profile.fixedRateSec, ctx.profile.fixedRate);
+    return { p50: r.p50, p99: r.p99, autocannonP99: r.autocannonP99, rps: r.rps, errors: r.errors + r.non2xx };
+  },
+};
