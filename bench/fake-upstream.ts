@@ -113,8 +113,9 @@ function renderCompletion(model: string, knobs: FakeKnobs): Buffer {
 }
 
 interface StreamFrames {
-  /** Sent one per tick: the role frame, then the content frames. */
-  timed: Buffer[];
+  /** Frames sent one per tick: the role frame, then `chunks` content frames. */
+  timedCount: number;
+  timedAt(index: number): Buffer;
   /** Sent together after the last content frame: finish, usage, [DONE]. */
   tail: Buffer;
 }
@@ -122,22 +123,27 @@ interface StreamFrames {
 function renderStream(model: string, knobs: FakeKnobs, includeUsage: boolean): StreamFrames {
   const base = { id: "chatcmpl-bench", object: "chat.completion.chunk", created: 1_700_000_000, model, system_fingerprint: "fp_bench" };
   const frame = (choices: unknown[], usage: unknown = null) =>
-    `data: ${JSON.stringify({ ...base, choices, ...(includeUsage ? { usage } : {}) })}\n\n`;
+    Buffer.from(`data: ${JSON.stringify({ ...base, choices, ...(includeUsage ? { usage } : {}) })}\n\n`);
+  const content = (piece: string) => frame([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]);
   const text = completionText(knobs.sizeBytes);
   const pieces = Math.max(0, knobs.chunks);
   const size = pieces > 0 ? Math.ceil(text.length / pieces) : 0;
-  const timed = [frame([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }])];
-  for (let i = 0; i < pieces; i++) {
-    const piece = text.slice(i * size, (i + 1) * size);
-    timed.push(frame([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]));
-  }
+  const role = frame([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]);
+  // only the pieces that carry text are distinct; a very long stream repeats one empty delta
+  const withText: Buffer[] = [];
+  for (let i = 0; i < pieces && i * size < text.length; i++) withText.push(content(text.slice(i * size, (i + 1) * size)));
+  const empty = content("");
   const completionTokens = Math.max(1, Math.ceil(text.length / 4));
-  let tail = frame([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }]);
+  const tail = [frame([{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }])];
   if (includeUsage) {
-    tail += frame([], { prompt_tokens: PROMPT_TOKENS, completion_tokens: completionTokens, total_tokens: PROMPT_TOKENS + completionTokens });
+    tail.push(frame([], { prompt_tokens: PROMPT_TOKENS, completion_tokens: completionTokens, total_tokens: PROMPT_TOKENS + completionTokens }));
   }
-  tail += "data: [DONE]\n\n";
-  return { timed: timed.map((f) => Buffer.from(f)), tail: Buffer.from(tail) };
+  tail.push(Buffer.from("data: [DONE]\n\n"));
+  return {
+    timedCount: 1 + pieces,
+    timedAt: (index) => (index === 0 ? role : (withText[index - 1] ?? empty)),
+    tail: Buffer.concat(tail),
+  };
 }
 
 function errorBody(status: number): Buffer {
@@ -209,13 +215,12 @@ export async function startFakeUpstream(options: { port?: number; knobs?: Partia
     const tick = () => {
       if (res.destroyed) return;
       if (k.stallAfter >= 0 && next >= k.stallAfter) return; // hold the socket, send nothing more
-      const frame = frames.timed[next++];
-      if (frame === undefined) {
+      if (next >= frames.timedCount) {
         res.end(frames.tail);
         return;
       }
-      res.write(frame);
-      if (next < frames.timed.length) setTimeout(tick, k.intervalMs);
+      res.write(frames.timedAt(next++));
+      if (next < frames.timedCount) setTimeout(tick, k.intervalMs);
       else tick();
     };
     if (k.ttfbMs > 0) setTimeout(tick, k.ttfbMs);

@@ -11,6 +11,8 @@ export interface LoadOptions {
   headers: Record<string, string>;
   connections: number;
   durationSec: number;
+  /** Stop after this many requests instead of after `durationSec`. */
+  amount?: number;
   /** Requests per second across all connections (autocannon `overallRate`). */
   overallRate?: number;
 }
@@ -44,7 +46,10 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         connections: options.connections,
         duration: options.durationSec,
         ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
+        ...(options.amount !== undefined ? { amount: options.amount } : {}),
         timeout: 30,
+        // the run ends on the first sample tick after its duration or amount; we keep no per-tick counts
+        sampleInt: 100,
       },
       (err, result) => {
         if (err) return reject(err);
