@@ -3,6 +3,8 @@ import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
+/** Secrets may look numeric after ${VAR} interpolation; they are always strings. */
+const secret = z.union([z.string(), z.number()]).transform(String);
 const sensitivity = z.enum(["public", "internal", "confidential"]);
 const complexity = z.enum(["simple", "moderate", "complex"]);
 
@@ -21,7 +23,7 @@ const providerCommon = {
 const openaiProvider = z.strictObject({
   type: z.literal("openai"),
   /** Optional: self-hosted OpenAI-compatible servers (vLLM, llama.cpp) often need none. */
-  api_key: z.string().optional(),
+  api_key: secret.optional(),
   base_url: z.url().default("https://api.openai.com/v1"),
   organization: z.string().optional(),
   /** Ask the upstream for a usage chunk on streams; turn off for servers that reject `stream_options`. */
@@ -31,7 +33,7 @@ const openaiProvider = z.strictObject({
 
 const azureProvider = z.strictObject({
   type: z.literal("azure"),
-  api_key: z.string(),
+  api_key: secret,
   /** https://RESOURCE.openai.azure.com */
   endpoint: z.url(),
   api_version: z.string().default("2024-10-21"),
@@ -42,7 +44,7 @@ const azureProvider = z.strictObject({
 
 const anthropicProvider = z.strictObject({
   type: z.literal("anthropic"),
-  api_key: z.string(),
+  api_key: secret,
   base_url: z.url().default("https://api.anthropic.com"),
   /** Anthropic requires max_tokens; used when the client sets none (per model under `models`). */
   default_max_tokens: positiveInt.default(4096),
@@ -51,7 +53,7 @@ const anthropicProvider = z.strictObject({
 
 const geminiProvider = z.strictObject({
   type: z.literal("gemini"),
-  api_key: z.string(),
+  api_key: secret,
   base_url: z.url().default("https://generativelanguage.googleapis.com"),
   ...providerCommon,
 });
@@ -134,7 +136,7 @@ const detectorSchema = z.strictObject({
 const keySchema = z
   .strictObject({
     name: z.string().min(1),
-    key: z.string().optional(),
+    key: secret.optional(),
     key_sha256: z
       .string()
       .regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters")
@@ -163,7 +165,7 @@ export const configSchema = z.strictObject({
           /** Serve /metrics on its own port instead of the API port. */
           port: z.number().int().min(0).max(65535).optional(),
           /** Require `Authorization: Bearer TOKEN` on /metrics. */
-          token: z.string().optional(),
+          token: secret.optional(),
         })
         .default({ enabled: true }),
     })
@@ -188,10 +190,12 @@ export const configSchema = z.strictObject({
           /** Estimated prompt tokens at or above which a request is at least moderate / complex. */
           moderate_tokens: positiveInt.default(1_000),
           complex_tokens: positiveInt.default(8_000),
+          /** A requested completion budget at or above this makes a request at least moderate. */
+          long_output_tokens: positiveInt.default(4_096),
         })
-        .default({ moderate_tokens: 1_000, complex_tokens: 8_000 }),
+        .default({ moderate_tokens: 1_000, complex_tokens: 8_000, long_output_tokens: 4_096 }),
     })
-    .default({ rules: [], detectors: [], complexity: { moderate_tokens: 1_000, complex_tokens: 8_000 } }),
+    .default({ rules: [], detectors: [], complexity: { moderate_tokens: 1_000, complex_tokens: 8_000, long_output_tokens: 4_096 } }),
   keys: z.array(keySchema).optional(),
   resilience: z
     .strictObject({

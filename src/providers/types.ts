@@ -35,7 +35,8 @@ export type ChatResult =
       kind: "passthrough";
       status: number;
       headers: IncomingHttpHeaders;
-      body: AsyncIterable<Uint8Array>;
+      /** A complete body arrives as an array (written in one go), a stream as an async iterable. */
+      body: AsyncIterable<Uint8Array> | readonly Uint8Array[];
       usage: Promise<Usage | undefined>;
     };
 

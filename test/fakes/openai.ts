@@ -16,7 +16,7 @@ interface OpenAIBody {
 }
 
 const bodyOf = (req: RecordedRequest): OpenAIBody =>
-  typeof req.body === "object" && req.body !== null ? (req.body as OpenAIBody) : {};
+  typeof req.body === "object" && req.body !== null ? (req.body) : {};
 
 function toolCallsOf(reply: ScriptedReply) {
   return (reply.toolCalls ?? []).map((call, i) => ({

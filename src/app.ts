@@ -1,0 +1,59 @@
+// Builds the Hono app: middleware and routes wired together, nothing else.
+import { Hono } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { GatewayEnv, RequestRecord } from "./http/context.ts";
+import { errorHeaders, GatewayError, toGatewayError } from "./http/errors.ts";
+import { accessLog } from "./http/middleware/access-log.ts";
+import { authenticate } from "./http/middleware/auth.ts";
+import { requestId } from "./http/middleware/request-id.ts";
+import { chatCompletions } from "./http/routes/chat.ts";
+import { health, providersHealth, ready } from "./http/routes/health.ts";
+import { getModel, listModels } from "./http/routes/models.ts";
+import type { RuntimeSource } from "./runtime.ts";
+import type { Logger } from "./telemetry/logger.ts";
+
+export interface AppDeps {
+  logger: Logger;
+  isShuttingDown?: () => boolean;
+}
+
+export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv> {
+  const app = new Hono<GatewayEnv>();
+  app.use(requestId());
+  app.use(accessLog(deps.logger));
+
+  app.get("/health", health());
+  app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false)));
+  app.get("/health/providers", providersHealth(source));
+
+  const api = new Hono<GatewayEnv>();
+  api.use(authenticate(() => source.current.config.keys));
+  api.post("/chat/completions", chatCompletions(source));
+  api.get("/models", listModels(source));
+  api.get("/models/:id{.+}", getModel(source));
+  app.route("/v1", api);
+  app.route("/", api);
+
+  app.notFound((c) => {
+    const error = new GatewayError(404, "invalid_request_error", `Unknown request URL: ${c.req.method} ${c.req.path}`, {
+      code: "unknown_url",
+      retryable: false,
+    });
+    return c.json(error.envelope, 404, { ...c.var.replyHeaders, ...errorHeaders(error) });
+  });
+  app.onError((err, c) => {
+    const error = toGatewayError(err);
+    // Set by the first middleware; absent only if that middleware itself failed.
+    const record = c.get("record") as RequestRecord | undefined;
+    if (record) record.error = error.message;
+    if (error.status >= 500 && error.type === "server_error") ((c.get("log") as Logger | undefined) ?? deps.logger).error({ err }, "unhandled error");
+    if (c.env.outgoing.headersSent) {
+      // The response already started: nothing valid can follow, so cut it.
+      c.env.outgoing.destroy();
+      return RESPONSE_ALREADY_SENT;
+    }
+    const headers = { ...c.var.replyHeaders, ...errorHeaders(error) };
+    return c.json(error.envelope, error.status as 400, headers);
+  });
+  return app;
+}

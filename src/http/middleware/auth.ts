@@ -1,0 +1,44 @@
+// API keys from `Authorization: Bearer` or `x-api-key`. The presented key is hashed and looked
+// up by digest, then the digests are compared in constant time: lookup cost does not depend on
+// how much of a key an attacker guessed.
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import type { ResolvedKey } from "../../config/types.ts";
+import type { GatewayEnv } from "../context.ts";
+import { GatewayError } from "../errors.ts";
+
+export function authenticate(keys: () => ReadonlyMap<string, ResolvedKey> | undefined): MiddlewareHandler<GatewayEnv> {
+  return async function authMiddleware(c, next) {
+    const table = keys();
+    if (!table) {
+      c.set("key", undefined);
+      return next();
+    }
+    const presented = presentedKey(c.env.incoming.headers);
+    if (presented === undefined) {
+      throw new GatewayError(401, "authentication_error", "You didn't provide an API key. Send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'.", {
+        code: "missing_api_key",
+        retryable: false,
+      });
+    }
+    const digest = createHash("sha256").update(presented).digest();
+    const found = table.get(digest.toString("hex"));
+    if (!found || !timingSafeEqual(digest, Buffer.from(found.digest, "hex"))) {
+      throw new GatewayError(401, "authentication_error", "Incorrect API key provided.", { code: "invalid_api_key", retryable: false });
+    }
+    c.set("key", found);
+    c.var.record.keyName = found.name;
+    return next();
+  };
+}
+
+function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers["authorization"];
+  if (typeof auth === "string") {
+    const match = /^Bearer\s+(.+)$/i.exec(auth.trim());
+    if (match?.[1]) return match[1].trim();
+  }
+  const apiKey = headers["x-api-key"];
+  if (typeof apiKey === "string" && apiKey.trim() !== "") return apiKey.trim();
+  return undefined;
+}

@@ -1,0 +1,134 @@
+// Writes a ChatResult straight to the Node response: JSON in one write, SSE chunk by chunk
+// with backpressure, upstream bytes relayed as they come. A failure after the head has gone
+// out ends the stream with one error event and no [DONE], so clients never mistake a cut
+// stream for a complete one.
+import type { ServerResponse } from "node:http";
+import type { ChatCompletionChunk, ChatResult, Usage } from "../providers/types.ts";
+import { toGatewayError } from "./errors.ts";
+
+export interface ReplyOptions {
+  /** The client asked for the usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
+  /** Headers every response carries (request id, routing, rate limits). */
+  headers: Record<string, string>;
+}
+
+export interface ReplyOutcome {
+  usage: Usage | undefined;
+  /** When the first body byte was handed to the socket (performance.now()). */
+  firstByteAt: number | undefined;
+  /** The failure that ended a stream after it started. */
+  streamError: Error | undefined;
+  /** The client went away before the response was complete. */
+  clientGone: boolean;
+}
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream; charset=utf-8",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+  "x-accel-buffering": "no",
+};
+const DONE = "data: [DONE]\n\n";
+
+export async function writeResult(res: ServerResponse, result: ChatResult, options: ReplyOptions): Promise<ReplyOutcome> {
+  if (result.kind === "completion") {
+    const body = JSON.stringify(result.completion);
+    res.writeHead(200, { ...options.headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+    const u = result.completion.usage;
+    return { usage: u ? pickUsage(u) : undefined, firstByteAt: performance.now(), streamError: undefined, clientGone: false };
+  }
+  if (result.kind === "stream") return writeChunks(res, result.chunks, options);
+  return relay(res, result, options);
+}
+
+async function writeChunks(res: ServerResponse, chunks: AsyncIterable<ChatCompletionChunk>, options: ReplyOptions): Promise<ReplyOutcome> {
+  const outcome: ReplyOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
+  res.writeHead(200, { ...options.headers, ...SSE_HEADERS });
+  res.flushHeaders();
+  try {
+    for await (const chunk of chunks) {
+      if (chunk.usage) {
+        outcome.usage = pickUsage(chunk.usage);
+        if (chunk.choices.length === 0 && !options.includeUsage) continue;
+      }
+      outcome.firstByteAt ??= performance.now();
+      if (!(await write(res, `data: ${JSON.stringify(options.includeUsage ? chunk : withoutUsage(chunk))}\n\n`))) {
+        outcome.clientGone = true;
+        return outcome;
+      }
+    }
+    res.end(DONE);
+  } catch (error) {
+    endWithError(res, error, outcome);
+  }
+  return outcome;
+}
+
+async function relay(res: ServerResponse, result: Extract<ChatResult, { kind: "passthrough" }>, options: ReplyOptions): Promise<ReplyOutcome> {
+  const outcome: ReplyOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) headers[name] = value;
+  if (Array.isArray(result.body)) {
+    const body = result.body.length === 1 ? (result.body[0] as Uint8Array) : Buffer.concat(result.body);
+    res.writeHead(result.status, { ...headers, ...options.headers, "content-length": body.byteLength });
+    res.end(body);
+    outcome.firstByteAt = performance.now();
+    outcome.usage = await result.usage;
+    return outcome;
+  }
+  res.writeHead(result.status, { ...headers, ...options.headers, "cache-control": "no-cache", "x-accel-buffering": "no" });
+  res.flushHeaders();
+  try {
+    for await (const chunk of result.body as AsyncIterable<Uint8Array>) {
+      outcome.firstByteAt ??= performance.now();
+      if (!(await write(res, chunk))) {
+        outcome.clientGone = true;
+        break;
+      }
+    }
+    if (!outcome.clientGone) res.end();
+  } catch (error) {
+    endWithError(res, error, outcome);
+  }
+  outcome.usage = await result.usage;
+  return outcome;
+}
+
+function endWithError(res: ServerResponse, error: unknown, outcome: ReplyOutcome): void {
+  if (res.destroyed || res.writableEnded) {
+    outcome.clientGone = true;
+    return;
+  }
+  const failure = toGatewayError(error);
+  outcome.streamError = error instanceof Error ? error : new Error(String(error));
+  res.end(`data: ${JSON.stringify(failure.envelope)}\n\n`);
+}
+
+/** Writes and waits for the socket to drain when its buffer is full; false once the client is gone. */
+function write(res: ServerResponse, data: string | Uint8Array): Promise<boolean> | boolean {
+  if (res.destroyed) return false;
+  if (res.write(data)) return true;
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      res.off("drain", onDrain);
+      res.off("close", onClose);
+      resolve(ok);
+    };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.on("drain", onDrain);
+    res.on("close", onClose);
+  });
+}
+
+function withoutUsage(chunk: ChatCompletionChunk): ChatCompletionChunk {
+  if (chunk.usage === undefined) return chunk;
+  const { usage: _usage, ...rest } = chunk;
+  return rest;
+}
+
+function pickUsage(u: Usage): Usage {
+  return { prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens };
+}

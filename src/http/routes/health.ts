@@ -1,0 +1,79 @@
+// Liveness and readiness. /ready is false until at least one provider can serve.
+import type { Handler } from "hono";
+import type { RuntimeSource } from "../../runtime.ts";
+import type { GatewayEnv } from "../context.ts";
+
+export function health(): Handler<GatewayEnv> {
+  return function healthHandler(c) {
+    return c.json({ status: "ok" });
+  };
+}
+
+export function ready(source: RuntimeSource, isShuttingDown: () => boolean): Handler<GatewayEnv> {
+  return function readyHandler(c) {
+    const { config, adapters } = source.current;
+    const usable = [...config.providers.values()].filter((p) => !p.disabled && adapters.has(p.id)).map((p) => p.id);
+    const checks = { config: true, providers: usable.length > 0, shutting_down: isShuttingDown() };
+    const ok = checks.providers && !checks.shutting_down;
+    return c.json({ status: ok ? "ready" : "not_ready", checks, providers: usable }, ok ? 200 : 503);
+  };
+}
+
+interface Probe {
+  at: number;
+  ok: boolean;
+  models?: number;
+  error?: string;
+  latencyMs: number;
+}
+
+const PROBE_TTL_MS = 15_000;
+const PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * GET /health/providers: per provider, whether it is enabled, its breaker state, last error and
+ * latency, and a live model-list probe (cached briefly so dashboards polling it do not hammer
+ * the upstreams).
+ */
+export function providersHealth(source: RuntimeSource): Handler<GatewayEnv> {
+  const probes = new Map<string, Probe>();
+  const probe = async (id: string, list: (signal: AbortSignal) => Promise<string[]>): Promise<Probe> => {
+    const cached = probes.get(id);
+    if (cached && Date.now() - cached.at < PROBE_TTL_MS) return cached;
+    const started = performance.now();
+    const result: Probe = await list(AbortSignal.timeout(PROBE_TIMEOUT_MS)).then(
+      (models) => ({ at: Date.now(), ok: true, models: models.length, latencyMs: Math.round(performance.now() - started) }),
+      (error: unknown) => ({
+        at: Date.now(),
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+        latencyMs: Math.round(performance.now() - started),
+      }),
+    );
+    probes.set(id, result);
+    return result;
+  };
+
+  return async function providersHealthHandler(c) {
+    const { config, adapters, breakers, unavailable } = source.current;
+    const providers = await Promise.all(
+      [...config.providers.values()].map(async (p) => {
+        const adapter = adapters.get(p.id);
+        const health = breakers.health(p.id);
+        const { at: _at, ...check } = adapter ? await probe(p.id, (signal) => adapter.listModels(signal)) : { at: 0 };
+        return {
+          id: p.id,
+          type: p.settings.type,
+          enabled: adapter !== undefined,
+          ...(unavailable.has(p.id) ? { reason: unavailable.get(p.id) } : {}),
+          breaker: health?.state ?? "closed",
+          last_error: health?.lastError ?? null,
+          last_latency_ms: health?.lastLatencyMs ?? null,
+          ...(adapter ? { check } : {}),
+        };
+      }),
+    );
+    const healthy = providers.some((p) => p.enabled && p.breaker !== "open");
+    return c.json({ status: healthy ? "ok" : "degraded", providers }, healthy ? 200 : 503);
+  };
+}

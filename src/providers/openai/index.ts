@@ -1,0 +1,107 @@
+// OpenAI and OpenAI-compatible upstreams (vLLM, OpenRouter, Groq, Together...): the hot path.
+// The client's body goes out with only `model` (and stream usage) changed, over an undici
+// keep-alive pool with no connection cap, and the upstream's bytes come back as they arrive.
+import { Agent, request, type Dispatcher } from "undici";
+import type { ProviderConfig } from "../../config/schema.ts";
+import { UpstreamError } from "../errors.ts";
+import type { CallOptions, ChatRequest, ChatResult, ProviderAdapter, Usage } from "../types.ts";
+import { httpError, transportError } from "./errors.ts";
+import { relaySse } from "./sse-relay.ts";
+import { scanUsage } from "./usage-scan.ts";
+
+type OpenAIConfig = Extract<ProviderConfig, { type: "openai" }>;
+
+/** Response headers worth passing to the client; the gateway sets its own rate-limit headers. */
+const RELAYED_HEADERS = ["content-type", "openai-processing-ms", "openai-version"];
+
+export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderAdapter {
+  const base = config.base_url.replace(/\/+$/, "");
+  const chatUrl = new URL(`${base}/chat/completions`);
+  const modelsUrl = new URL(`${base}/models`);
+  // No connection cap: every open stream holds a socket for its whole life.
+  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1 });
+  const fixedHeaders: Record<string, string> = {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    ...(config.api_key ? { authorization: `Bearer ${config.api_key}` } : {}),
+    ...(config.organization ? { "openai-organization": config.organization } : {}),
+    ...config.headers,
+  };
+
+  return {
+    id,
+    async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
+      const stream = req.stream === true;
+      const clientWantsUsage = req.stream_options?.include_usage === true;
+      const injectUsage = stream && config.stream_usage && !clientWantsUsage;
+      const payload = JSON.stringify(
+        injectUsage ? { ...req, model, stream_options: { ...req.stream_options, include_usage: true } } : { ...req, model },
+      );
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(chatUrl, {
+          method: "POST",
+          dispatcher,
+          headers: { ...fixedHeaders, "x-request-id": call.requestId },
+          body: payload,
+          signal: call.signal,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        });
+      } catch (error) {
+        throw transportError(id, error, call.signal);
+      }
+      if (res.statusCode >= 400) {
+        const text = await res.body.text().catch(() => "");
+        throw httpError(id, res.statusCode, res.headers, text);
+      }
+      const headers: Record<string, string | string[] | undefined> = {};
+      for (const name of RELAYED_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
+      const body = guard(res.body, id, call.signal);
+      const contentType = String(res.headers["content-type"] ?? "");
+      if (stream && contentType.includes("text/event-stream")) {
+        const relay = relaySse(body, { stripUsageChunk: injectUsage });
+        return { kind: "passthrough", status: res.statusCode, headers, body: relay.body, usage: relay.usage };
+      }
+      // A complete JSON answer: read it whole (it is bounded) so failures surface before any byte is sent.
+      const chunks: Buffer[] = [];
+      try {
+        for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      } catch (error) {
+        throw transportError(id, error, call.signal);
+      }
+      const buf = Buffer.concat(chunks);
+      const usage: Usage | undefined = scanUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
+      return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
+    },
+
+    async listModels(signal: AbortSignal): Promise<string[]> {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await request(modelsUrl, { method: "GET", dispatcher, headers: fixedHeaders, signal });
+      } catch (error) {
+        throw transportError(id, error, signal);
+      }
+      const text = await res.body.text();
+      if (res.statusCode >= 400) throw httpError(id, res.statusCode, res.headers, text);
+      const parsed = JSON.parse(text) as { data?: { id?: unknown }[] };
+      return (parsed.data ?? []).flatMap((m) => (typeof m.id === "string" ? [m.id] : []));
+    },
+
+    async close(): Promise<void> {
+      await dispatcher.close();
+    },
+  };
+}
+
+/** Upstream body errors (reset, abort) as UpstreamError, so the writer sees one failure type. */
+async function* guard(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (error) {
+    const failure = transportError(provider, error, signal);
+    throw failure.failure === "aborted"
+      ? failure
+      : new UpstreamError({ provider, status: 502, failure: "stream", message: `upstream stream broke: ${failure.message}`, cause: error });
+  }
+}

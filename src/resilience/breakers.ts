@@ -1,0 +1,127 @@
+// One opossum circuit breaker per provider. Only the upstream's own faults count against it
+// (5xx, timeouts, connection and stream errors); a 4xx, a request the gateway refused to
+// translate, or a client that went away never trips it. Breakers outlive config reloads for
+// providers whose settings did not change.
+import CircuitBreaker from "opossum";
+import { UpstreamError } from "../providers/errors.ts";
+import type { Breakers } from "../routing/executor.ts";
+
+export type BreakerState = "closed" | "half_open" | "open";
+
+export interface BreakerSettings {
+  readonly error_threshold_percentage: number;
+  readonly volume_threshold: number;
+  readonly reset_timeout_ms: number;
+  readonly rolling_window_ms: number;
+}
+
+export interface ProviderHealth {
+  state: BreakerState;
+  lastError: { message: string; status: number; at: string } | undefined;
+  lastLatencyMs: number | undefined;
+}
+
+export interface BreakerEvents {
+  onStateChange?(provider: string, state: BreakerState): void;
+}
+
+/** Thrown by `run` when the breaker refused the call: the executor skips to the next target. */
+export class BreakerOpenError extends Error {
+  override readonly name = "BreakerOpenError";
+  readonly provider: string;
+
+  constructor(provider: string) {
+    super(`provider "${provider}" circuit open`);
+    this.provider = provider;
+  }
+}
+
+interface Entry {
+  breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  fingerprint: string;
+  health: ProviderHealth;
+}
+
+export class BreakerRegistry implements Breakers {
+  private readonly entries = new Map<string, Entry>();
+  private readonly events: BreakerEvents;
+
+  constructor(events: BreakerEvents = {}) {
+    this.events = events;
+  }
+
+  /**
+   * Makes sure each provider has a breaker built from `settings`; breakers whose provider and
+   * settings are unchanged keep their state, the rest are replaced, dropped ones removed.
+   */
+  sync(providers: ReadonlyMap<string, string>, settings: BreakerSettings): void {
+    for (const [id, entry] of this.entries) {
+      if (providers.get(id) !== undefined && entry.fingerprint === fingerprintOf(providers.get(id) ?? "", settings)) continue;
+      entry.breaker.shutdown();
+      this.entries.delete(id);
+    }
+    for (const [id, providerFingerprint] of providers) {
+      if (this.entries.has(id)) continue;
+      this.entries.set(id, this.create(id, fingerprintOf(providerFingerprint, settings), settings));
+    }
+  }
+
+  allows(provider: string): boolean {
+    const entry = this.entries.get(provider);
+    return !entry || entry.breaker.closed || entry.breaker.halfOpen;
+  }
+
+  async run<T>(provider: string, attempt: () => Promise<T>): Promise<T> {
+    const entry = this.entries.get(provider);
+    if (!entry) return attempt();
+    const started = performance.now();
+    try {
+      const result = (await entry.breaker.fire(attempt)) as T;
+      entry.health.lastLatencyMs = Math.round(performance.now() - started);
+      return result;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "EOPENBREAKER") throw new BreakerOpenError(provider);
+      entry.health.lastLatencyMs = Math.round(performance.now() - started);
+      if (error instanceof UpstreamError && error.failure !== "aborted") {
+        entry.health.lastError = { message: error.message, status: error.status, at: new Date().toISOString() };
+      }
+      throw error;
+    }
+  }
+
+  health(provider: string): ProviderHealth | undefined {
+    return this.entries.get(provider)?.health;
+  }
+
+  shutdown(): void {
+    for (const entry of this.entries.values()) entry.breaker.shutdown();
+    this.entries.clear();
+  }
+
+  private create(provider: string, fingerprint: string, settings: BreakerSettings): Entry {
+    const breaker = new CircuitBreaker((attempt: () => Promise<unknown>) => attempt(), {
+      // The executor owns timeouts; a breaker timeout would abandon a call without aborting it.
+      timeout: false,
+      errorThresholdPercentage: settings.error_threshold_percentage,
+      volumeThreshold: settings.volume_threshold,
+      resetTimeout: settings.reset_timeout_ms,
+      rollingCountTimeout: settings.rolling_window_ms,
+      rollingCountBuckets: 10,
+      // true = "not a fault of the provider": does not count towards opening.
+      errorFilter: (error: unknown) => !(error instanceof UpstreamError && error.isUpstreamFault),
+    });
+    const health: ProviderHealth = { state: "closed", lastError: undefined, lastLatencyMs: undefined };
+    const set = (state: BreakerState) => {
+      health.state = state;
+      this.events.onStateChange?.(provider, state);
+    };
+    breaker.on("open", () => set("open"));
+    breaker.on("halfOpen", () => set("half_open"));
+    breaker.on("close", () => set("closed"));
+    return { breaker, fingerprint, health };
+  }
+}
+
+function fingerprintOf(provider: string, settings: BreakerSettings): string {
+  return `${provider}|${settings.error_threshold_percentage}|${settings.volume_threshold}|${settings.reset_timeout_ms}|${settings.rolling_window_ms}`;
+}

@@ -1,0 +1,96 @@
+// Sensitivity and complexity of a request. Sensitivity only ever goes up: the effective level
+// is the highest of the key's level, the header, the body's metadata and any content detector
+// that matches, so a client can raise it but never lower it below its key's.
+import type { Complexity, Sensitivity } from "../config/types.ts";
+import type { RawConfig } from "../config/schema.ts";
+import type { ChatRequest } from "../providers/types.ts";
+import { forEachText, type RequestFeatures } from "./features.ts";
+import { RoutingError } from "./routing-error.ts";
+
+export const SENSITIVITY_ORDER: readonly Sensitivity[] = ["public", "internal", "confidential"];
+const COMPLEXITIES: readonly Complexity[] = ["simple", "moderate", "complex"];
+
+export interface Detector {
+  readonly name: string;
+  readonly pattern: RegExp;
+  readonly level: Sensitivity;
+}
+
+export interface Classification {
+  sensitivity: Sensitivity;
+  complexity: Complexity;
+  /** Names of the detectors that matched and raised the level. */
+  detected: string[];
+}
+
+export interface ClassifyInput {
+  req: ChatRequest;
+  features: RequestFeatures;
+  keyLevel: Sensitivity;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export function compileDetectors(config: RawConfig): Detector[] {
+  // No global/sticky flag: `test` must not carry lastIndex state across requests.
+  return config.routing.detectors.map((d) => ({ name: d.name, pattern: new RegExp(d.pattern, d.flags.replace(/[gy]/g, "")), level: d.sensitivity }));
+}
+
+export function classify(input: ClassifyInput, detectors: readonly Detector[], thresholds: RawConfig["routing"]["complexity"]): Classification {
+  const metadata = metadataOf(input.req);
+  let level = rank(input.keyLevel);
+  const fromHeader = readLevel(input.headers["x-llm-sensitivity"], SENSITIVITY_ORDER, "x-llm-sensitivity");
+  const fromBody = readLevel(metadata?.["sensitivity"], SENSITIVITY_ORDER, "metadata.sensitivity");
+  if (fromHeader) level = Math.max(level, rank(fromHeader));
+  if (fromBody) level = Math.max(level, rank(fromBody));
+
+  const detected: string[] = [];
+  for (const detector of detectors) {
+    // A detector that cannot raise the level any further is not worth a scan of the prompt.
+    if (rank(detector.level) <= level) continue;
+    let hit = false;
+    for (const message of input.req.messages) {
+      forEachText(message, (text) => {
+        if (!hit && detector.pattern.test(text)) hit = true;
+      });
+      if (hit) break;
+    }
+    if (hit) {
+      detected.push(detector.name);
+      level = Math.max(level, rank(detector.level));
+    }
+  }
+
+  const asked =
+    readLevel(input.headers["x-llm-complexity"], COMPLEXITIES, "x-llm-complexity") ??
+    readLevel(metadata?.["complexity"], COMPLEXITIES, "metadata.complexity");
+  return {
+    sensitivity: SENSITIVITY_ORDER[level] ?? "confidential",
+    complexity: asked ?? estimateComplexity(input.features, thresholds),
+    detected,
+  };
+}
+
+export function estimateComplexity(features: RequestFeatures, t: RawConfig["routing"]["complexity"]): Complexity {
+  if (features.promptTokens >= t.complex_tokens) return "complex";
+  if (features.promptTokens >= t.moderate_tokens || features.hasTools || (features.maxTokens ?? 0) >= t.long_output_tokens) return "moderate";
+  return "simple";
+}
+
+function rank(level: Sensitivity): number {
+  return SENSITIVITY_ORDER.indexOf(level);
+}
+
+function readLevel<T extends string>(value: unknown, allowed: readonly T[], where: string): T | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = Array.isArray(value) ? value[0] : value;
+  if (typeof text === "string") {
+    const normalized = text.trim().toLowerCase();
+    if ((allowed as readonly string[]).includes(normalized)) return normalized as T;
+  }
+  throw new RoutingError("invalid_header", `${where} must be one of ${allowed.join(", ")}`, where);
+}
+
+function metadataOf(req: ChatRequest): Record<string, unknown> | undefined {
+  const metadata = (req as { metadata?: unknown }).metadata;
+  return typeof metadata === "object" && metadata !== null ? (metadata as Record<string, unknown>) : undefined;
+}

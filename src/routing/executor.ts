@@ -1,0 +1,252 @@
+// Runs a plan: each target in order, each with retries (exponential backoff, full jitter,
+// Retry-After honored up to a cap), falling through to the next target on faults another
+// target could fix. A stream is committed only once its first chunk has arrived, so a stream
+// that fails before its first byte still falls back.
+import type { ConcreteTarget } from "../config/types.ts";
+import { backoffDelay, sleep } from "../resilience/backoff.ts";
+import { UpstreamError } from "../providers/errors.ts";
+import type { ImagePolicy } from "../providers/images.ts";
+import type { ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import { GatewayInputError } from "../providers/input-error.ts";
+import { BreakerOpenError } from "../resilience/breakers.ts";
+import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
+
+export interface RetryPolicy {
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+  readonly retryAfterCapMs: number;
+}
+
+/** Per-provider circuit breakers as the executor sees them. */
+export interface Breakers {
+  /** False while the provider's breaker is open (a half-open breaker lets one trial through). */
+  allows(provider: string): boolean;
+  /** Runs one attempt through the provider's breaker; only upstream faults count against it. */
+  run<T>(provider: string, attempt: () => Promise<T>): Promise<T>;
+}
+
+export const noBreakers: Breakers = { allows: () => true, run: (_provider, attempt) => attempt() };
+
+export type AttemptOutcome = "ok" | "error" | "skipped";
+
+export interface Attempt {
+  provider: string;
+  model: string;
+  outcome: AttemptOutcome;
+  /** Why it failed or was skipped: the failure kind, "disabled", "breaker_open". */
+  reason: string;
+  status?: number;
+  latencyMs: number;
+}
+
+export interface ExecutionContext {
+  readonly requestId: string;
+  readonly publicModel: string;
+  /** Aborts when the client goes away. */
+  readonly clientSignal: AbortSignal;
+  readonly images: ImagePolicy;
+  readonly retry: RetryPolicy;
+  adapterFor(provider: string): ProviderAdapter | undefined;
+  /** Why a provider cannot serve (missing secret), or undefined. */
+  disabledReason(provider: string): string | undefined;
+  readonly breakers: Breakers;
+  readonly random?: () => number;
+  onRetry?(provider: string, reason: string): void;
+  onFallback?(from: string, reason: string): void;
+}
+
+export interface Execution {
+  result: ChatResult;
+  target: ConcreteTarget;
+  attempts: Attempt[];
+  /** Targets given up on before the one that served. */
+  fallbacks: number;
+  /** Ends the total timeout of the serving call; the writer calls it when the response is done. */
+  finish(): void;
+  /** Aborts the serving call (total timeout included) — e.g. the client left mid-stream. */
+  signal: AbortSignal;
+}
+
+class ClientGone extends Error {}
+
+export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest, ctx: ExecutionContext): Promise<Execution> {
+  const attempts: Attempt[] = [];
+  const errors: UpstreamError[] = [];
+  const skipped: string[] = [];
+  let fallbacks = 0;
+
+  for (const [index, target] of plan.entries()) {
+    const adapter = ctx.adapterFor(target.provider);
+    const disabled = ctx.disabledReason(target.provider);
+    if (disabled !== undefined || !adapter) {
+      skipped.push(disabled ?? `provider "${target.provider}" is not available`);
+      attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "disabled", latencyMs: 0 });
+      continue;
+    }
+    const isLast = index === plan.length - 1;
+    if (!ctx.breakers.allows(target.provider)) {
+      skipped.push(`provider "${target.provider}" circuit open`);
+      attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
+      if (!isLast) ctx.onFallback?.(target.provider, "breaker_open");
+      fallbacks += 1;
+      continue;
+    }
+
+    let reason = "error";
+    for (let attempt = 0; attempt <= ctx.retry.retries; attempt++) {
+      const started = performance.now();
+      try {
+        const served = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, req, ctx));
+        attempts.push({ provider: target.provider, model: target.model, outcome: "ok", reason: "ok", latencyMs: performance.now() - started });
+        return { ...served, target, attempts, fallbacks };
+      } catch (thrown) {
+        if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
+        if (thrown instanceof BreakerOpenError) {
+          // Opened (or its half-open trial was taken) since we checked: skip like an open breaker.
+          skipped.push(thrown.message);
+          attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
+          reason = "breaker_open";
+          break;
+        }
+        const error = asUpstreamError(thrown, target.provider);
+        errors.push(error);
+        reason = reasonOf(error);
+        attempts.push({
+          provider: target.provider,
+          model: target.model,
+          outcome: "error",
+          reason,
+          status: error.status,
+          latencyMs: performance.now() - started,
+        });
+        if (!error.retryable) {
+          // A problem with the request itself would fail everywhere: stop here.
+          if (!(error.failure === "http" && isProviderSideStatus(error.status))) throw new PlanFailedError(errors, skipped);
+          break;
+        }
+        if (attempt === ctx.retry.retries) break;
+        const wait = retryWait(error, attempt, ctx);
+        if (wait === undefined) break; // Retry-After beyond the cap: the next target is the better bet
+        ctx.onRetry?.(target.provider, reason);
+        try {
+          await sleep(wait, ctx.clientSignal);
+        } catch {
+          throw clientGone(target.provider);
+        }
+      }
+    }
+    if (!isLast) ctx.onFallback?.(target.provider, reason);
+    fallbacks += 1;
+  }
+  throw new PlanFailedError(errors, skipped);
+}
+
+/** A bounded label for why an attempt failed: the failure kind, or `http_<status>`. */
+function reasonOf(error: UpstreamError): string {
+  return error.failure === "http" ? `http_${error.status}` : error.failure;
+}
+
+function retryWait(error: UpstreamError, attempt: number, ctx: ExecutionContext): number | undefined {
+  const jitter = backoffDelay(attempt, ctx.retry.backoffMs, ctx.retry.maxBackoffMs, ctx.random);
+  if (error.retryAfterMs === undefined) return jitter;
+  if (error.retryAfterMs > ctx.retry.retryAfterCapMs) return undefined;
+  return Math.max(error.retryAfterMs, jitter);
+}
+
+/** One call to one target, bounded by the first-byte and total timeouts. */
+async function attemptOnce(
+  adapter: ProviderAdapter,
+  target: ConcreteTarget,
+  req: ChatRequest,
+  ctx: ExecutionContext,
+): Promise<{ result: ChatResult; finish(): void; signal: AbortSignal }> {
+  const controller = new AbortController();
+  let timedOut: "first_byte" | "total" | undefined;
+  const onClientGone = () => controller.abort(new ClientGone("client disconnected"));
+  ctx.clientSignal.addEventListener("abort", onClientGone, { once: true });
+  const firstByte = setTimeout(() => {
+    timedOut = "first_byte";
+    controller.abort(new Error("first byte timeout"));
+  }, target.firstByteTimeoutMs);
+  const total = setTimeout(() => {
+    timedOut = "total";
+    controller.abort(new Error("total timeout"));
+  }, target.timeoutMs);
+  const finish = () => {
+    clearTimeout(firstByte);
+    clearTimeout(total);
+    ctx.clientSignal.removeEventListener("abort", onClientGone);
+  };
+
+  try {
+    const result = await adapter.chat(req, target.model, {
+      signal: controller.signal,
+      requestId: ctx.requestId,
+      publicModel: ctx.publicModel,
+      defaultMaxTokens: target.defaultMaxTokens,
+      images: ctx.images,
+    });
+    const committed = await untilFirstChunk(result);
+    clearTimeout(firstByte);
+    return { result: committed, finish, signal: controller.signal };
+  } catch (error) {
+    finish();
+    if (ctx.clientSignal.aborted) throw new ClientGone("client disconnected");
+    if (timedOut) {
+      throw new UpstreamError({
+        provider: target.provider,
+        status: 504,
+        failure: "timeout",
+        message: `${timedOut === "first_byte" ? "no response" : "not finished"} within ${timedOut === "first_byte" ? target.firstByteTimeoutMs : target.timeoutMs} ms`,
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Waits for the first chunk of a stream so that a failure before it can still fall back. */
+async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
+  if (result.kind === "completion") return result;
+  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks) };
+  if (Array.isArray(result.body)) return result;
+  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>) };
+}
+
+async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return {
+    [Symbol.asyncIterator]() {
+      let pending: IteratorResult<T> | undefined = first;
+      return {
+        next: () => {
+          if (pending) {
+            const value = pending;
+            pending = undefined;
+            return Promise.resolve(value);
+          }
+          return iterator.next();
+        },
+        return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T }),
+      };
+    },
+  };
+}
+
+function asUpstreamError(error: unknown, provider: string): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  if (error instanceof GatewayInputError) throw error;
+  return new UpstreamError({
+    provider,
+    status: 502,
+    failure: "connection",
+    message: error instanceof Error ? error.message : String(error),
+    cause: error,
+  });
+}
+
+function clientGone(provider: string): UpstreamError {
+  return new UpstreamError({ provider, status: 499, failure: "aborted", message: "client disconnected" });
+}

@@ -1,0 +1,52 @@
+// What routing needs to know about a request, measured in one pass over the messages.
+import type { ChatRequest } from "../providers/types.ts";
+
+export interface RequestFeatures {
+  /** Estimated prompt tokens (see estimate below). */
+  promptTokens: number;
+  hasTools: boolean;
+  hasImages: boolean;
+  /** The completion budget the client asked for, if any. */
+  maxTokens: number | undefined;
+}
+
+/** Roughly four characters a token in English text and code; per-message framing on top. */
+const CHARS_PER_TOKEN = 4;
+const TOKENS_PER_MESSAGE = 4;
+/** An image of unknown size, priced like a 1024×1024 high-detail image. */
+const TOKENS_PER_IMAGE = 765;
+
+export function measure(req: ChatRequest): RequestFeatures {
+  let chars = 0;
+  let images = 0;
+  for (const message of req.messages) {
+    forEachText(message, (text) => (chars += text.length));
+    const content = (message as { content?: unknown }).content;
+    if (Array.isArray(content)) for (const part of content) if ((part as { type?: unknown }).type === "image_url") images += 1;
+    const calls = (message as { tool_calls?: unknown }).tool_calls;
+    if (Array.isArray(calls)) chars += JSON.stringify(calls).length;
+  }
+  const tools = req.tools ?? [];
+  if (tools.length > 0) chars += JSON.stringify(tools).length;
+  const maxTokens = req.max_completion_tokens ?? req.max_tokens ?? undefined;
+  return {
+    promptTokens: Math.ceil(chars / CHARS_PER_TOKEN) + TOKENS_PER_MESSAGE * req.messages.length + TOKENS_PER_IMAGE * images,
+    hasTools: tools.length > 0,
+    hasImages: images > 0,
+    maxTokens: maxTokens ?? undefined,
+  };
+}
+
+/** Calls `visit` with every piece of text a message carries (string content and text parts). */
+export function forEachText(message: unknown, visit: (text: string) => void): void {
+  const content = (message as { content?: unknown }).content;
+  if (typeof content === "string") {
+    visit(content);
+    return;
+  }
+  if (!Array.isArray(content)) return;
+  for (const part of content) {
+    const text = (part as { text?: unknown }).text;
+    if (typeof text === "string") visit(text);
+  }
+}

@@ -1,0 +1,87 @@
+// Decides where a request goes: classify it, match the rules (first match names the route and,
+// for `auto`, picks the model), build the plan, and filter it by policy. Every matching rule's
+// `allow_providers` applies, not only the first's: rule order can never let a request past a
+// policy that matches it.
+import { AUTO_MODEL } from "../config/resolve.ts";
+import type { Complexity, ConcreteTarget, GatewayConfig, PublicModel, ResolvedKey, Sensitivity } from "../config/types.ts";
+import type { ChatRequest } from "../providers/types.ts";
+import { classify, compileDetectors, type Detector } from "./classify.ts";
+import { measure } from "./features.ts";
+import { planFor } from "./plan.ts";
+import { RoutingError } from "./routing-error.ts";
+import { compileRules, type CompiledRule } from "./rules.ts";
+
+export interface RouteDecision {
+  /** The public model that serves (what `auto` resolved to, or the model asked for). */
+  model: PublicModel;
+  /** The first matching rule's name, if any. */
+  rule: string | undefined;
+  plan: ConcreteTarget[];
+  sensitivity: Sensitivity;
+  complexity: Complexity;
+  promptTokens: number;
+  /** Providers the matching policies allow (undefined: no policy applied). */
+  allowed: ReadonlySet<string> | undefined;
+}
+
+export interface RouteInput {
+  req: ChatRequest;
+  key: ResolvedKey | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  /** Loadbalance draws among healthy providers first. */
+  isHealthy?: (provider: string) => boolean;
+  random?: () => number;
+}
+
+export interface Router {
+  decide(input: RouteInput): RouteDecision;
+}
+
+export function createRouter(config: GatewayConfig): Router {
+  const detectors: Detector[] = compileDetectors(config.raw);
+  const rules: CompiledRule[] = compileRules(config.raw);
+  const thresholds = config.raw.routing.complexity;
+
+  return {
+    decide(input) {
+      const { req, key } = input;
+      const requested = req.model;
+      if (requested !== AUTO_MODEL && !config.models.has(requested)) throw RoutingError.unknownModel(requested);
+      if (key?.models && !key.models.has(requested)) throw RoutingError.modelNotAllowed(requested, key.name);
+
+      const features = measure(req);
+      const { sensitivity, complexity } = classify({ req, features, keyLevel: key?.sensitivity ?? "public", headers: input.headers }, detectors, thresholds);
+      const facts = { model: requested, keyName: key?.name, sensitivity, complexity, features };
+      const matched = rules.filter((rule) => rule.matches(facts));
+      const first = matched[0];
+
+      const name = requested === AUTO_MODEL ? (first?.use ?? config.raw.routing.default) : requested;
+      if (name === undefined) throw RoutingError.noDefault();
+      const model = config.models.get(name);
+      if (!model) throw RoutingError.unknownModel(name);
+
+      const allowed = intersect(matched.flatMap((r) => (r.allowProviders ? [r.allowProviders] : [])));
+      const isHealthy = input.isHealthy;
+      const full = planFor(model.route, {
+        ...(input.random ? { random: input.random } : {}),
+        ...(isHealthy ? { isHealthy: (t: ConcreteTarget) => isHealthy(t.provider) } : {}),
+      });
+      const plan = allowed ? full.filter((t) => allowed.has(t.provider)) : full;
+      if (plan.length === 0) {
+        const policies = matched.filter((r) => r.allowProviders).map((r) => `'${r.name}' (allow_providers: ${[...(r.allowProviders ?? [])].join(", ") || "none"})`);
+        throw new RoutingError(
+          "policy_empty_plan",
+          `routing rule ${policies.join(" and ")} leaves no target for model '${model.name}' (its providers: ${model.providers.join(", ")}); the request was not sent anywhere`,
+          "model",
+        );
+      }
+      return { model, rule: first?.name, plan, sensitivity, complexity, promptTokens: features.promptTokens, allowed };
+    },
+  };
+}
+
+function intersect(sets: readonly ReadonlySet<string>[]): ReadonlySet<string> | undefined {
+  const [head, ...rest] = sets;
+  if (!head) return undefined;
+  return new Set([...head].filter((p) => rest.every((s) => s.has(p))));
+}

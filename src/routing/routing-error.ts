@@ -1,0 +1,26 @@
+// Routing refusals as values the HTTP layer renders: each knows its status and OpenAI type.
+export type RoutingRefusal = "unknown_model" | "model_not_allowed" | "no_default" | "policy_empty_plan" | "invalid_header";
+
+export class RoutingError extends Error {
+  override readonly name = "RoutingError";
+  readonly refusal: RoutingRefusal;
+  readonly param: string | undefined;
+
+  constructor(refusal: RoutingRefusal, message: string, param?: string) {
+    super(message);
+    this.refusal = refusal;
+    this.param = param;
+  }
+
+  static unknownModel(model: string): RoutingError {
+    return new RoutingError("unknown_model", `The model '${model}' does not exist or you do not have access to it.`, "model");
+  }
+
+  static modelNotAllowed(model: string, key: string): RoutingError {
+    return new RoutingError("model_not_allowed", `API key '${key}' is not allowed to use model '${model}'.`, "model");
+  }
+
+  static noDefault(): RoutingError {
+    return new RoutingError("no_default", `model 'auto' needs routing.default or a matching routing rule with 'use'`, "model");
+  }
+}

@@ -1,0 +1,67 @@
+// Everything built from one config: adapters, routing tables and the view of the breakers a
+// request uses. A request takes the current runtime once and keeps it to the end, so a reload
+// never changes a request mid-flight. Rebuilding reuses the adapters (and so the connection
+// pools) and breakers of providers whose settings did not change.
+import type { GatewayConfig } from "./config/types.ts";
+import { createAdapter } from "./providers/registry.ts";
+import type { ProviderAdapter } from "./providers/types.ts";
+import type { BreakerRegistry } from "./resilience/breakers.ts";
+import { createRouter, type Router } from "./routing/router.ts";
+
+export interface Runtime {
+  readonly config: GatewayConfig;
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+  readonly breakers: BreakerRegistry;
+  readonly router: Router;
+  /** Providers that are configured but cannot serve, with the reason a client is told. */
+  readonly unavailable: ReadonlyMap<string, string>;
+  /** Settings fingerprint per provider, to tell what a reload changed. */
+  readonly fingerprints: ReadonlyMap<string, string>;
+}
+
+/** Where handlers read the runtime that is current when their request starts. */
+export interface RuntimeSource {
+  readonly current: Runtime;
+}
+
+export function createRuntime(
+  config: GatewayConfig,
+  breakers: BreakerRegistry,
+  warn: (message: string) => void = () => {},
+  previous?: Runtime,
+): Runtime {
+  const adapters = new Map<string, ProviderAdapter>();
+  const unavailable = new Map<string, string>();
+  const fingerprints = new Map<string, string>();
+  for (const provider of config.providers.values()) {
+    const fingerprint = JSON.stringify(provider.settings);
+    fingerprints.set(provider.id, fingerprint);
+    if (provider.disabled) {
+      unavailable.set(provider.id, provider.disabled);
+      continue;
+    }
+    const reusable = previous?.fingerprints.get(provider.id) === fingerprint ? previous.adapters.get(provider.id) : undefined;
+    if (reusable) {
+      adapters.set(provider.id, reusable);
+      continue;
+    }
+    try {
+      adapters.set(provider.id, createAdapter(provider.id, provider.settings));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      unavailable.set(provider.id, reason);
+      warn(`provider "${provider.id}" is unavailable: ${reason}`);
+    }
+  }
+  breakers.sync(new Map([...fingerprints].filter(([id]) => adapters.has(id))), config.raw.resilience.breaker);
+  return { config, adapters, breakers, router: createRouter(config), unavailable, fingerprints };
+}
+
+/** Adapters of `old` that `next` no longer uses. */
+export function retiredAdapters(old: Runtime, next: Runtime): ProviderAdapter[] {
+  return [...old.adapters].filter(([id, adapter]) => next.adapters.get(id) !== adapter).map(([, adapter]) => adapter);
+}
+
+export async function closeRuntime(runtime: Runtime): Promise<void> {
+  await Promise.allSettled([...runtime.adapters.values()].map((a) => a.close()));
+}

@@ -1,0 +1,62 @@
+// Starts the real gateway in-process on a free port from a config object (the same pipeline
+// as providers.yaml), with its log lines captured for assertions.
+import { Writable } from "node:stream";
+import OpenAI from "openai";
+import { configFromObject } from "../../src/config/load.ts";
+import { startGateway as start, type RunningGateway } from "../../src/server.ts";
+import { createLogger } from "../../src/telemetry/logger.ts";
+
+export interface TestGateway {
+  readonly url: string;
+  readonly baseURL: string;
+  readonly running: RunningGateway;
+  /** Parsed JSON log lines, in order. */
+  readonly logs: Record<string, unknown>[];
+  client(apiKey?: string, options?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config = configFromObject({ server: { host: "127.0.0.1", port: 0 }, ...raw }, "test", env);
+  const logger = createLogger({ level: "info", format: "json" }, sink);
+  const running = await start(config, { logger, port: 0, host: "127.0.0.1" });
+  let stopped = false;
+  return {
+    url: running.url,
+    baseURL: `${running.url}/v1`,
+    running,
+    logs,
+    client: (apiKey = "sk-test", options = {}) => new OpenAI({ apiKey, baseURL: `${running.url}/v1`, maxRetries: 0, ...options }),
+    async stop(graceMs = 1000) {
+      if (stopped) return;
+      stopped = true;
+      await running.stop(graceMs);
+    },
+  };
+}
+
+/** Requests log lines (one per HTTP request), newest last. */
+export function requestLines(gateway: TestGateway): Record<string, unknown>[] {
+  return gateway.logs.filter((l) => l["msg"] === "request");
+}
+
+/** Polls until `check` passes or the time runs out (for effects that land asynchronously). */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > until) throw error;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
