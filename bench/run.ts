@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { dirname } from "node:path";
 import { parseFlags } from "./cli/flags.ts";
-import { ARMS, startArm, type ArmName, type ArmSpec, type RunningArm } from "./harness/arms.ts";
+import { ARMS, startArm, type ArmSpec, type RunningArm } from "./harness/arms.ts";
 import { startFakes, type Fakes } from "./harness/fakes.ts";
 import { chatBody, CHAT_PATH, headers } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
@@ -143,7 +143,7 @@ async function main(): Promise<void> {
   }
 
   const foreign = meter.foreignShare();
-  const columns = ARMS.filter((a) => started.some((s) => s.spec.name === a.name)).map((a) => ({ name: a.name as ArmName, label: a.label }));
+  const columns = ARMS.filter((a) => started.some((s) => s.spec.name === a.name)).map((a) => ({ name: a.name, label: a.label }));
   console.log("");
   console.log(`${layout.note}. node ${process.version}, ${cpu}. ${profile.rounds} rounds, medians; ×D = ratio to direct, ×U = ratio to the bare undici proxy.`);
   console.log(`Other processes used ${(100 * foreign).toFixed(0)}% of the machine's CPU during the run${foreign > 0.05 ? " — expect noisier numbers than on an idle machine" : ""}.`);

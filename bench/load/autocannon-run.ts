@@ -13,6 +13,8 @@ export interface LoadOptions {
   durationSec: number;
   /** Stop after this many requests instead of after `durationSec`. */
   amount?: number;
+  /** Sees every response: completion time (performance.now) and its latency, ms. */
+  onResponse?: (completedAt: number, latencyMs: number, statusCode: number) => void;
   /** Requests per second across all connections (autocannon `overallRate`). */
   overallRate?: number;
 }
@@ -34,8 +36,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies = new Samples();
   let ok = 0;
   let non2xx = 0;
-  let firstAt = 0;
-  let lastAt = 0;
+  const startedAt = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -52,9 +53,13 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         sampleInt: 100,
       },
       (err, result) => {
-        if (err) return reject(err);
+        if (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
         const sorted = latencies.sorted();
-        const span = (lastAt - firstAt) / 1000;
+        // the whole run, not first-to-last response: under overallRate responses come in bursts
+        const span = (performance.now() - startedAt) / 1000;
         resolve({
           rps: span > 0 ? ok / span : 0,
           ok,
@@ -68,9 +73,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       },
     );
     instance.on("response", (_client, statusCode, _bytes, responseTime) => {
-      const now = performance.now();
-      if (firstAt === 0) firstAt = now - responseTime;
-      lastAt = now;
+      options.onResponse?.(performance.now(), responseTime, statusCode);
       if (statusCode >= 200 && statusCode < 300) {
         ok++;
         latencies.push(responseTime);

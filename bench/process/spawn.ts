@@ -8,8 +8,10 @@ export interface PinnedProcess {
   readonly child: ChildProcess;
   /** The last few KB of stderr, for error messages. */
   stderrTail(): string;
-  /** Resolves with each stdout line matching `pattern`, the first time it appears. */
+  /** Resolves with the first stdout line (already printed or still to come) matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Like waitForLine, but only lines printed from now on count. */
+  nextLine(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,31 @@ export function spawnPinned(options: SpawnOptions): PinnedProcess {
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
+  const awaitLine = (pattern: RegExp, timeoutMs: number) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const onLine = (line: string) => {
+        const match = line.match(pattern);
+        if (!match) return;
+        cleanup();
+        resolve(match);
+      };
+      const onExit = () => {
+        cleanup();
+        reject(new Error(`${options.script} exited before printing ${pattern}: ${stderr.trim().slice(-800)}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`${options.script} did not print ${pattern} within ${timeoutMs} ms: ${stderr.trim().slice(-800)}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        waiters.delete(onLine);
+        child.off("exit", onExit);
+      };
+      waiters.add(onLine);
+      child.once("exit", onExit);
+    });
+
   return {
     pid: child.pid,
     child,
@@ -65,30 +92,9 @@ export function spawnPinned(options: SpawnOptions): PinnedProcess {
         const match = line.match(pattern);
         if (match) return Promise.resolve(match);
       }
-      return new Promise((resolve, reject) => {
-        const onLine = (line: string) => {
-          const match = line.match(pattern);
-          if (!match) return;
-          cleanup();
-          resolve(match);
-        };
-        const onExit = () => {
-          cleanup();
-          reject(new Error(`${options.script} exited before printing ${pattern}: ${stderr.trim().slice(-800)}`));
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`${options.script} did not print ${pattern} within ${timeoutMs} ms: ${stderr.trim().slice(-800)}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(onLine);
-          child.off("exit", onExit);
-        };
-        waiters.add(onLine);
-        child.once("exit", onExit);
-      });
+      return awaitLine(pattern, timeoutMs);
     },
+    nextLine: (pattern, timeoutMs) => awaitLine(pattern, timeoutMs),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");
