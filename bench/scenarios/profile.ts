@@ -28,15 +28,16 @@ export interface Profile {
 export const fullProfile: Profile = {
   rounds: 5,
   warmupSec: 2,
-  throughputSec: 4,
-  latencySec: 3,
-  fixedRateSec: 3,
+  throughputSec: 3,
+  latencySec: 2.5,
+  fixedRateSec: 2.5,
   fixedRate: 500,
-  bodySec: 1.5,
+  bodySec: 1.2,
   fallbackSec: 2,
   streams100: { count: 100, rampMs: 1_000, ttfbMs: 20, chunks: 20, intervalMs: 25 },
-  streams1000: { count: 1_000, rampMs: 2_000, ttfbMs: 20, chunks: 30, intervalMs: 100 },
-  settleMs: 1_500,
+  // each stream lasts 2.5 s, so all 1,000 are open together from 2.0 to 2.5 s
+  streams1000: { count: 1_000, rampMs: 2_000, ttfbMs: 20, chunks: 25, intervalMs: 100 },
+  settleMs: 1_000,
   stormStreams: 500,
   soakSec: 600,
 };
