@@ -14,6 +14,8 @@ export interface ArmStats {
   cpuUserMs: number;
   cpuSystemMs: number;
   wallMs: number;
+  /** process.memoryUsage() in MiB: where resident memory sits (JS heap, buffers, WASM). */
+  memoryMiB: Record<string, number>;
 }
 
 const GC_KINDS: Record<number, string> = { 1: "minor", 2: "major", 4: "incremental", 8: "weakcb" };
@@ -49,6 +51,7 @@ export function startArmStats(): void {
       cpuUserMs: used.user / 1000,
       cpuSystemMs: used.system / 1000,
       wallMs: performance.now() - since,
+      memoryMiB: Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round((v / 2 ** 20) * 10) / 10])),
     };
     console.log(JSON.stringify({ armStats: stats }));
     loop.reset();
