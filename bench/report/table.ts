@@ -19,6 +19,7 @@ function rows(profile: Profile): Row[] {
   const s1k = profile.streams1000;
   return [
     { label: "req/s at concurrency 64", scenario: "throughput", metric: "rps", mode: "abs", ratios: "D+U", digits: 0 },
+    { label: "arm CPU per request at concurrency 64 (µs)", scenario: "throughput", metric: "cpuUsPerRequest", mode: "abs", ratios: "U", digits: 0 },
     { label: "added latency p50, concurrency 1 (ms)", scenario: "latency", metric: "p50", mode: "added", ratios: "U", digits: 3 },
     { label: "added latency p99, concurrency 1 (ms)", scenario: "latency", metric: "p99", mode: "added", ratios: "U", digits: 3 },
     { label: `p99 at ${profile.fixedRate} req/s, autocannon, raw (ms)`, scenario: "rate500", metric: "p99", mode: "abs", ratios: "D+U", digits: 2 },
