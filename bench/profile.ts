@@ -12,7 +12,7 @@ import { chatBody, CHAT_PATH, headers } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
-import { inclusiveTimes, selfTimes, type CpuProfile } from "./report/cpuprofile.ts";
+import { inclusiveTimes, ownerTimes, selfTimes, type CpuProfile } from "./report/cpuprofile.ts";
 
 const DIR = "bench/results";
 
@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   console.log(layout.note);
   const fakes = await startFakes(layout.load);
   const agent = streamAgent();
+  let requests = 0;
   try {
     const arm = await startArm(spec, { fakes, core: layout.arm, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", DIR, "--cpu-prof-name", name] });
     try {
@@ -47,10 +48,12 @@ async function main(): Promise<void> {
             intervalMs: 20,
             timedGaps: 20,
           });
+          requests += r.ok;
           console.log(`stream round ${i + 1}/${rounds}: ${r.ok} ok, ${r.errors} errors`);
         }
       } else {
         const r = await runLoad({ url: arm.origin + CHAT_PATH, body: chatBody(), headers, connections: 64, durationSec: seconds });
+        requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       }
     } finally {
@@ -68,6 +71,10 @@ async function main(): Promise<void> {
   const { functions, layers, totalMs } = selfTimes(profile);
   const inclusive = inclusiveTimes(profile);
   console.log(`\n${found}: ${(totalMs / 1000).toFixed(1)} s of samples, ${(inclusive.totalMs / 1000).toFixed(1)} s busy (not idle)\n`);
+  const owned = ownerTimes(profile);
+  console.log(`| % of busy | µs per request | owner (innermost package or src/ folder on the stack) |\n|---:|---:|---|`);
+  for (const o of owned.owners.slice(0, 15)) console.log(`| ${o.pct.toFixed(1)} | ${((1000 * o.ms) / Math.max(1, requests)).toFixed(1)} | ${o.name} |`);
+  console.log(`(${requests} requests; busy ${((1000 * owned.totalMs) / Math.max(1, requests)).toFixed(0)} µs per request, profiler overhead included)\n`);
   console.log("| self % | self ms | package / layer |\n|---:|---:|---|");
   for (const l of layers.slice(0, 15)) console.log(`| ${l.pct.toFixed(1)} | ${l.ms.toFixed(0)} | ${l.name} |`);
   console.log("\n| self % | self ms | function | where |\n|---:|---:|---|---|");

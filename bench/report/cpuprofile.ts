@@ -139,3 +139,44 @@ export function inclusiveTimes(profile: CpuProfile): { functions: SelfTime[]; la
     [...items].map((s) => ({ ...s, pct: total > 0 ? (100 * s.ms) / total : 0 })).sort((a, b) => b.ms - a.ms);
   return { functions: finish(byFunction.values()), layers: finish(byLayer.values()), totalMs: total };
 }
+
+const UNOWNED = new Set(["node internals", "(native)", "(program)"]);
+
+/**
+ * Time per "owner": each sample goes to the innermost frame on its stack that belongs to a
+ * package or to our code, so a socket write done for undici counts as undici's and one done
+ * for the reply writer as src/http's. GC and idle stay on their own lines.
+ */
+export function ownerTimes(profile: CpuProfile): { owners: SelfTime[]; totalMs: number } {
+  const time = timePerNode(profile);
+  const parent = new Map<number, number>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const owners = new Map<string, SelfTime>();
+  let total = 0;
+  for (const [id, ms] of time) {
+    const leaf = byId.get(id);
+    if (ms === 0 || !leaf || leaf.callFrame.functionName === "(idle)") continue;
+    total += ms;
+    let owner = layerOf(leaf.callFrame);
+    if (UNOWNED.has(owner) || owner.startsWith("wasm://")) {
+      for (let at = parent.get(id); at !== undefined; at = parent.get(at)) {
+        const node = byId.get(at);
+        if (!node) break;
+        const layer = layerOf(node.callFrame);
+        if (!UNOWNED.has(layer) && !layer.startsWith("wasm://") && layer !== "(root)") {
+          owner = layer;
+          break;
+        }
+      }
+    }
+    const entry = owners.get(owner) ?? { name: owner, where: "", ms: 0, pct: 0 };
+    entry.ms += ms;
+    owners.set(owner, entry);
+  }
+  const list = [...owners.values()].map((o) => ({ ...o, pct: total > 0 ? (100 * o.ms) / total : 0 })).sort((a, b) => b.ms - a.ms);
+  return { owners: list, totalMs: total };
+}
