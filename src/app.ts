@@ -8,27 +8,39 @@ import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { chatCompletions } from "./http/routes/chat.ts";
 import { health, providersHealth, ready } from "./http/routes/health.ts";
+import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
+import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
+import type { ReadinessCheck } from "./telemetry/readiness.ts";
 
 export interface AppDeps {
   logger: Logger;
   isShuttingDown?: () => boolean;
+  /** Where requests, retries, fallbacks, breakers and limits are counted; a fresh registry when absent. */
+  metrics?: GatewayMetrics;
+  /** Extra /ready conditions; modules may push to this list after the app is built. */
+  readinessChecks?: ReadinessCheck[];
 }
 
 export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv> {
+  const metrics = deps.metrics ?? createGatewayMetrics();
   const app = new Hono<GatewayEnv>();
   app.use(requestId());
-  app.use(accessLog(deps.logger));
+  app.use(accessLog(deps.logger, { metrics }));
 
   app.get("/health", health());
-  app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false)));
+  app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
   app.get("/health/providers", providersHealth(source));
+  // Metrics settings apply at start; on their own port they are served by server.ts instead.
+  const exposition = source.current.config.raw.server.metrics;
+  if (exposition.enabled && exposition.port === undefined) app.get("/metrics", metricsRoute(metrics, exposition.token));
 
   const api = new Hono<GatewayEnv>();
   api.use(authenticate(() => source.current.config.keys));
-  api.post("/chat/completions", chatCompletions(source));
+  api.post("/chat/completions", chatCompletions(source, { metrics }));
   api.get("/models", listModels(source));
   api.get("/models/:id{.+}", getModel(source));
   app.route("/v1", api);
@@ -46,6 +58,11 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     // Set by the first middleware; absent only if that middleware itself failed.
     const record = c.get("record") as RequestRecord | undefined;
     if (record) record.error = error.message;
+    // A policy refusal still names the rule that refused, in the header, the log and the metrics.
+    if (err instanceof RoutingError && err.rule !== undefined) {
+      c.var.replyHeaders["x-llm-route"] = err.rule;
+      if (record) record.route = err.rule;
+    }
     if (error.status >= 500 && error.type === "server_error") ((c.get("log") as Logger | undefined) ?? deps.logger).error({ err }, "unhandled error");
     if (c.env.outgoing.headersSent) {
       // The response already started: nothing valid can follow, so cut it.

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
   });
-  logger.info({ url: gateway.url, config: path, models: [...config.models.keys()] }, "gateway listening");
+  logger.info({ url: gateway.url, metrics: gateway.metricsUrl, config: path, models: [...config.models.keys()] }, "gateway listening");
 
   // Reload on SIGHUP and on a change of the file; a config that fails validation is logged
   // and the running one keeps serving.

@@ -1,8 +1,11 @@
 // Everything built from one config: adapters, routing tables and the view of the breakers a
 // request uses. A request takes the current runtime once and keeps it to the end, so a reload
 // never changes a request mid-flight. Rebuilding reuses the adapters (and so the connection
-// pools) and breakers of providers whose settings did not change.
+// pools) and breakers of providers whose settings did not change, and the limiter (its
+// counters and store connection) while the limits store settings stay the same.
 import type { GatewayConfig } from "./config/types.ts";
+import { carryLimiter, limiterFromConfig, type LimiterDeps } from "./limits/from-config.ts";
+import type { Limiter } from "./limits/limiter.ts";
 import { createAdapter } from "./providers/registry.ts";
 import type { ProviderAdapter } from "./providers/types.ts";
 import type { BreakerRegistry } from "./resilience/breakers.ts";
@@ -13,6 +16,8 @@ export interface Runtime {
   readonly adapters: ReadonlyMap<string, ProviderAdapter>;
   readonly breakers: BreakerRegistry;
   readonly router: Router;
+  /** Per-key and per-model rate limits over the configured store. */
+  readonly limiter: Limiter;
   /** Providers that are configured but cannot serve, with the reason a client is told. */
   readonly unavailable: ReadonlyMap<string, string>;
   /** Settings fingerprint per provider, to tell what a reload changed. */
@@ -29,6 +34,7 @@ export function createRuntime(
   breakers: BreakerRegistry,
   warn: (message: string) => void = () => {},
   previous?: Runtime,
+  limiterDeps: LimiterDeps = {},
 ): Runtime {
   const adapters = new Map<string, ProviderAdapter>();
   const unavailable = new Map<string, string>();
@@ -54,7 +60,10 @@ export function createRuntime(
     }
   }
   breakers.sync(new Map([...fingerprints].filter(([id]) => adapters.has(id))), config.raw.resilience.breaker);
-  return { config, adapters, breakers, router: createRouter(config), unavailable, fingerprints };
+  const limiter =
+    carryLimiter(previous && { limiter: previous.limiter, limits: previous.config.raw.limits }, config.raw) ??
+    limiterFromConfig(config.raw, limiterDeps);
+  return { config, adapters, breakers, router: createRouter(config), limiter, unavailable, fingerprints };
 }
 
 /** Adapters of `old` that `next` no longer uses. */
@@ -63,5 +72,6 @@ export function retiredAdapters(old: Runtime, next: Runtime): ProviderAdapter[] 
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
-  await Promise.allSettled([...runtime.adapters.values()].map((a) => a.close()));
+  const closing = [...runtime.adapters.values()].map((a) => a.close());
+  await Promise.allSettled([...closing, runtime.limiter.close()]);
 }

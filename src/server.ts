@@ -5,10 +5,14 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
-import type { ProviderAdapter } from "./providers/types.ts";
+import { startMetricsServer } from "./http/metrics-server.ts";
+import type { LimiterDeps } from "./limits/from-config.ts";
 import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
 import { closeRuntime, createRuntime, retiredAdapters, type Runtime, type RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
+import { limitMetricHooks } from "./telemetry/limit-metrics.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
+import type { ReadinessCheck } from "./telemetry/readiness.ts";
 
 export interface RunningGateway {
   readonly server: Server;
@@ -16,6 +20,11 @@ export interface RunningGateway {
   readonly url: string;
   /** The live runtime holder; replacing `current` switches new requests to a new config. */
   readonly state: { current: Runtime };
+  readonly metrics: GatewayMetrics;
+  /** Where /metrics is served: the API port, a port of its own, or undefined when disabled. */
+  readonly metricsUrl: string | undefined;
+  /** /ready's extra conditions; a module may push its own (e.g. the Redis store's ping). */
+  readonly readinessChecks: ReadinessCheck[];
   /** Switches new requests to `config`; in-flight ones finish on the runtime they started with. */
   reload(config: GatewayConfig): void;
   /** Graceful stop: resolves when every in-flight request is done or the deadline passed. */
@@ -27,21 +36,49 @@ export interface StartOptions {
   port?: number;
   host?: string;
   breakerEvents?: BreakerEvents;
+  /** Telemetry hooks for rate-limit refusals and store errors (the metrics get them either way). */
+  limitEvents?: LimiterDeps["hooks"];
+  metrics?: GatewayMetrics;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
   const warn = (message: string) => options.logger.warn(message);
+  const metrics = options.metrics ?? createGatewayMetrics();
   const breakers = new BreakerRegistry({
     onStateChange(provider, state) {
       options.logger.warn({ provider, state }, `circuit ${state} for provider "${provider}"`);
+      metrics.breakerState(provider, state);
       options.breakerEvents?.onStateChange?.(provider, state);
     },
   });
-  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn) };
-  const retiring = new Set<ProviderAdapter>();
+  // The breaker gauge shows every configured provider, and a breaker a reload rebuilt as closed.
+  const publishBreakers = (runtime: Runtime) => {
+    for (const id of runtime.config.providers.keys()) metrics.breakerState(id, breakers.health(id)?.state ?? "closed");
+  };
+  let limitStore: string = config.raw.limits.store;
+  const limitMetrics = limitMetricHooks(metrics, () => limitStore);
+  const limiterDeps: LimiterDeps = {
+    logger: options.logger,
+    hooks: {
+      onRefused(event) {
+        limitMetrics.onRefused(event);
+        options.limitEvents?.onRefused?.(event);
+      },
+      onStoreError(event) {
+        limitMetrics.onStoreError(event);
+        options.limitEvents?.onStoreError?.(event);
+      },
+    },
+  };
+  const state: { current: Runtime } = { current: createRuntime(config, breakers, warn, undefined, limiterDeps) };
+  publishBreakers(state.current);
+  // Adapters and limiters a reload replaced, closed once the requests still using them are done.
+  const retiring = new Set<{ close(): Promise<void> }>();
   let shuttingDown = false;
   const source: RuntimeSource = state;
-  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown });
+  // The limit store answers (always true in memory; false while Redis is unreachable).
+  const readinessChecks: ReadinessCheck[] = [{ name: "limits_store", check: () => state.current.limiter.ready(800) }];
+  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks });
 
   let inFlight = 0;
   let idle: (() => void) | undefined;
@@ -69,23 +106,38 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   });
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const url = `http://${shownHost}:${bound}`;
+  const exposition = config.raw.server.metrics;
+  const metricsServer =
+    exposition.enabled && exposition.port !== undefined
+      ? await startMetricsServer({ metrics, token: exposition.token, host, port: exposition.port }).catch(async (error: unknown) => {
+          await new Promise<void>((resolve) => server.close(() => resolve()));
+          throw error;
+        })
+      : undefined;
 
   return {
     server,
     port: bound,
-    url: `http://${shownHost}:${bound}`,
+    url,
     state,
+    metrics,
+    metricsUrl: exposition.enabled ? (metricsServer?.url ?? `${url}/metrics`) : undefined,
+    readinessChecks,
     reload(next: GatewayConfig) {
       const old = state.current;
-      state.current = createRuntime(next, breakers, warn, old);
-      const retired = retiredAdapters(old, state.current);
+      state.current = createRuntime(next, breakers, warn, old, limiterDeps);
+      limitStore = next.raw.limits.store;
+      publishBreakers(state.current);
+      const retired: { close(): Promise<void> }[] = retiredAdapters(old, state.current);
+      if (old.limiter !== state.current.limiter) retired.push(old.limiter);
       if (retired.length === 0) return;
-      // Requests still running on the old runtime keep their adapters until they are done.
-      for (const adapter of retired) retiring.add(adapter);
+      // Requests still running on the old runtime keep their adapters (and limiter) until they are done.
+      for (const item of retired) retiring.add(item);
       const timer = setTimeout(() => {
-        for (const adapter of retired) {
-          retiring.delete(adapter);
-          void adapter.close();
+        for (const item of retired) {
+          retiring.delete(item);
+          void item.close();
         }
       }, Math.min(old.config.raw.resilience.timeout_ms, 10 * 60_000));
       timer.unref();
@@ -102,8 +154,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
         clearTimeout(timer);
       }
       server.closeAllConnections();
-      await closed;
-      await Promise.allSettled([...retiring].map((adapter) => adapter.close()));
+      await Promise.all([closed, metricsServer?.close()]);
+      await Promise.allSettled([...retiring].map((item) => item.close()));
       await closeRuntime(state.current);
       breakers.shutdown();
     },

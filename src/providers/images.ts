@@ -33,6 +33,12 @@ export function parseDataUrl(url: string): InlineImage | undefined {
   return { mimeType, data };
 }
 
+/** Each URL loaded (all at once), keyed by URL for a request translation to look up. */
+export async function loadImages(urls: readonly string[], policy: ImagePolicy, signal: AbortSignal): Promise<Map<string, InlineImage>> {
+  const loaded = await Promise.all(urls.map(async (url) => [url, await loadImage(url, policy, signal)] as const));
+  return new Map(loaded);
+}
+
 /** A data URL decoded, or an http(s) URL fetched under the policy. */
 export async function loadImage(url: string, policy: ImagePolicy, signal: AbortSignal): Promise<InlineImage> {
   const inline = parseDataUrl(url);

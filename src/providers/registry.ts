@@ -1,5 +1,8 @@
 // The one place that maps a provider `type` from providers.yaml to its adapter.
 import type { ProviderConfig } from "../config/schema.ts";
+import { createAnthropicAdapter } from "./anthropic/index.ts";
+import { createAzureAdapter } from "./azure/index.ts";
+import { createGeminiAdapter } from "./gemini/index.ts";
 import { createOllamaAdapter } from "./ollama/index.ts";
 import { createOpenAIAdapter } from "./openai/index.ts";
 import type { ProviderAdapter } from "./types.ts";
@@ -9,6 +12,9 @@ type Factories = { [T in ProviderConfig["type"]]?: Factory<T> };
 
 const factories: Factories = {
   openai: createOpenAIAdapter,
+  azure: createAzureAdapter,
+  anthropic: createAnthropicAdapter,
+  gemini: createGeminiAdapter,
   ollama: createOllamaAdapter,
 };
 

@@ -51,6 +51,11 @@ export interface CallOptions {
   readonly defaultMaxTokens: number | undefined;
   /** How http(s) image URLs may be fetched for upstreams that cannot take them by reference. */
   readonly images: ImagePolicy;
+  /**
+   * Reports a parameter the upstream cannot take as given and that was adjusted or ignored
+   * without changing what the request asks for; the client sees it in `x-llm-warnings`.
+   */
+  readonly warn?: (message: string) => void;
 }
 
 export interface ProviderAdapter {

@@ -37,7 +37,7 @@ export class BreakerOpenError extends Error {
 }
 
 interface Entry {
-  breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  breaker: CircuitBreaker<[() => Promise<unknown>]>;
   fingerprint: string;
   health: ProviderHealth;
 }

@@ -4,7 +4,7 @@
 import type { Complexity, Sensitivity } from "../config/types.ts";
 import type { RawConfig } from "../config/schema.ts";
 import type { ChatRequest } from "../providers/types.ts";
-import { forEachText, type RequestFeatures } from "./features.ts";
+import { someText, type RequestFeatures } from "./features.ts";
 import { RoutingError } from "./routing-error.ts";
 
 export const SENSITIVITY_ORDER: readonly Sensitivity[] = ["public", "internal", "confidential"];
@@ -47,14 +47,7 @@ export function classify(input: ClassifyInput, detectors: readonly Detector[], t
   for (const detector of detectors) {
     // A detector that cannot raise the level any further is not worth a scan of the prompt.
     if (rank(detector.level) <= level) continue;
-    let hit = false;
-    for (const message of input.req.messages) {
-      forEachText(message, (text) => {
-        if (!hit && detector.pattern.test(text)) hit = true;
-      });
-      if (hit) break;
-    }
-    if (hit) {
+    if (input.req.messages.some((message) => someText(message, (text) => detector.pattern.test(text)))) {
       detected.push(detector.name);
       level = Math.max(level, rank(detector.level));
     }
@@ -82,7 +75,7 @@ function rank(level: Sensitivity): number {
 
 function readLevel<T extends string>(value: unknown, allowed: readonly T[], where: string): T | undefined {
   if (value === undefined || value === null) return undefined;
-  const text = Array.isArray(value) ? value[0] : value;
+  const text: unknown = Array.isArray(value) ? (value as unknown[])[0] : value;
   if (typeof text === "string") {
     const normalized = text.trim().toLowerCase();
     if ((allowed as readonly string[]).includes(normalized)) return normalized as T;

@@ -6,7 +6,7 @@ import type { ConcreteTarget } from "../config/types.ts";
 import { backoffDelay, sleep } from "../resilience/backoff.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import type { ImagePolicy } from "../providers/images.ts";
-import type { ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import type { ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
 import { BreakerOpenError } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
@@ -66,6 +66,8 @@ export interface Execution {
   finish(): void;
   /** Aborts the serving call (total timeout included) — e.g. the client left mid-stream. */
   signal: AbortSignal;
+  /** Adjustments the serving adapter reported (for `x-llm-warnings`). */
+  warnings: string[];
 }
 
 class ClientGone extends Error {}
@@ -74,6 +76,9 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
   const attempts: Attempt[] = [];
   const errors: UpstreamError[] = [];
   const skipped: string[] = [];
+  // Targets that cannot take this request as given (an unsupported parameter): another target
+  // in the chain may, so they are skipped; the client hears of it only if none could.
+  const untranslatable: GatewayInputError[] = [];
   let fallbacks = 0;
 
   for (const [index, target] of plan.entries()) {
@@ -102,6 +107,12 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
         return { ...served, target, attempts, fallbacks };
       } catch (thrown) {
         if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
+        if (thrown instanceof GatewayInputError) {
+          untranslatable.push(thrown);
+          attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "unsupported_request", latencyMs: 0 });
+          reason = "unsupported_request";
+          break;
+        }
         if (thrown instanceof BreakerOpenError) {
           // Opened (or its half-open trial was taken) since we checked: skip like an open breaker.
           skipped.push(thrown.message);
@@ -139,7 +150,9 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
     if (!isLast) ctx.onFallback?.(target.provider, reason);
     fallbacks += 1;
   }
-  throw new PlanFailedError(errors, skipped);
+  const [inputError] = untranslatable;
+  if (inputError && errors.length === 0) throw inputError;
+  throw new PlanFailedError(errors, [...skipped, ...untranslatable.map((e) => e.message)]);
 }
 
 /** A bounded label for why an attempt failed: the failure kind, or `http_<status>`. */
@@ -160,7 +173,7 @@ async function attemptOnce(
   target: ConcreteTarget,
   req: ChatRequest,
   ctx: ExecutionContext,
-): Promise<{ result: ChatResult; finish(): void; signal: AbortSignal }> {
+): Promise<{ result: ChatResult; finish(): void; signal: AbortSignal; warnings: string[] }> {
   const controller = new AbortController();
   let timedOut: "first_byte" | "total" | undefined;
   const onClientGone = () => controller.abort(new ClientGone("client disconnected"));
@@ -179,8 +192,10 @@ async function attemptOnce(
     ctx.clientSignal.removeEventListener("abort", onClientGone);
   };
 
+  const warnings: string[] = [];
   try {
     const result = await adapter.chat(req, target.model, {
+      warn: (message) => warnings.push(message),
       signal: controller.signal,
       requestId: ctx.requestId,
       publicModel: ctx.publicModel,
@@ -189,7 +204,7 @@ async function attemptOnce(
     });
     const committed = await untilFirstChunk(result);
     clearTimeout(firstByte);
-    return { result: committed, finish, signal: controller.signal };
+    return { result: committed, finish, signal: controller.signal, warnings };
   } catch (error) {
     finish();
     if (ctx.clientSignal.aborted) throw new ClientGone("client disconnected");
@@ -206,29 +221,35 @@ async function attemptOnce(
   }
 }
 
-/** Waits for the first chunk of a stream so that a failure before it can still fall back. */
+/**
+ * Waits for a stream's first real output (text, a tool call, a finish) so that a failure before
+ * it can still fall back: a role-only opening chunk commits nothing yet.
+ */
 async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
   if (result.kind === "completion") return result;
-  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks) };
+  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
   if (Array.isArray(result.body)) return result;
-  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>) };
+  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
 }
 
-async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+function hasOutput(chunk: ChatCompletionChunk): boolean {
+  if (chunk.usage) return true;
+  return chunk.choices.some((c) => c.finish_reason !== null || Boolean(c.delta.content) || (c.delta.tool_calls?.length ?? 0) > 0 || Boolean(c.delta.refusal));
+}
+
+/** Reads ahead until `ready` holds (or the stream ends), then replays what it read. */
+async function primed<T>(source: AsyncIterable<T>, ready: (item: T) => boolean): Promise<AsyncIterable<T>> {
   const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
+  const buffered: IteratorResult<T>[] = [];
+  for (;;) {
+    const next = await iterator.next();
+    buffered.push(next);
+    if (next.done === true || ready(next.value)) break;
+  }
   return {
     [Symbol.asyncIterator]() {
-      let pending: IteratorResult<T> | undefined = first;
       return {
-        next: () => {
-          if (pending) {
-            const value = pending;
-            pending = undefined;
-            return Promise.resolve(value);
-          }
-          return iterator.next();
-        },
+        next: async () => buffered.shift() ?? iterator.next(),
         return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T }),
       };
     },
@@ -237,7 +258,6 @@ async function primed<T>(source: AsyncIterable<T>): Promise<AsyncIterable<T>> {
 
 function asUpstreamError(error: unknown, provider: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (error instanceof GatewayInputError) throw error;
   return new UpstreamError({
     provider,
     status: 502,

@@ -73,6 +73,7 @@ export function createRouter(config: GatewayConfig): Router {
           "policy_empty_plan",
           `routing rule ${policies.join(" and ")} leaves no target for model '${model.name}' (its providers: ${model.providers.join(", ")}); the request was not sent anywhere`,
           "model",
+          first?.name,
         );
       }
       return { model, rule: first?.name, plan, sensitivity, complexity, promptTokens: features.promptTokens, allowed };

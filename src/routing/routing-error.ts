@@ -5,11 +5,14 @@ export class RoutingError extends Error {
   override readonly name = "RoutingError";
   readonly refusal: RoutingRefusal;
   readonly param: string | undefined;
+  /** The routing rule that matched, when the refusal came after rule matching. */
+  readonly rule: string | undefined;
 
-  constructor(refusal: RoutingRefusal, message: string, param?: string) {
+  constructor(refusal: RoutingRefusal, message: string, param?: string, rule?: string) {
     super(message);
     this.refusal = refusal;
     this.param = param;
+    this.rule = rule;
   }
 
   static unknownModel(model: string): RoutingError {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -154,6 +154,14 @@ describe("the shipped providers.yaml", () => {
     const disabled = [...config.providers.values()].filter((p) => p.disabled).map((p) => p.id);
     expect(disabled.sort()).toEqual(["anthropic", "gemini", "openai"]);
   });
+
+  it.each(readdirSync(join(import.meta.dirname, "../../config/examples")).filter((f) => f.endsWith(".yaml")))(
+    "loads config/examples/%s with no secrets set",
+    async (name) => {
+      const config = await loadConfigFile(join(import.meta.dirname, "../../config/examples", name), {});
+      expect(config.models.size).toBeGreaterThan(0);
+    },
+  );
 
   it("accepts a config with no providers or models", async () => {
     const dir = mkdtempSync(join(tmpdir(), "gw-config-"));

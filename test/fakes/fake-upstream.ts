@@ -215,6 +215,8 @@ export class FakeUpstream {
     for (let i = 0; i < frames.length; i++) {
       if (res.destroyed) return;
       if (step.cutAfterFrames !== undefined && i >= step.cutAfterFrames) {
+        // Let what was written reach the client first: a cut after N frames, not before them.
+        if (i > 0) await new Promise<void>((resolve) => res.write("", () => setTimeout(resolve, 20)));
         res.socket?.destroy();
         return;
       }

@@ -1,41 +1,69 @@
-// One JSON line per request, written when the response (stream included) is over. Never the
-// prompt, never a key.
+// One JSON line per request, written when the response (stream included) is over, and the
+// same facts reported to the metrics for chat requests. Never the prompt, never a key: bodies
+// appear only with `logging.bodies: true`, already redacted by the chat route.
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "../../telemetry/logger.ts";
+import type { GatewayMetrics } from "../../telemetry/metrics.ts";
+import { finishRequest } from "../../telemetry/request-facts.ts";
 import type { GatewayEnv } from "../context.ts";
 
-export function accessLog(logger: Logger): MiddlewareHandler<GatewayEnv> {
+export interface AccessLogOptions {
+  metrics?: GatewayMetrics | undefined;
+}
+
+/** The requests the metrics count: LLM traffic, not probes, scrapes or model listings. */
+const CHAT_PATHS = new Set(["/v1/chat/completions", "/chat/completions"]);
+/** Scrapes and probes arrive every few seconds; at info level they would drown the traffic. */
+const QUIET_PATHS = new Set(["/metrics", "/health", "/ready"]);
+
+const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 100) / 100);
+
+export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
+  const { metrics } = options;
   return async function accessLogMiddleware(c, next) {
+    const r = c.var.record;
     const started = performance.now();
+    r.startedAt = started;
     const log = logger.child({ requestId: c.var.requestId });
     c.set("log", log);
+    const counted = metrics !== undefined && c.req.method === "POST" && CHAT_PATHS.has(c.req.path);
+    if (counted) metrics.requestStarted();
     try {
       await next();
     } finally {
-      const r = c.var.record;
-      const status = r.status ?? c.res.status;
+      const done = finishRequest(r, { responseStatus: c.res.status, durationMs: performance.now() - started });
+      if (counted) metrics.requestDone(done);
       const line = {
         method: c.req.method,
         path: c.req.path,
-        status,
-        latencyMs: Math.round((performance.now() - started) * 100) / 100,
-        keyName: r.keyName,
+        status: done.status,
+        outcome: done.outcome,
+        latencyMs: ms(done.durationMs),
+        // The fields every line carries (null when they do not apply), so log queries can rely on them.
+        keyName: r.keyName ?? null,
         model: r.model,
         servedModel: r.servedModel,
-        route: r.route,
+        route: r.route ?? null,
         sensitivity: r.sensitivity,
         complexity: r.complexity,
-        provider: r.provider,
-        upstreamModel: r.upstreamModel,
-        fallbacks: r.fallbacks,
+        provider: r.provider ?? null,
+        upstreamModel: r.upstreamModel ?? null,
+        fallbacks: r.fallbacks ?? null,
         stream: r.stream,
-        ttftMs: r.ttftMs,
-        promptTokens: r.promptTokens,
-        completionTokens: r.completionTokens,
+        ttftMs: ms(r.ttftMs) ?? null,
+        upstreamMs: ms(r.upstreamMs),
+        overheadMs: ms(done.overheadMs),
+        promptTokens: r.promptTokens ?? null,
+        completionTokens: r.completionTokens ?? null,
+        costUsd: r.costUsd ?? null,
+        warnings: r.warnings,
         error: r.error,
         streamError: r.streamError,
+        messages: r.messages,
+        completion: r.completion,
       };
-      if (status >= 500 || r.streamError) log.warn(line, "request");
+      if (done.status >= 500 || r.streamError) log.warn(line, "request");
+      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) log.debug(line, "request");
       else log.info(line, "request");
     }
   };

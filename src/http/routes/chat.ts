@@ -3,12 +3,22 @@ import type { Handler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { RuntimeSource } from "../../runtime.ts";
 import { execute } from "../../routing/executor.ts";
+import { captureCompletion } from "../../telemetry/completion-capture.ts";
+import type { GatewayMetrics } from "../../telemetry/metrics.ts";
+import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
 import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
-import { writeResult } from "../reply.ts";
+import { admitChat } from "../rate-limit.ts";
+import { recordReply } from "../record-reply.ts";
+import { writeResult, type ReplyOutcome } from "../reply.ts";
 import { validateChatRequest } from "../validate-chat.ts";
 
-export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
+export interface ChatOptions {
+  metrics?: GatewayMetrics | undefined;
+}
+
+export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}): Handler<GatewayEnv> {
+  const { metrics } = options;
   return async function chatCompletionsHandler(c) {
     const runtime = source.current;
     const { config } = runtime;
@@ -18,6 +28,8 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
     const req = validateChatRequest(body);
     record.model = req.model;
     record.stream = req.stream === true;
+    const logBodies = config.raw.logging.bodies;
+    if (logBodies) record.messages = redactValue(req.messages);
 
     const decision = runtime.router.decide({
       req,
@@ -25,6 +37,7 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
       headers: incoming.headers,
       isHealthy: (provider) => runtime.breakers.allows(provider),
     });
+    record.publicModel = decision.model.name;
     const reply = c.var.replyHeaders;
     record.sensitivity = decision.sensitivity;
     record.complexity = decision.complexity;
@@ -34,13 +47,26 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
     }
     if (decision.model.name !== req.model) record.servedModel = decision.model.name;
 
+    const admission = await admitChat(runtime.limiter, {
+      keyName: c.var.key?.name,
+      publicModel: decision.model.name,
+      upstreamModel: decision.plan[0]?.model ?? decision.model.name,
+      req,
+      defaultMaxTokens: config.raw.limits.default_max_tokens,
+      replyHeaders: reply,
+    });
+
     const client = new AbortController();
     const onClose = () => {
-      if (!outgoing.writableFinished) client.abort(new Error("client disconnected"));
+      if (outgoing.writableFinished) return;
+      record.clientGone = true;
+      client.abort(new Error("client disconnected"));
     };
     outgoing.once("close", onClose);
 
+    let outcome: ReplyOutcome | undefined;
     try {
+      const waitStarted = performance.now();
       const execution = await execute(decision.plan, req, {
         requestId: c.var.requestId,
         publicModel: decision.model.name,
@@ -55,7 +81,9 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
         adapterFor: (provider) => runtime.adapters.get(provider),
         disabledReason: (provider) => runtime.unavailable.get(provider),
         breakers: runtime.breakers,
-      });
+        onRetry: (provider, reason) => metrics?.retry(provider, reason),
+        onFallback: (provider, reason) => metrics?.fallback(provider, reason),
+      }).finally(() => (record.upstreamWaitMs = performance.now() - waitStarted));
       record.attempts = execution.attempts;
       record.provider = execution.target.provider;
       record.upstreamModel = execution.target.model;
@@ -63,23 +91,28 @@ export function chatCompletions(source: RuntimeSource): Handler<GatewayEnv> {
       reply["x-llm-provider"] = execution.target.provider;
       reply["x-llm-model"] = execution.target.model;
       reply["x-llm-fallbacks"] = String(execution.fallbacks);
+      if (execution.warnings.length > 0) {
+        reply["x-llm-warnings"] = execution.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?");
+        record.warnings = execution.warnings;
+      }
 
+      const result = logBodies ? captureCompletion(execution.result, (text) => (record.completion = redactSecrets(text))) : execution.result;
       const started = performance.now();
-      const outcome = await writeResult(outgoing, execution.result, {
+      outcome = await writeResult(outgoing, admission.meter(result), {
         includeUsage: req.stream_options?.include_usage === true,
         headers: reply,
       }).finally(() => execution.finish());
       record.status = outgoing.statusCode;
-      if (outcome.usage) {
-        record.promptTokens = outcome.usage.prompt_tokens;
-        record.completionTokens = outcome.usage.completion_tokens;
-      }
-      if (outcome.firstByteAt !== undefined && record.stream) record.ttftMs = Math.round(outcome.firstByteAt - started);
+      recordReply(record, outcome, { writeStartedAt: started, writeEndedAt: performance.now(), servingAttemptMs: execution.attempts.at(-1)?.latencyMs }, decision.model.price);
       if (outcome.streamError) record.streamError = outcome.streamError.message;
-      if (outcome.clientGone) record.error = "client disconnected";
+      if (outcome.clientGone) {
+        record.clientGone = true;
+        record.error = "client disconnected";
+      }
       return RESPONSE_ALREADY_SENT;
     } finally {
       outgoing.off("close", onClose);
+      await admission.settle(outcome?.usage);
     }
   };
 }

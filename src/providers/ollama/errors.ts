@@ -1,6 +1,7 @@
 // Whatever the Ollama SDK or the network threw → one UpstreamError. The SDK reports an HTTP error
 // as a `ResponseError` (message from the `{"error": "..."}` body, `status_code`), an in-stream
 // `{"error": ...}` line as a plain Error, and leaves network failures to fetch.
+import { abortedCallError } from "../aborted-call.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 
 export interface ErrorContext {
@@ -27,17 +28,7 @@ function isResponseError(error: unknown): error is SdkResponseError {
 export function toUpstreamError(error: unknown, ctx: ErrorContext): UpstreamError {
   if (error instanceof UpstreamError) return error;
   const { provider } = ctx;
-  if (ctx.signal.aborted) {
-    const reason: unknown = ctx.signal.reason;
-    const timedOut = reason instanceof Error && reason.name === "TimeoutError";
-    return new UpstreamError({
-      provider,
-      status: timedOut ? 504 : 499,
-      failure: timedOut ? "timeout" : "aborted",
-      message: timedOut ? `${provider}: request timed out` : `${provider}: request aborted`,
-      cause: error,
-    });
-  }
+  if (ctx.signal.aborted) return abortedCallError(provider, ctx.signal, error);
   if (isResponseError(error)) {
     return new UpstreamError({
       provider,

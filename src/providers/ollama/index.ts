@@ -1,18 +1,18 @@
 // The Ollama adapter: the official `ollama` SDK against `base_url`, one light client per call so
 // each call carries its own abort signal and `x-request-id`, all sharing one connection pool.
-import { randomUUID } from "node:crypto";
 import { Ollama, type ChatRequest as SdkChatRequest } from "ollama";
-import { Agent } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
-import { loadImage, type InlineImage } from "../images.ts";
+import { loadImages } from "../images.ts";
+import { newResponseMeta, type ResponseMeta } from "../openai-shapes.ts";
 import type { CallOptions, ChatRequest, ChatResult, ChatCompletionChunk, ProviderAdapter } from "../types.ts";
 import { toUpstreamError, type ErrorContext } from "./errors.ts";
 import { imageUrlsOf } from "./messages.ts";
 import { toOllamaRequest } from "./request.ts";
-import { toChatCompletion, type ResponseContext } from "./response.ts";
+import { toChatCompletion } from "./response.ts";
 import { createStreamTranslator } from "./stream.ts";
 import { createCallTransport, type CallTransport } from "./transport.ts";
 import type { OllamaChatRequest, OllamaChatResponse } from "./wire.ts";
+import { createUpstreamPool } from "../upstream-pool.ts";
 
 type OllamaConfig = Extract<ProviderConfig, { type: "ollama" }>;
 
@@ -24,10 +24,10 @@ interface CallClient {
 export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderAdapter {
   // Timeouts belong to the gateway (the call's signal), not to the pool: a local model may take
   // minutes to load before its first byte.
-  const pool = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+  const pool = createUpstreamPool();
 
   const clientFor = (signal: AbortSignal, requestId?: string): CallClient => {
-    const transport = createCallTransport(pool, signal);
+    const transport = createCallTransport(pool.dispatcher, signal);
     const headers: Record<string, string> = { ...config.headers };
     if (requestId !== undefined) headers["x-request-id"] = requestId;
     return { client: new Ollama({ host: config.base_url, fetch: transport.fetch, headers }), transport };
@@ -45,22 +45,19 @@ export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderA
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
       const stream = req.stream === true;
-      const images = await loadImages(req, call);
+      // Ollama cannot take an image by URL: http(s) images are fetched, data URLs size-checked.
+      const images = await loadImages(imageUrlsOf(req.messages), call.images, call.signal);
       const request = toOllamaRequest(req, model, { stream, images, keepAlive: config.keep_alive });
-      const ctx: ResponseContext = {
-        id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
-        created: Math.floor(Date.now() / 1000),
-        model: call.publicModel,
-      };
+      const meta = newResponseMeta(call.publicModel);
       const { client, transport } = clientFor(call.signal, call.requestId);
       try {
         if (!stream) {
           const res = await client.chat({ ...toSdkRequest(request), stream: false });
-          return { kind: "completion", completion: toChatCompletion(res as unknown as OllamaChatResponse, ctx) };
+          return { kind: "completion", completion: toChatCompletion(res as unknown as OllamaChatResponse, meta) };
         }
         // Resolves once Ollama has answered with headers; HTTP errors are thrown here.
         const lines = await client.chat({ ...toSdkRequest(request), stream: true });
-        return { kind: "stream", chunks: translateStream(lines, ctx, () => errorContext(call.signal, transport, "stream")) };
+        return { kind: "stream", chunks: translateStream(lines, meta, () => errorContext(call.signal, transport, "stream")) };
       } catch (error) {
         throw toUpstreamError(error, errorContext(call.signal, transport, "request"));
       }
@@ -82,13 +79,6 @@ export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderA
   };
 }
 
-/** Fetches http(s) images (Ollama cannot take a URL) and checks data URLs against the size limit. */
-async function loadImages(req: ChatRequest, call: CallOptions): Promise<Map<string, InlineImage>> {
-  const urls = imageUrlsOf(req.messages);
-  const loaded = await Promise.all(urls.map(async (url) => [url, await loadImage(url, call.images, call.signal)] as const));
-  return new Map(loaded);
-}
-
 /**
  * The SDK treats an image string that names an existing file as a path and uploads that file,
  * so base64 from a client could make the gateway read its own disk. Bytes are passed instead,
@@ -103,10 +93,10 @@ function toSdkRequest(request: OllamaChatRequest): SdkChatRequest {
 
 async function* translateStream(
   lines: AsyncIterable<unknown> & { abort(): void },
-  ctx: ResponseContext,
+  meta: ResponseMeta,
   errorContext: () => ErrorContext,
 ): AsyncGenerator<ChatCompletionChunk> {
-  const translator = createStreamTranslator(ctx);
+  const translator = createStreamTranslator(meta);
   let complete = false;
   try {
     for await (const line of lines) yield* translator.push(line as OllamaChatResponse);

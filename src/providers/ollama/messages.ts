@@ -8,6 +8,7 @@ import type {
 } from "openai/resources/chat/completions";
 import { parseDataUrl, type InlineImage } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
+import { argumentsObject } from "../tool-arguments.ts";
 import type { OllamaMessage, OllamaToolCall } from "./wire.ts";
 
 /** Images already fetched or decoded by the caller, keyed by their `image_url.url`. */
@@ -134,15 +135,5 @@ function toolCall(call: ChatCompletionMessageToolCall, at: string): OllamaToolCa
 
 /** Ollama takes arguments as an object; OpenAI carries them as a JSON string. */
 function parseArguments(raw: string, at: string): Record<string, unknown> {
-  if (raw.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new GatewayInputError(`${at} is not valid JSON`, at);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new GatewayInputError(`${at} must be a JSON object`, at);
-  }
-  return value as Record<string, unknown>;
+  return argumentsObject(raw, (fault) => new GatewayInputError(`${at} ${fault === "invalid-json" ? "is not valid JSON" : "must be a JSON object"}`, at));
 }

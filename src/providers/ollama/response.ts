@@ -2,19 +2,9 @@
 // shares: tool call ids, finish reasons and usage.
 import { createHash } from "node:crypto";
 import type { ChatCompletionMessageFunctionToolCall } from "openai/resources/chat/completions";
+import { assistantChoice, completion, type FinishReason, type ResponseMeta } from "../openai-shapes.ts";
 import type { ChatCompletion, Usage } from "../types.ts";
 import type { OllamaChatResponse, OllamaToolCall } from "./wire.ts";
-
-export interface ResponseContext {
-  /** `chatcmpl-...`, one per response. */
-  id: string;
-  /** Unix seconds. */
-  created: number;
-  /** The public model name the client asked for. */
-  model: string;
-}
-
-export type FinishReason = ChatCompletion.Choice["finish_reason"];
 
 /**
  * Ollama rarely gives tool calls an id. Derived from the response id and the call's position,
@@ -51,29 +41,10 @@ export function usageOf(res: OllamaChatResponse): Usage | undefined {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
-export function toChatCompletion(res: OllamaChatResponse, ctx: ResponseContext): ChatCompletion {
-  const calls = (res.message?.tool_calls ?? []).map((call, i) => toOpenAIToolCall(call, ctx.id, i));
+export function toChatCompletion(res: OllamaChatResponse, meta: ResponseMeta): ChatCompletion {
+  const calls = (res.message?.tool_calls ?? []).map((call, i) => toOpenAIToolCall(call, meta.id, i));
   const text = res.message?.content ?? "";
   // `message.thinking` (reasoning models) has no place in a Chat Completion and is left out.
-  const usage = usageOf(res);
-  return {
-    id: ctx.id,
-    object: "chat.completion",
-    created: ctx.created,
-    model: ctx.model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: "assistant",
-          content: calls.length > 0 && text === "" ? null : text,
-          refusal: null,
-          ...(calls.length > 0 ? { tool_calls: calls } : {}),
-        },
-        logprobs: null,
-        finish_reason: finishReason(res.done_reason, calls.length > 0),
-      },
-    ],
-    ...(usage ? { usage } : {}),
-  };
+  const choice = assistantChoice(0, text, calls, finishReason(res.done_reason, calls.length > 0));
+  return completion(meta, [choice], usageOf(res));
 }

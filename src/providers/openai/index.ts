@@ -1,13 +1,15 @@
 // OpenAI and OpenAI-compatible upstreams (vLLM, OpenRouter, Groq, Together...): the hot path.
 // The client's body goes out with only `model` (and stream usage) changed, over an undici
 // keep-alive pool with no connection cap, and the upstream's bytes come back as they arrive.
-import { Agent, request, type Dispatcher } from "undici";
+import { request, type Dispatcher } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
 import type { CallOptions, ChatRequest, ChatResult, ProviderAdapter, Usage } from "../types.ts";
-import { httpError, transportError } from "./errors.ts";
+import { transportError } from "../transport-error.ts";
+import { httpError } from "./errors.ts";
 import { relaySse } from "./sse-relay.ts";
 import { scanUsage } from "./usage-scan.ts";
+import { createUpstreamPool } from "../upstream-pool.ts";
 
 type OpenAIConfig = Extract<ProviderConfig, { type: "openai" }>;
 
@@ -18,8 +20,8 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
   const base = config.base_url.replace(/\/+$/, "");
   const chatUrl = new URL(`${base}/chat/completions`);
   const modelsUrl = new URL(`${base}/models`);
-  // No connection cap: every open stream holds a socket for its whole life.
-  const dispatcher = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1 });
+  const pool = createUpstreamPool();
+  const { dispatcher } = pool;
   const fixedHeaders: Record<string, string> = {
     "content-type": "application/json",
     accept: "application/json, text/event-stream",
@@ -89,7 +91,7 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
     },
 
     async close(): Promise<void> {
-      await dispatcher.close();
+      await pool.close();
     },
   };
 }

@@ -1,0 +1,48 @@
+// OpenAI's x-ratelimit-* headers. Where a key limit and a model limit both apply, the one
+// closer to refusing (fewer remaining) is the one a client needs to pace itself by.
+import type { BucketState } from "./types.ts";
+
+export type RateLimitHeaders = Record<string, string>;
+
+/** OpenAI writes reset times as Go durations: "20ms", "1s", "8.64s", "6m0s", "1h2m3s". */
+export function formatResetDuration(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms));
+  if (total === 0) return "0s";
+  if (total < 1_000) return `${total}ms`;
+  const hours = Math.floor(total / 3_600_000);
+  const minutes = Math.floor((total % 3_600_000) / 60_000);
+  const secondsMs = total % 60_000;
+  const seconds = `${Math.floor(secondsMs / 1_000)}${fraction(secondsMs % 1_000)}s`;
+  if (hours > 0) return `${hours}h${minutes}m${seconds}`;
+  if (minutes > 0) return `${minutes}m${seconds}`;
+  return seconds;
+}
+
+function fraction(ms: number): string {
+  if (ms === 0) return "";
+  return `.${String(ms).padStart(3, "0").replace(/0+$/, "")}`;
+}
+
+export function rateLimitHeaders(buckets: readonly BucketState[]): RateLimitHeaders {
+  const headers: RateLimitHeaders = {};
+  const requests = tightest(buckets, "requests", "model_requests");
+  const tokens = tightest(buckets, "tokens", "model_tokens");
+  if (requests !== undefined) write(headers, "requests", requests);
+  if (tokens !== undefined) write(headers, "tokens", tokens);
+  return headers;
+}
+
+function tightest(buckets: readonly BucketState[], ...kinds: readonly string[]): BucketState | undefined {
+  let best: BucketState | undefined;
+  for (const b of buckets) {
+    if (!kinds.includes(b.kind)) continue;
+    if (best === undefined || b.remaining < best.remaining) best = b;
+  }
+  return best;
+}
+
+function write(headers: RateLimitHeaders, unit: "requests" | "tokens", bucket: BucketState): void {
+  headers[`x-ratelimit-limit-${unit}`] = String(bucket.limit);
+  headers[`x-ratelimit-remaining-${unit}`] = String(bucket.remaining);
+  headers[`x-ratelimit-reset-${unit}`] = formatResetDuration(bucket.resetMs);
+}

@@ -1,0 +1,85 @@
+// The Anthropic adapter: translation around the official SDK, over the adapter's own undici pool.
+import Anthropic from "@anthropic-ai/sdk";
+import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
+import type { ProviderConfig } from "../../config/schema.ts";
+import { newResponseMeta } from "../openai-shapes.ts";
+import { pooledFetch } from "../pooled-fetch.ts";
+import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
+import { toUpstreamError } from "./errors.ts";
+import { toAnthropicRequest } from "./request.ts";
+import { toChatCompletion } from "./response.ts";
+import { AnthropicStreamTranslator, type StreamContext } from "./stream.ts";
+import { createUpstreamPool } from "../upstream-pool.ts";
+
+type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
+
+/** The SDK's own cap; the executor's signal normally ends a call long before it. */
+const SDK_BACKSTOP_TIMEOUT_MS = 600_000;
+
+export function createAnthropicAdapter(id: string, config: AnthropicConfig): ProviderAdapter {
+  const pool = createUpstreamPool();
+  const client = new Anthropic({
+    apiKey: config.api_key,
+    baseURL: config.base_url,
+    defaultHeaders: config.headers,
+    // The executor owns retries; an explicit timeout also stops the SDK refusing large
+    // non-streaming max_tokens.
+    maxRetries: 0,
+    timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
+    fetch: pooledFetch(pool.dispatcher),
+  });
+
+  return {
+    id,
+
+    async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
+      const { params, jsonTool, ignored } = toAnthropicRequest(req, model, {
+        defaultMaxTokens: call.defaultMaxTokens ?? config.default_max_tokens,
+      });
+      for (const name of ignored) call.warn?.(`${name} ignored: ${id} (${model}) samples with its own settings`);
+      const ctx: StreamContext = { ...newResponseMeta(call.publicModel), provider: id, jsonTool };
+      const options = { signal: call.signal, headers: { "x-request-id": call.requestId } };
+      try {
+        if (req.stream === true) {
+          // Resolves once the upstream has answered with headers; events are read lazily.
+          const events = await client.messages.create({ ...params, stream: true }, options);
+          return { kind: "stream", chunks: translateStream(events, ctx, call.signal) };
+        }
+        const message = await client.messages.create({ ...params, stream: false }, options);
+        return { kind: "completion", completion: toChatCompletion(message, ctx) };
+      } catch (error) {
+        throw toUpstreamError(id, error, call.signal, "request");
+      }
+    },
+
+    async listModels(signal: AbortSignal): Promise<string[]> {
+      const ids: string[] = [];
+      try {
+        for await (const info of client.models.list({ limit: 1000 }, { signal })) ids.push(info.id);
+      } catch (error) {
+        throw toUpstreamError(id, error, signal, "request");
+      }
+      return ids;
+    },
+
+    close(): Promise<void> {
+      return pool.close();
+    },
+  };
+}
+
+async function* translateStream(
+  events: AsyncIterable<RawMessageStreamEvent>,
+  ctx: StreamContext,
+  signal: AbortSignal,
+): AsyncGenerator<ChatCompletionChunk> {
+  const translator = new AnthropicStreamTranslator(ctx);
+  try {
+    for await (const event of events) yield* translator.push(event);
+    // The SDK ends iteration quietly when its request is aborted; that is not a finished stream.
+    if (signal.aborted) throw signal.reason;
+    yield* translator.finish();
+  } catch (error) {
+    throw toUpstreamError(ctx.provider, error, signal, "stream");
+  }
+}

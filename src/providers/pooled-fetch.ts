@@ -1,0 +1,15 @@
+// The fetch handed to an SDK, sent over the adapter's own undici pool so that close() can
+// release its sockets.
+import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from "undici";
+
+export function pooledFetch(dispatcher: Dispatcher): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : input; // the SDKs pass a URL string
+    // Node's global RequestInit and the undici package's describe the same object; their
+    // declared dispatcher types differ between undici versions, so one has to be asserted.
+    const res = await undiciFetch(url, { ...(init as unknown as UndiciRequestInit), dispatcher });
+    // Rewrapped as a global Response around the same body stream (no copy), so the SDK gets
+    // the class it expects.
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
+  };
+}

@@ -1,0 +1,242 @@
+// The gateway's Prometheus metrics, on a registry of its own (tests run several gateways in
+// one process). Other modules call these methods and never touch prom-client. Every label
+// value is a config name or a fixed word, never raw client input, so series stay bounded.
+//
+// The per-request path is plain arithmetic: one lookup finds the request's label combination,
+// whose counter and histogram cells were built on first use; totals are published when
+// scraped. Measured with a loop of requestDone: about 1 µs per request, against about 10 µs
+// for prom-client's labels().inc()/observe() on the same metrics (6 µs with cached label
+// objects, most of it in Histogram.observe).
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { cellHistogram, type HistogramCell } from "./cell-histogram.ts";
+import { cellCounter, type CounterCell } from "./counter-cells.ts";
+import { statusClass, type Outcome } from "./outcome.ts";
+
+export const METRIC_PREFIX = "llm_gateway_";
+
+/** Whole requests and upstream calls: 5 ms (a cached or tiny answer) to 120 s (a long generation). */
+export const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120];
+/** Time to first token: 50 ms to 30 s. */
+export const TTFT_BUCKETS = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30];
+/** The gateway's own time is well under the latency buckets' first step; these resolve it. */
+export const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+/** Mean time per output token of a stream. */
+export const INTER_TOKEN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1];
+
+export type BreakerState = "closed" | "half_open" | "open";
+const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
+
+/** One finished chat request, with its labels already bounded (see request-facts.ts). */
+export interface FinishedRequest {
+  key: string;
+  model: string;
+  route: string;
+  provider: string;
+  upstreamModel: string;
+  status: number;
+  outcome: Outcome;
+  durationMs: number;
+  /** The gateway's own share of the request: duration minus the time spent waiting on upstreams. */
+  overheadMs: number;
+  /** The serving upstream call, to the end of its body (stream included). */
+  upstreamMs: number | undefined;
+  ttftMs: number | undefined;
+  interTokenMs: number | undefined;
+  promptTokens: number | undefined;
+  completionTokens: number | undefined;
+  costUsd: number | undefined;
+}
+
+export interface GatewayMetrics {
+  readonly contentType: string;
+  /** A chat request came in (in-flight gauge up); every call is matched by one requestDone. */
+  requestStarted(): void;
+  requestDone(done: FinishedRequest): void;
+  retry(provider: string, reason: string): void;
+  fallback(provider: string, reason: string): void;
+  breakerState(provider: string, state: BreakerState): void;
+  /** A per-key limit refused a request; `limit` names which (requests, tokens, concurrency...). */
+  rateLimited(limit: string, key: string): void;
+  /** A shared store (the rate-limit store) failed an operation. */
+  storeError(store: string): void;
+  /** The whole exposition in the Prometheus text format. */
+  scrape(): Promise<string>;
+}
+
+const REQUEST_LABELS = ["key", "model", "route", "provider", "status_class", "outcome"] as const;
+const TOKEN_LABELS = ["key", "model", "provider", "upstream_model", "type"] as const;
+
+/** Everything one label combination touches, built once and reused by later requests. */
+interface RequestSeries {
+  requests: CounterCell;
+  /** Made on first use, so failed requests leave no zero-valued token or cost series behind. */
+  promptTokens: CounterCell | undefined;
+  completionTokens: CounterCell | undefined;
+  cost: CounterCell | undefined;
+  tokenLabels: readonly string[];
+  costLabels: readonly string[];
+  duration: HistogramCell;
+  overhead: HistogramCell;
+  /** Also made on first use: a request that reached no upstream has no upstream or stream timings. */
+  upstream: HistogramCell | undefined;
+  ttft: HistogramCell | undefined;
+  interToken: HistogramCell | undefined;
+}
+
+export function createGatewayMetrics(): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
+  const name = (s: string) => `${METRIC_PREFIX}${s}`;
+  const registers = [registry];
+
+  const requests = cellCounter(registry, {
+    name: name("requests_total"),
+    help: "Chat completion requests by key, public model, route rule, serving provider, status class and outcome.",
+    labelNames: REQUEST_LABELS,
+  });
+  const tokens = cellCounter(registry, {
+    name: name("tokens_total"),
+    help: "Tokens reported by upstreams, by type (prompt or completion).",
+    labelNames: TOKEN_LABELS,
+  });
+  const cost = cellCounter(registry, {
+    name: name("cost_usd_total"),
+    help: "Cost in US dollars from the public model's configured price.",
+    labelNames: ["key", "model"],
+  });
+  const duration = cellHistogram({
+    name: name("request_duration_seconds"),
+    help: "Whole request time, streams to their last byte.",
+    labelNames: ["model", "provider", "outcome"],
+    buckets: LATENCY_BUCKETS,
+  });
+  const upstream = cellHistogram({
+    name: name("upstream_duration_seconds"),
+    help: "The serving upstream call, from the request to the end of its response body.",
+    labelNames: ["provider", "upstream_model"],
+    buckets: LATENCY_BUCKETS,
+  });
+  const overhead = cellHistogram({
+    name: name("gateway_overhead_seconds"),
+    help: "Request time minus the time spent waiting on upstreams (calls, retry backoff, stream delivery).",
+    labelNames: ["model", "provider"],
+    buckets: OVERHEAD_BUCKETS,
+  });
+  const ttft = cellHistogram({
+    name: name("time_to_first_token_seconds"),
+    help: "Streams: from the request's arrival to the first chunk sent to the client.",
+    labelNames: ["model", "provider", "upstream_model"],
+    buckets: TTFT_BUCKETS,
+  });
+  const interToken = cellHistogram({
+    name: name("inter_token_latency_seconds"),
+    help: "Streams: mean time per completion token after the first, one observation per stream.",
+    labelNames: ["model", "provider", "upstream_model"],
+    buckets: INTER_TOKEN_BUCKETS,
+  });
+  const histograms = [duration, upstream, overhead, ttft, interToken];
+  const retries = new Counter({
+    name: name("retries_total"),
+    help: "Retries of the same target, by provider and failure reason.",
+    labelNames: ["provider", "reason"],
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: name("fallbacks_total"),
+    help: "Targets given up on for the next one in the plan, by provider and reason.",
+    labelNames: ["provider", "reason"],
+    registers,
+  });
+  const circuit = new Gauge({
+    name: name("circuit_state"),
+    help: "Circuit breaker state per provider: 0 closed, 1 half-open, 2 open.",
+    labelNames: ["provider"],
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: name("rate_limited_total"),
+    help: "Requests refused by a per-key or per-model limit, by limit and key.",
+    labelNames: ["limit", "key"],
+    registers,
+  });
+  let inflight = 0;
+  new Gauge({
+    name: name("inflight_requests"),
+    help: "Chat requests in progress.",
+    registers,
+    collect() {
+      this.set(inflight);
+    },
+  });
+  const storeErrors = new Counter({
+    name: name("store_errors_total"),
+    help: "Failed operations on a shared store (the rate-limit store), by store.",
+    labelNames: ["store"],
+    registers,
+  });
+  // Registered so dashboards can rely on it; there is no response cache yet, so it stays 0.
+  new Counter({ name: name("cache_hits_total"), help: "Responses served from the response cache (none exists yet).", registers });
+
+  const series = new Map<string, RequestSeries>();
+  const seriesFor = (d: FinishedRequest): RequestSeries => {
+    const klass = statusClass(d.status);
+    const id = `${d.key}\u0001${d.model}\u0001${d.route}\u0001${d.provider}\u0001${d.upstreamModel}\u0001${klass}\u0001${d.outcome}`;
+    let found = series.get(id);
+    if (!found) {
+      found = {
+        requests: requests.cell([d.key, d.model, d.route, d.provider, klass, d.outcome]),
+        promptTokens: undefined,
+        completionTokens: undefined,
+        cost: undefined,
+        tokenLabels: [d.key, d.model, d.provider, d.upstreamModel],
+        costLabels: [d.key, d.model],
+        duration: duration.cell([d.model, d.provider, d.outcome]),
+        overhead: overhead.cell([d.model, d.provider]),
+        upstream: undefined,
+        ttft: undefined,
+        interToken: undefined,
+      };
+      series.set(id, found);
+    }
+    return found;
+  };
+
+  return {
+    contentType: registry.contentType,
+    requestStarted() {
+      inflight += 1;
+    },
+    requestDone(d) {
+      inflight -= 1;
+      const s = seriesFor(d);
+      s.requests.value += 1;
+      if (d.promptTokens !== undefined) (s.promptTokens ??= tokens.cell([...s.tokenLabels, "prompt"])).value += d.promptTokens;
+      if (d.completionTokens !== undefined) (s.completionTokens ??= tokens.cell([...s.tokenLabels, "completion"])).value += d.completionTokens;
+      if (d.costUsd !== undefined) (s.cost ??= cost.cell(s.costLabels)).value += d.costUsd;
+      s.duration.observe(d.durationMs / 1000);
+      s.overhead.observe(d.overheadMs / 1000);
+      if (d.upstreamMs !== undefined) (s.upstream ??= upstream.cell([d.provider, d.upstreamModel])).observe(d.upstreamMs / 1000);
+      if (d.ttftMs !== undefined) (s.ttft ??= ttft.cell([d.model, d.provider, d.upstreamModel])).observe(d.ttftMs / 1000);
+      if (d.interTokenMs !== undefined) (s.interToken ??= interToken.cell([d.model, d.provider, d.upstreamModel])).observe(d.interTokenMs / 1000);
+    },
+    retry(provider, reason) {
+      retries.inc({ provider, reason });
+    },
+    fallback(provider, reason) {
+      fallbacks.inc({ provider, reason });
+    },
+    breakerState(provider, state) {
+      circuit.set({ provider }, BREAKER_VALUE[state]);
+    },
+    rateLimited(limit, key) {
+      rateLimited.inc({ limit, key });
+    },
+    storeError(store) {
+      storeErrors.inc({ store });
+    },
+    async scrape() {
+      const text = await registry.metrics();
+      return `${text}\n${histograms.map((h) => h.render()).join("\n")}`;
+    },
+  };
+}

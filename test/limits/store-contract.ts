@@ -1,0 +1,236 @@
+// The behaviour every LimitStore must have. memory-store.test.ts and redis-store.test.ts run
+// this same suite, so the single-process store and the shared one cannot drift apart.
+import { randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CheckRequest, Clock, LimitStore, RateBucket, RateKind, SlotClaim } from "../../src/limits/types.ts";
+import { fakeClock, type FakeClock } from "./fake-clock.ts";
+
+const MINUTE = 60_000;
+
+export function storeContract(name: string, makeStore: (clock: Clock) => LimitStore): void {
+  describe(`LimitStore contract: ${name}`, () => {
+    let clock: FakeClock;
+    let store: LimitStore;
+    let ns: string; // fresh key names per test: isolation on a shared Redis
+
+    beforeEach(() => {
+      clock = fakeClock();
+      store = makeStore(clock);
+      ns = randomUUID();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const bucket = (kind: RateKind, key: string, limit: number, cost: number): RateBucket => ({
+      kind,
+      key: `${ns}:${key}`,
+      limit,
+      windowMs: MINUTE,
+      cost,
+    });
+    const slot = (key: string, max: number, leaseMs = 30_000, id: string = randomUUID()): SlotClaim => ({
+      key: `${ns}:${key}`,
+      id,
+      max,
+      leaseMs,
+    });
+    const check = (request: CheckRequest) => store.check(request);
+
+    it("admits rpm requests up to the limit, counting remaining down, then refuses", async () => {
+      const remaining: number[] = [];
+      for (let i = 0; i < 3; i += 1) {
+        const result = await check({ buckets: [bucket("requests", "rpm", 3, 1)] });
+        expect(result.allowed).toBe(true);
+        remaining.push(result.buckets[0]?.remaining ?? -1);
+      }
+      expect(remaining).toEqual([2, 1, 0]);
+      const refused = await check({ buckets: [bucket("requests", "rpm", 3, 1)] });
+      expect(refused.allowed).toBe(false);
+      expect(refused.refused).toEqual({ kind: "requests", retryAfterMs: 20_000 });
+      expect(refused.buckets[0]).toMatchObject({ limit: 3, remaining: 0, resetMs: MINUTE, retryAfterMs: 20_000 });
+    });
+
+    it("reports the time until the bucket is full again as the reset", async () => {
+      const first = await check({ buckets: [bucket("requests", "reset", 6, 1)] });
+      expect(first.buckets[0]?.resetMs).toBe(10_000);
+      clock.advance(4_000);
+      const second = await check({ buckets: [bucket("requests", "reset", 6, 1)] });
+      expect(second.buckets[0]?.resetMs).toBe(16_000);
+    });
+
+    it("lets a refused request through exactly when its retry-after has passed", async () => {
+      const b = bucket("tokens", "retry", 1_000, 700);
+      expect((await check({ buckets: [b] })).allowed).toBe(true);
+      const refused = await check({ buckets: [b] });
+      // 700 + 700 - 1000 = 400 tokens over, at 60 ms per token
+      expect(refused.refused?.retryAfterMs).toBe(24_000);
+      clock.advance(23_999);
+      expect((await check({ buckets: [b] })).allowed).toBe(false);
+      clock.advance(1);
+      expect((await check({ buckets: [b] })).allowed).toBe(true);
+    });
+
+    it("refills continuously: one request's worth per window / limit", async () => {
+      const b = bucket("requests", "refill", 60, 60);
+      expect((await check({ buckets: [b] })).allowed).toBe(true);
+      clock.advance(10_000);
+      const peek = await check({ buckets: [{ ...b, cost: 0 }] });
+      expect(peek.buckets[0]?.remaining).toBe(10);
+    });
+
+    it("consumes nothing when a request is refused", async () => {
+      const rpm = bucket("requests", "nc-rpm", 10, 1);
+      const tpm = bucket("tokens", "nc-tpm", 1_000, 800);
+      expect((await check({ buckets: [rpm, tpm] })).allowed).toBe(true);
+      const refused = await check({ buckets: [rpm, tpm], slot: slot("nc-conc", 5) });
+      expect(refused.allowed).toBe(false);
+      expect(refused.refused?.kind).toBe("tokens");
+      // the requests bucket reports its untouched state, and the slot was not taken
+      expect(refused.buckets[0]?.remaining).toBe(9);
+      expect(refused.slot).toEqual({ max: 5, inUse: 0, acquired: false });
+      const peek = await check({ buckets: [{ ...rpm, cost: 0 }, { ...tpm, cost: 0 }], slot: slot("nc-conc", 5) });
+      expect(peek.buckets.map((s) => s.remaining)).toEqual([9, 200]);
+      expect(peek.slot?.inUse).toBe(1);
+    });
+
+    it("does not count a request refused by concurrency against its rate limits", async () => {
+      const rpm = bucket("requests", "cr-rpm", 10, 1);
+      expect((await check({ buckets: [rpm], slot: slot("cr-conc", 1) })).allowed).toBe(true);
+      const refused = await check({ buckets: [rpm], slot: slot("cr-conc", 1) });
+      expect(refused.refused).toEqual({ kind: "concurrency", retryAfterMs: 1_000 });
+      expect(refused.buckets[0]?.remaining).toBe(9);
+    });
+
+    it("reads the state without changing it when every cost is zero", async () => {
+      const b = bucket("tokens", "peek", 1_000, 250);
+      await check({ buckets: [b] });
+      for (let i = 0; i < 3; i += 1) {
+        const peek = await check({ buckets: [{ ...b, cost: 0 }] });
+        expect(peek.buckets[0]?.remaining).toBe(750);
+      }
+    });
+
+    it("corrects a token reservation by the real usage, both ways", async () => {
+      const b = bucket("tokens", "adjust", 1_000, 600);
+      const peek = { buckets: [{ ...b, cost: 0 }] };
+      await check({ buckets: [b] });
+      expect((await check(peek)).buckets[0]?.remaining).toBe(400);
+      await store.adjust([{ key: b.key, limit: b.limit, windowMs: b.windowMs, delta: -500 }]);
+      expect((await check(peek)).buckets[0]?.remaining).toBe(900);
+      await store.adjust([{ key: b.key, limit: b.limit, windowMs: b.windowMs, delta: 200 }]);
+      expect((await check(peek)).buckets[0]?.remaining).toBe(700);
+      // a refund never fills the bucket beyond its limit
+      await store.adjust([{ key: b.key, limit: b.limit, windowMs: b.windowMs, delta: -5_000 }]);
+      expect((await check(peek)).buckets[0]).toMatchObject({ remaining: 1_000, resetMs: 0 });
+    });
+
+    it("keeps a bucket in debt when usage overran the limit, until time pays it back", async () => {
+      const b = bucket("tokens", "debt", 1_000, 500);
+      await check({ buckets: [b] });
+      await store.adjust([{ key: b.key, limit: b.limit, windowMs: b.windowMs, delta: 1_000 }]);
+      const refused = await check({ buckets: [{ ...b, cost: 1 }] });
+      expect(refused.allowed).toBe(false);
+      expect(refused.buckets[0]).toMatchObject({ remaining: 0, resetMs: 90_000 });
+      // 1,500 used of 1,000: 501 tokens must drain before 1 more fits
+      expect(refused.refused?.retryAfterMs).toBe(30_060);
+    });
+
+    it("adjusts several buckets in one call", async () => {
+      const key = bucket("tokens", "multi-k", 1_000, 400);
+      const model = bucket("model_tokens", "multi-m", 2_000, 400);
+      await check({ buckets: [key, model] });
+      await store.adjust([
+        { key: key.key, limit: key.limit, windowMs: MINUTE, delta: -300 },
+        { key: model.key, limit: model.limit, windowMs: MINUTE, delta: -300 },
+      ]);
+      const peek = await check({ buckets: [{ ...key, cost: 0 }, { ...model, cost: 0 }] });
+      expect(peek.buckets.map((s) => s.remaining)).toEqual([900, 1_900]);
+    });
+
+    it("hands out concurrency slots up to the maximum and takes them back on release", async () => {
+      const a = slot("conc", 2);
+      const b = slot("conc", 2);
+      expect((await check({ buckets: [], slot: a })).slot).toEqual({ max: 2, inUse: 1, acquired: true });
+      expect((await check({ buckets: [], slot: b })).slot).toEqual({ max: 2, inUse: 2, acquired: true });
+      const refused = await check({ buckets: [], slot: slot("conc", 2) });
+      expect(refused.allowed).toBe(false);
+      expect(refused.refused?.kind).toBe("concurrency");
+      await store.release(a);
+      await store.release(a); // releasing twice is harmless
+      expect((await check({ buckets: [], slot: slot("conc", 2) })).slot?.acquired).toBe(true);
+      expect((await check({ buckets: [], slot: slot("conc", 2) })).allowed).toBe(false);
+    });
+
+    it("lets the slot of a holder that never released lapse after its lease", async () => {
+      await check({ buckets: [], slot: slot("lease", 1, 5_000) });
+      expect((await check({ buckets: [], slot: slot("lease", 1, 5_000) })).allowed).toBe(false);
+      clock.advance(5_001);
+      expect((await check({ buckets: [], slot: slot("lease", 1, 5_000) })).slot).toEqual({
+        max: 1,
+        inUse: 1,
+        acquired: true,
+      });
+    });
+
+    it("keeps a renewed slot past its first lease, and never revives a lapsed one", async () => {
+      const held = slot("renew", 1, 5_000);
+      await check({ buckets: [], slot: held });
+      clock.advance(4_000);
+      await store.renew([{ key: held.key, id: held.id, leaseMs: 5_000 }]);
+      clock.advance(4_000);
+      expect((await check({ buckets: [], slot: slot("renew", 1, 5_000) })).allowed).toBe(false);
+      clock.advance(1_001);
+      await store.renew([{ key: held.key, id: held.id, leaseMs: 5_000 }]);
+      expect((await check({ buckets: [], slot: slot("renew", 1, 5_000) })).allowed).toBe(true);
+    });
+
+    it("applies a model limit across keys while each key keeps its own", async () => {
+      const forKey = (k: string) => [bucket("requests", `iso-${k}`, 10, 1), bucket("model_requests", "iso-model", 3, 1)];
+      expect((await check({ buckets: forKey("a") })).allowed).toBe(true);
+      expect((await check({ buckets: forKey("b") })).allowed).toBe(true);
+      expect((await check({ buckets: forKey("a") })).allowed).toBe(true);
+      const refused = await check({ buckets: forKey("b") });
+      expect(refused.refused?.kind).toBe("model_requests");
+      expect(refused.buckets.map((s) => s.remaining)).toEqual([9, 0]);
+    });
+
+    it("keeps keys isolated from each other", async () => {
+      const a = bucket("requests", "key-a", 1, 1);
+      const b = bucket("requests", "key-b", 1, 1);
+      expect((await check({ buckets: [a] })).allowed).toBe(true);
+      expect((await check({ buckets: [a] })).allowed).toBe(false);
+      expect((await check({ buckets: [b] })).allowed).toBe(true);
+      const slotA = slot("slot-a", 1);
+      expect((await check({ buckets: [], slot: slotA })).allowed).toBe(true);
+      expect((await check({ buckets: [], slot: slot("slot-b", 1) })).allowed).toBe(true);
+    });
+
+    it("names the limit the client must wait longest for when several refuse", async () => {
+      const rpm = bucket("requests", "bind-rpm", 3, 1);
+      const tpm = bucket("tokens", "bind-tpm", 100, 50);
+      await check({ buckets: [rpm, tpm] });
+      await check({ buckets: [rpm, tpm] });
+      await check({ buckets: [rpm, { ...tpm, cost: 0 }] });
+      // requests: 20 s until one fits; tokens: 50 over at 600 ms each = 30 s
+      const refused = await check({ buckets: [rpm, tpm] });
+      expect(refused.buckets.map((s) => s.retryAfterMs)).toEqual([20_000, 30_000]);
+      expect(refused.refused).toEqual({ kind: "tokens", retryAfterMs: 30_000 });
+    });
+
+    it("keeps the units already used when a reload changes the limit", async () => {
+      await check({ buckets: [bucket("requests", "relimit", 3, 1)] });
+      await check({ buckets: [bucket("requests", "relimit", 3, 1)] });
+      const raised = await check({ buckets: [bucket("requests", "relimit", 5, 1)] });
+      expect(raised.buckets[0]).toMatchObject({ limit: 5, remaining: 2, resetMs: 36_000 });
+    });
+
+    it("keeps exact arithmetic for limits whose interval is not a whole millisecond", async () => {
+      // 200,000 tokens per minute: 0.3 ms per token
+      const b = bucket("tokens", "frac", 200_000, 3);
+      for (let i = 0; i < 10; i += 1) await check({ buckets: [b] });
+      const peek = await check({ buckets: [{ ...b, cost: 0 }] });
+      expect(peek.buckets[0]).toMatchObject({ remaining: 199_970, resetMs: 9 });
+    });
+  });
+}
