@@ -1,22 +1,27 @@
-// Where does the Hono + fetch arm's p99 tail at 500 req/s come from? Each arm (and variants that
-// swap one layer at a time) is driven at the same 500 req/s by three load shapes, with the arm's
-// event-loop delay, GC pauses and CPU read from inside it (SIGUSR2). Same pinning as run.ts.
+// Where does the Hono + fetch arm's p99 tail at 500 req/s come from, and does the gateway inherit
+// it? Each arm (and variants that swap one layer at a time) is driven at the same 500 req/s by
+// three load shapes; CPU per request comes from /proc, event-loop delay and GC pauses from inside
+// the bench arms (SIGUSR2). Same pinning as run.ts.
 //
-//   node bench/experiments/hono-tail.ts [--rounds 3] [--seconds 5] [--json bench/results/hono-tail.json]
+//   node bench/experiments/hono-tail.ts [--rounds 3] [--seconds 5] [--variants a,b] [--patterns paced,c64,c8,capacity]
+//     [--json bench/results/hono-tail.json]
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { ArmStats } from "../arms/arm-stats.ts";
 import { numberFlag, parseFlags } from "../cli/flags.ts";
-import { startFake } from "../harness/fakes.ts";
+import { ARMS, startArm } from "../harness/arms.ts";
+import { startFakes } from "../harness/fakes.ts";
 import { chatBody, CHAT_PATH, headers } from "../harness/requests.ts";
 import { runLoad } from "../load/autocannon-run.ts";
 import { runPaced } from "../load/paced.ts";
 import { median, Samples } from "../load/stats.ts";
+import { processTicks, startLoadMeter } from "../process/machine-load.ts";
 import { pinCores } from "../process/pin.ts";
 import { spawnServer, type PinnedProcess } from "../process/spawn.ts";
 
 interface Variant {
   name: string;
-  script: string;
+  /** A bench arm script; undefined for the gateway (src/index.ts with bench/gateway.yaml). */
+  script?: string;
   nodeArgs?: string[];
 }
 
@@ -27,6 +32,8 @@ const VARIANTS: Variant[] = [
   { name: "Hono+undici", script: "bench/experiments/arms/hono-undici-proxy.ts" },
   { name: "node:http+fetch", script: "bench/experiments/arms/node-fetch-proxy.ts" },
   { name: "Hono+fetch, 64 MB semi-space", script: "bench/arms/hono-fetch-proxy.ts", nodeArgs: ["--max-semi-space-size=64"] },
+  { name: "Hono+fetch, JSON read whole", script: "bench/experiments/arms/hono-fetch-buffered-proxy.ts" },
+  { name: "gateway" },
 ];
 
 type Pattern = "capacity c64" | "autocannon 500/s c64" | "autocannon 500/s c8" | "paced 500/s";
@@ -92,47 +99,73 @@ async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const rounds = numberFlag(flags, "rounds", 3);
   const seconds = numberFlag(flags, "seconds", 5);
+  const pick = (flag: string) => (flags.get(flag) ?? "").split(",").map((v) => v.trim().toLowerCase()).filter(Boolean);
+  const wantedVariants = pick("variants");
+  const variants = wantedVariants.length === 0 ? VARIANTS : VARIANTS.filter((v) => wantedVariants.some((w) => v.name.toLowerCase().includes(w)));
+  const wantedPatterns = pick("patterns");
+  const patterns = wantedPatterns.length === 0 ? PATTERNS : PATTERNS.filter((p) => wantedPatterns.some((w) => p.toLowerCase().includes(w)));
   const layout = pinCores();
   console.log(layout.note);
-  const fake = await startFake("main", layout.load);
-  const arms: { variant: Variant; proc: PinnedProcess; url: string }[] = [];
+  const meter = startLoadMeter();
+  const fakes = await startFakes(layout.load);
+  for (const fake of fakes.all) meter.track(fake.proc.pid);
+  const gatewaySpec = ARMS.find((a) => a.name === "gateway");
+  const arms: { variant: Variant; proc: PinnedProcess; url: string; stop(): Promise<void> }[] = [];
   const results = new Map<string, Row[]>();
   try {
-    for (const variant of VARIANTS) {
-      const { proc, port } = await spawnServer({
-        core: layout.arm,
-        script: variant.script,
-        args: ["--port", "0", "--upstream", fake.origin, "--stats"],
-        nodeArgs: variant.nodeArgs ?? [],
-        stdout: "pipe",
-      });
-      arms.push({ variant, proc, url: `http://127.0.0.1:${port}${CHAT_PATH}` });
-      await runLoad({ url: `http://127.0.0.1:${port}${CHAT_PATH}`, body: chatBody(), headers, connections: 16, durationSec: 2 });
+    for (const variant of variants) {
+      if (variant.script === undefined) {
+        const missing = gatewaySpec?.unavailable();
+        if (!gatewaySpec || missing) {
+          console.log(`gateway skipped: ${missing ?? "unknown arm"}`);
+          continue;
+        }
+        const arm = await startArm(gatewaySpec, { fakes, core: layout.arm });
+        if (!arm.proc) continue;
+        arms.push({ variant, proc: arm.proc, url: arm.origin + CHAT_PATH, stop: () => arm.stop() });
+      } else {
+        const { proc, port } = await spawnServer({
+          core: layout.arm,
+          script: variant.script,
+          args: ["--port", "0", "--upstream", fakes.main.origin, "--stats"],
+          nodeArgs: variant.nodeArgs ?? [],
+          stdout: "pipe",
+        });
+        arms.push({ variant, proc, url: `http://127.0.0.1:${port}${CHAT_PATH}`, stop: () => proc.stop() });
+      }
+      const last = arms.at(-1);
+      if (last) meter.track(last.proc.pid);
+      if (last) await runLoad({ url: last.url, body: chatBody(), headers, connections: 16, durationSec: 2 });
     }
     for (let round = 1; round <= rounds; round++) {
-      for (const pattern of PATTERNS) {
+      for (const pattern of patterns) {
         for (const arm of arms) {
-          await armStats(arm.proc); // reset the arm's counters
+          const inside = arm.variant.script !== undefined; // the gateway has no SIGUSR2 stats
+          if (inside) await armStats(arm.proc); // reset the arm's counters
+          const ticks = processTicks(arm.proc.pid);
           const row = await measure(pattern, arm.url, seconds);
-          const stats = await armStats(arm.proc);
-          row["armCpuPct"] = (100 * (stats.cpuUserMs + stats.cpuSystemMs)) / stats.wallMs;
-          row["loopDelayP99"] = stats.loopDelayP99Ms;
-          row["loopDelayMax"] = stats.loopDelayMaxMs;
-          row["gcMax"] = stats.gcMaxMs;
-          row["gcMinorMax"] = stats.gcByKind["minor"]?.maxMs ?? 0;
-          row["gcCount"] = stats.gcCount;
+          const used = processTicks(arm.proc.pid) - ticks;
+          row["cpuUsPerRequest"] = (used * 10_000) / Math.max(1, row["rps"] ?? 0) / seconds;
+          if (inside) {
+            const stats = await armStats(arm.proc);
+            row["loopDelayP99"] = stats.loopDelayP99Ms;
+            row["loopDelayMax"] = stats.loopDelayMaxMs;
+            row["gcMax"] = stats.gcMaxMs;
+            row["gcMinorMax"] = stats.gcByKind["minor"]?.maxMs ?? 0;
+            row["gcCount"] = stats.gcCount;
+          }
           const key = `${pattern}|${arm.variant.name}`;
           results.set(key, [...(results.get(key) ?? []), row]);
           await new Promise((resolve) => setTimeout(resolve, 200));
         }
       }
-      console.log(`round ${round}/${rounds} done`);
+      console.log(`round ${round}/${rounds} done; other processes used ${(100 * meter.foreignShare()).toFixed(0)}% of the machine's CPU so far`);
     }
   } finally {
-    await Promise.all([...arms.map((a) => a.proc.stop()), fake.proc.stop()]);
+    await Promise.all([...arms.map((a) => a.stop()), ...fakes.all.map((f) => f.proc.stop())]);
   }
 
-  const columns = ["rps", "p50", "p99", "autocannonP99", "max", "maxInflight", "firstTenthPct", "armCpuPct", "loopDelayP99", "loopDelayMax", "gcMax", "gcMinorMax"];
+  const columns = ["rps", "cpuUsPerRequest", "p50", "p99", "autocannonP99", "max", "maxInflight", "firstTenthPct", "sendLagP99", "loopDelayMax", "gcMax"];
   const fmt = (v: number) => (Number.isNaN(v) ? "—" : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
   const lines = [`| load | arm | ${columns.join(" | ")} |`, `|---|---|${columns.map(() => "---:").join("|")}|`];
   const medians: Record<string, Row> = {};
@@ -143,7 +176,7 @@ async function main(): Promise<void> {
     medians[key] = med;
     lines.push(`| ${pattern} | ${arm} | ${columns.map((c) => fmt(med[c] ?? Number.NaN)).join(" | ")} |`);
   }
-  console.log(`\n${rounds} rounds × ${seconds} s, medians; times in ms; firstTenthPct = % of requests sent in the first 100 ms of each second`);
+  console.log(`\n${rounds} rounds × ${seconds} s, medians; times in ms; cpuUsPerRequest = the arm's CPU time per answered request (µs, from /proc); firstTenthPct = % of requests sent in the first 100 ms of each second`);
   console.log(lines.join("\n"));
   const jsonPath = flags.get("json");
   if (jsonPath) {
