@@ -36,7 +36,8 @@ const HELP = `usage: node bench/run.ts [options]
   --only a,b       arms (${ARMS.map((a) => a.name).join(", ")}) and/or scenarios
                    (${[...SCENARIOS, soak].map((s) => s.name).join(", ")}); direct and undici always run
                    when any arm is named, since every ratio needs them
-  --soak           also run the ${fullProfile.soakSec / 60}-minute RSS soak per arm (${quickProfile.soakSec} s with --quick)
+  --soak           also run the ${fullProfile.soakSec / 60}-minute RSS soak per arm (${quickProfile.soakSec} s with --quick);
+                   with arms in --only, only those arms soak (--soak --only gateway,soak: the gateway alone)
   --json FILE      write every round's raw metrics and the medians as JSON
   --cpu-prof       run arm processes under node --cpu-prof (profiles in bench/results/)
 scenarios:
@@ -44,14 +45,19 @@ ${[...SCENARIOS, soak].map((s) => `  ${s.name.padEnd(12)} ${s.about}`).join("\n"
 
 const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
 
-function selection(only: string | undefined): { arms: ArmSpec[]; scenarios: Scenario[]; soakOnly: boolean } {
+function selection(only: string | undefined): { arms: ArmSpec[]; named: Set<string>; scenarios: Scenario[]; soakOnly: boolean } {
   const names = new Set((only ?? "").split(",").map((s) => s.trim()).filter(Boolean));
   const known = new Set([...ARMS.map((a) => a.name as string), ...SCENARIOS.map((s) => s.name), soak.name]);
   for (const name of names) if (!known.has(name)) throw new Error(`--only: unknown name "${name}"\n\n${HELP}`);
   const namedArms = ARMS.filter((a) => names.has(a.name));
   const arms = namedArms.length === 0 ? [...ARMS] : ARMS.filter((a) => names.has(a.name) || a.name === "direct" || a.name === "undici");
   const namedScenarios = SCENARIOS.filter((s) => names.has(s.name));
-  return { arms, scenarios: namedScenarios.length === 0 ? [...SCENARIOS] : namedScenarios, soakOnly: names.has(soak.name) && namedScenarios.length === 0 };
+  return {
+    arms,
+    named: new Set(namedArms.map((a) => a.name)),
+    scenarios: namedScenarios.length === 0 ? [...SCENARIOS] : namedScenarios,
+    soakOnly: names.has(soak.name) && namedScenarios.length === 0,
+  };
 }
 
 async function warmUp(arm: RunningArm, agent: ReturnType<typeof streamAgent>, profile: Profile): Promise<void> {
@@ -74,7 +80,7 @@ async function main(): Promise<void> {
   }
   const base = flags.has("quick") ? quickProfile : fullProfile;
   const profile: Profile = { ...base, rounds: flags.has("rounds") ? Number(flags.get("rounds")) : base.rounds };
-  const { arms: wanted, scenarios, soakOnly } = selection(flags.get("only"));
+  const { arms: wanted, named, scenarios, soakOnly } = selection(flags.get("only"));
   const runSoak = flags.has("soak") || soakOnly;
   const roundScenarios = soakOnly ? [] : scenarios;
   const nodeArgs = flags.has("cpu-prof") ? ["--cpu-prof", "--cpu-prof-dir", "bench/results"] : [];
@@ -133,7 +139,8 @@ async function main(): Promise<void> {
     }
     if (runSoak) {
       for (const arm of started) {
-        if (!soak.appliesTo(arm.spec.name)) continue;
+        // ten minutes each: only the arms named in --only, when some are
+        if (!soak.appliesTo(arm.spec.name) || (named.size > 0 && !named.has(arm.spec.name))) continue;
         log(`soak: ${arm.spec.name} for ${profile.soakSec} s`);
         record(results, soak.name, arm.spec.name, await soak.run({ arm, fakes, profile, agent, core: layout.arm, log }));
       }
