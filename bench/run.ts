@@ -1,6 +1,6 @@
 // `npm run bench`: every arm measured in one run, interleaved in rounds (for each round, for
 // each scenario, arm A B C …), medians of rounds printed as a table with ratios to the direct
-// arm and to the bare undici proxy. See bench/README section in the project README.
+// arm and to the bare undici proxy. See "Performance" in README.md and bench/FINDINGS.md.
 //
 //   node bench/run.ts [--quick] [--rounds N] [--only name,...] [--soak] [--json FILE] [--cpu-prof]
 import { mkdirSync, writeFileSync } from "node:fs";
