@@ -51,7 +51,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
       code: "unknown_url",
       retryable: false,
     });
-    return c.json(error.envelope, 404, { ...c.var.replyHeaders, ...errorHeaders(error) });
+    return c.json(error.envelope, 404, { ...c.get("replyHeaders"), ...errorHeaders(error) });
   });
   app.onError((err, c) => {
     const error = toGatewayError(err);
@@ -60,16 +60,16 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     if (record) record.error = error.message;
     // A policy refusal still names the rule that refused, in the header, the log and the metrics.
     if (err instanceof RoutingError && err.rule !== undefined) {
-      c.var.replyHeaders["x-llm-route"] = err.rule;
+      c.get("replyHeaders")["x-llm-route"] = err.rule;
       if (record) record.route = err.rule;
     }
-    if (error.status >= 500 && error.type === "server_error") ((c.get("log") as Logger | undefined) ?? deps.logger).error({ err }, "unhandled error");
+    if (error.status >= 500 && error.type === "server_error") deps.logger.error({ err, requestId: c.get("requestId") }, "unhandled error");
     if (c.env.outgoing.headersSent) {
       // The response already started: nothing valid can follow, so cut it.
       c.env.outgoing.destroy();
       return RESPONSE_ALREADY_SENT;
     }
-    const headers = { ...c.var.replyHeaders, ...errorHeaders(error) };
+    const headers = { ...c.get("replyHeaders"), ...errorHeaders(error) };
     return c.json(error.envelope, error.status as 400, headers);
   });
   return app;

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       try {
         const next = await loadConfigFile(path);
         for (const warning of next.warnings) logger.warn(warning);
+        await gateway.prepare(next);
         gateway.reload(next);
         logger.info({ reason: why, models: [...next.models.keys()] }, "config reloaded");
       } catch (error) {

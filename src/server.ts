@@ -13,6 +13,11 @@ import type { Logger } from "./telemetry/logger.ts";
 import { limitMetricHooks } from "./telemetry/limit-metrics.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
+import { loadAdapters } from "./providers/registry.ts";
+import { loadTokenizer } from "./limits/tokens.ts";
+
+/** How long after start the tokenizer loads: past the cold start, before steady traffic. */
+const TOKENIZER_DELAY_MS = 1_500;
 
 export interface RunningGateway {
   readonly server: Server;
@@ -25,8 +30,13 @@ export interface RunningGateway {
   readonly metricsUrl: string | undefined;
   /** /ready's extra conditions; a module may push its own (e.g. the Redis store's ping). */
   readonly readinessChecks: ReadinessCheck[];
-  /** Switches new requests to `config`; in-flight ones finish on the runtime they started with. */
+  /**
+   * Switches new requests to `config`; in-flight ones finish on the runtime they started with.
+   * A provider type the running gateway has not used yet needs `prepare(config)` first.
+   */
   reload(config: GatewayConfig): void;
+  /** Loads what `config` needs (adapter modules) so that `reload` can switch synchronously. */
+  prepare(config: GatewayConfig): Promise<void>;
   /** Graceful stop: resolves when every in-flight request is done or the deadline passed. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -70,6 +80,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       },
     },
   };
+  await loadAdapters(providerTypes(config));
   const state: { current: Runtime } = { current: createRuntime(config, breakers, warn, undefined, limiterDeps) };
   publishBreakers(state.current);
   // Adapters and limiters a reload replaced, closed once the requests still using them are done.
@@ -103,6 +114,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       server.off("error", reject);
       resolve();
     });
+  // Off the start path (~300 ms of module loading that would delay the first requests): only
+  // exact counting for OpenAI models needs it, and estimates are approximate until it is in.
+  setTimeout(() => {
+    loadTokenizer().catch((error: unknown) => options.logger.warn({ err: error }, "tokenizer failed to load; token estimates stay approximate"));
+  }, TOKENIZER_DELAY_MS).unref();
   });
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
@@ -124,6 +140,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     metrics,
     metricsUrl: exposition.enabled ? (metricsServer?.url ?? `${url}/metrics`) : undefined,
     readinessChecks,
+    prepare: (next: GatewayConfig) => loadAdapters(providerTypes(next)),
     reload(next: GatewayConfig) {
       const old = state.current;
       state.current = createRuntime(next, breakers, warn, old, limiterDeps);
@@ -160,4 +177,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       breakers.shutdown();
     },
   };
+}
+
+function providerTypes(config: GatewayConfig) {
+  return [...config.providers.values()].filter((p) => !p.disabled).map((p) => p.settings.type);
 }

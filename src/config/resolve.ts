@@ -139,6 +139,7 @@ export function resolveConfig(
       keys?.set(digest, {
         name: k.name,
         digest,
+        digestBytes: Buffer.from(digest, "hex"),
         models: k.models ? new Set(k.models) : undefined,
         sensitivity: k.sensitivity,
         rpm: k.rpm,

@@ -40,6 +40,8 @@ export interface ResolvedKey {
   readonly name: string;
   /** sha256 of the key, hex. */
   readonly digest: string;
+  /** The same digest as bytes, for the constant-time compare. */
+  readonly digestBytes: Buffer;
   /** Allowed public models (`auto` included when listed); undefined = all. */
   readonly models: ReadonlySet<string> | undefined;
   readonly sensitivity: Sensitivity;

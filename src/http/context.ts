@@ -1,7 +1,6 @@
 // The per-request state every middleware and route shares, typed once.
 import type { HttpBindings } from "@hono/node-server";
 import type { ResolvedKey } from "../config/types.ts";
-import type { Logger } from "../telemetry/logger.ts";
 import type { Attempt } from "../routing/executor.ts";
 
 /** What the access log line reports; filled in as the request moves through the gateway. */
@@ -56,6 +55,5 @@ export interface GatewayEnv {
     replyHeaders: Record<string, string>;
     key: ResolvedKey | undefined;
     record: RequestRecord;
-    log: Logger;
   };
 }

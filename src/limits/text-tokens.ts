@@ -13,7 +13,10 @@
 // Other models (their tokenizers are not public or not in JS): a character approximation,
 // 4 ASCII characters per token, 2.5 other characters per token, and one token per CJK /
 // kana / hangul character. It errs on the high side for non-English text, which suits a limit.
-import { countTokens } from "gpt-tokenizer/encoding/o200k_base";
+//
+// The vocabulary takes ~300 ms to load, more than the rest of the gateway's start together, so
+// it loads in the background once the server listens; until it has, requests are counted with
+// the approximation.
 
 const EXACT_BUDGET_CHARS = 24_000;
 const SAMPLES = 64;
@@ -21,12 +24,20 @@ const SAMPLE_CHARS = 256;
 // User text is text: "<|endoftext|>" in a prompt is ordinary characters, not a control token.
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
+let countTokens: ((text: string, options: typeof AS_TEXT) => number) | undefined;
+
+export async function loadTokenizer(): Promise<void> {
+  countTokens ??= (await import("gpt-tokenizer/encoding/o200k_base")).countTokens;
+}
+
 export interface TokenTally {
   add(text: string): void;
   total(): number;
 }
 
 export function openAITally(): TokenTally {
+  const count = countTokens;
+  if (!count) return approximateTally();
   const texts: string[] = [];
   let chars = 0;
   return {
@@ -38,10 +49,10 @@ export function openAITally(): TokenTally {
     total() {
       if (chars <= EXACT_BUDGET_CHARS) {
         let tokens = 0;
-        for (const text of texts) tokens += countTokens(text, AS_TEXT);
+        for (const text of texts) tokens += count(text, AS_TEXT);
         return tokens;
       }
-      return sampledTokens(texts, chars);
+      return sampledTokens(texts, chars, count);
     },
   };
 }
@@ -59,7 +70,7 @@ export function approximateTally(): TokenTally {
 }
 
 /** Tokenizes SAMPLES windows centred at evenly spaced offsets of the texts laid end to end. */
-function sampledTokens(texts: readonly string[], totalChars: number): number {
+function sampledTokens(texts: readonly string[], totalChars: number, count: (text: string, options: typeof AS_TEXT) => number): number {
   const stride = totalChars / SAMPLES;
   let sampledChars = 0;
   let sampledTokens = 0;
@@ -77,7 +88,7 @@ function sampledTokens(texts: readonly string[], totalChars: number): number {
     const end = wordEnd(text, Math.min(text.length, centre + SAMPLE_CHARS / 2));
     if (end <= start) continue;
     sampledChars += end - start;
-    sampledTokens += countTokens(text.slice(start, end), AS_TEXT);
+    sampledTokens += count(text.slice(start, end), AS_TEXT);
   }
   if (sampledChars === 0) return Math.ceil(totalChars / 4);
   return Math.ceil((sampledTokens / sampledChars) * totalChars);

@@ -13,6 +13,8 @@
 import { audioTokens, fileTokens, imageTokens } from "./media-tokens.ts";
 import { approximateTally, openAITally, type TokenTally } from "./text-tokens.ts";
 
+export { loadTokenizer } from "./text-tokens.ts";
+
 const OPENAI_MESSAGE_FRAMING = 3;
 const OTHER_MESSAGE_FRAMING = 4;
 const NAME_TOKENS = 1;

@@ -1,9 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { countTokens, encodeChat } from "gpt-tokenizer/encoding/o200k_base";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { tileTokens } from "../../src/limits/media-tokens.ts";
-import { estimatePromptTokens, estimateTextTokens, usesOpenAITokenizer } from "../../src/limits/tokens.ts";
+import { estimatePromptTokens, estimateTextTokens, loadTokenizer, usesOpenAITokenizer } from "../../src/limits/tokens.ts";
+
+beforeAll(async () => {
+  await loadTokenizer();
+});
 
 const root = join(import.meta.dirname, "../..");
 const prose = readFileSync(join(root, "test/fixtures/limits/prose.txt"), "utf8");
@@ -181,3 +185,11 @@ function pngDataUrl(width: number, height: number, bytes: number): string {
   header.writeUInt32BE(height, 20);
   return `data:image/png;base64,${Buffer.concat([header, Buffer.alloc(bytes, 7)]).toString("base64")}`;
 }
+
+describe("the lazily loaded tokenizer", () => {
+  it("counts OpenAI models exactly once loaded, unlike the approximation for others", () => {
+    const text = "The quick brown fox jumps over the lazy dog. ".repeat(20);
+    expect(estimateTextTokens(text, "gpt-4o")).toBe(countTokens(text));
+    expect(estimateTextTokens(text, "gpt-4o")).not.toBe(estimateTextTokens(text, "claude-sonnet-4-6"));
+  });
+});

@@ -39,6 +39,7 @@ const router = createRouter(config);
 const key = (name: string, sensitivity: ResolvedKey["sensitivity"] = "public", models?: string[]): ResolvedKey => ({
   name,
   digest: "0".repeat(64),
+  digestBytes: Buffer.alloc(32),
   models: models ? new Set(models) : undefined,
   sensitivity,
   rpm: undefined,

@@ -2,7 +2,7 @@
 // same facts reported to the metrics for chat requests. Never the prompt, never a key: bodies
 // appear only with `logging.bodies: true`, already redacted by the chat route.
 import type { MiddlewareHandler } from "hono";
-import type { Logger } from "../../telemetry/logger.ts";
+import { lineWriter, type Logger } from "../../telemetry/logger.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { finishRequest } from "../../telemetry/request-facts.ts";
 import type { GatewayEnv } from "../context.ts";
@@ -20,12 +20,11 @@ const ms = (value: number | undefined) => (value === undefined ? undefined : Mat
 
 export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
   const { metrics } = options;
+  const write = lineWriter(logger, "request");
   return async function accessLogMiddleware(c, next) {
-    const r = c.var.record;
+    const r = c.get("record");
     const started = performance.now();
     r.startedAt = started;
-    const log = logger.child({ requestId: c.var.requestId });
-    c.set("log", log);
     const counted = metrics !== undefined && c.req.method === "POST" && CHAT_PATHS.has(c.req.path);
     if (counted) metrics.requestStarted();
     try {
@@ -34,6 +33,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
       const done = finishRequest(r, { responseStatus: c.res.status, durationMs: performance.now() - started });
       if (counted) metrics.requestDone(done);
       const line = {
+        requestId: c.get("requestId"),
         method: c.req.method,
         path: c.req.path,
         status: done.status,
@@ -62,9 +62,9 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         messages: r.messages,
         completion: r.completion,
       };
-      if (done.status >= 500 || r.streamError) log.warn(line, "request");
-      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) log.debug(line, "request");
-      else log.info(line, "request");
+      if (done.status >= 500 || r.streamError) write("warn", line);
+      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) write("debug", line);
+      else write("info", line);
     }
   };
 }

@@ -1,7 +1,7 @@
 // API keys from `Authorization: Bearer` or `x-api-key`. The presented key is hashed and looked
 // up by digest, then the digests are compared in constant time: lookup cost does not depend on
 // how much of a key an attacker guessed.
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
 import type { ResolvedKey } from "../../config/types.ts";
 import type { GatewayEnv } from "../context.ts";
@@ -21,13 +21,13 @@ export function authenticate(keys: () => ReadonlyMap<string, ResolvedKey> | unde
         retryable: false,
       });
     }
-    const digest = createHash("sha256").update(presented).digest();
+    const digest = hash("sha256", presented, "buffer");
     const found = table.get(digest.toString("hex"));
-    if (!found || !timingSafeEqual(digest, Buffer.from(found.digest, "hex"))) {
+    if (!found || !timingSafeEqual(digest, found.digestBytes)) {
       throw new GatewayError(401, "authentication_error", "Incorrect API key provided.", { code: "invalid_api_key", retryable: false });
     }
     c.set("key", found);
-    c.var.record.keyName = found.name;
+    c.get("record").keyName = found.name;
     return next();
   };
 }

@@ -16,6 +16,6 @@ export function requestId(): MiddlewareHandler<GatewayEnv> {
     c.set("record", {});
     await next();
     if (c.res === RESPONSE_ALREADY_SENT) return;
-    for (const [name, value] of Object.entries(c.var.replyHeaders)) c.res.headers.set(name, value);
+    for (const [name, value] of Object.entries(c.get("replyHeaders"))) c.res.headers.set(name, value);
   };
 }

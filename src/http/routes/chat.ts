@@ -23,7 +23,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     const runtime = source.current;
     const { config } = runtime;
     const { incoming, outgoing } = c.env;
-    const record = c.var.record;
+    const record = c.get("record");
     const body = await readJsonBody(incoming, config.raw.server.body_limit_bytes);
     const req = validateChatRequest(body);
     record.model = req.model;
@@ -33,12 +33,12 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
 
     const decision = runtime.router.decide({
       req,
-      key: c.var.key,
+      key: c.get("key"),
       headers: incoming.headers,
       isHealthy: (provider) => runtime.breakers.allows(provider),
     });
     record.publicModel = decision.model.name;
-    const reply = c.var.replyHeaders;
+    const reply = c.get("replyHeaders");
     record.sensitivity = decision.sensitivity;
     record.complexity = decision.complexity;
     if (decision.rule) {
@@ -48,7 +48,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     if (decision.model.name !== req.model) record.servedModel = decision.model.name;
 
     const admission = await admitChat(runtime.limiter, {
-      keyName: c.var.key?.name,
+      keyName: c.get("key")?.name,
       publicModel: decision.model.name,
       upstreamModel: decision.plan[0]?.model ?? decision.model.name,
       req,
@@ -68,7 +68,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     try {
       const waitStarted = performance.now();
       const execution = await execute(decision.plan, req, {
-        requestId: c.var.requestId,
+        requestId: c.get("requestId"),
         publicModel: decision.model.name,
         clientSignal: client.signal,
         images: config.raw.images,

@@ -15,7 +15,7 @@ interface ModelObject {
 }
 
 function visibleModels(config: GatewayConfig, c: Context<GatewayEnv>): ModelObject[] {
-  const allowed = c.var.key?.models;
+  const allowed = c.get("key")?.models;
   const names = [...config.models.keys()];
   if (config.raw.routing.default !== undefined || config.raw.routing.rules.some((r) => r.use !== undefined)) names.push(AUTO_MODEL);
   return names
