@@ -1,0 +1,142 @@
+// The arms under comparison and how each is started. Every process arm runs on the arm core.
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { request } from "undici";
+import { spawnPinned, spawnServer, type PinnedProcess } from "../process/spawn.ts";
+import type { Fakes } from "./fakes.ts";
+import { chatBody, CHAT_PATH, headers } from "./requests.ts";
+
+export type ArmName = "direct" | "node-http" | "undici" | "hono-fetch" | "gateway";
+
+export interface ArmSpec {
+  name: ArmName;
+  label: string;
+  /** Why this arm cannot run here, or undefined when it can. */
+  unavailable(): string | undefined;
+}
+
+export interface RunningArm {
+  spec: ArmSpec;
+  /** Origin the load generator targets. */
+  origin: string;
+  /** The arm's own process; undefined for the direct arm. */
+  proc: PinnedProcess | undefined;
+  stop(): Promise<void>;
+}
+
+export interface StartContext {
+  fakes: Fakes;
+  core: number | undefined;
+  /** Extra node flags for the arm process (e.g. --cpu-prof). */
+  nodeArgs?: readonly string[];
+  /** Listen on this port (cold start) instead of a free one chosen at start. */
+  port?: number;
+}
+
+const GATEWAY_ENTRY = "src/index.ts";
+export const GATEWAY_CONFIG = "bench/gateway.yaml";
+
+export const ARMS: readonly ArmSpec[] = [
+  { name: "direct", label: "direct", unavailable: () => undefined },
+  { name: "node-http", label: "node:http proxy", unavailable: () => undefined },
+  { name: "undici", label: "undici proxy", unavailable: () => undefined },
+  { name: "hono-fetch", label: "Hono+fetch", unavailable: () => undefined },
+  {
+    name: "gateway",
+    label: "gateway",
+    unavailable: () => (existsSync(GATEWAY_ENTRY) ? undefined : `${GATEWAY_ENTRY} is not in this checkout yet (merge main once the gateway lands)`),
+  },
+];
+
+const PROXY_SCRIPTS: Record<Exclude<ArmName, "direct" | "gateway">, string> = {
+  "node-http": "bench/arms/node-http-proxy.ts",
+  undici: "bench/arms/undici-proxy.ts",
+  "hono-fetch": "bench/arms/hono-fetch-proxy.ts",
+};
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export function gatewayEnv(fakes: Fakes, port: number): Record<string, string> {
+  return {
+    BENCH_GATEWAY_PORT: String(port),
+    BENCH_FAKE_PORT: String(fakes.main.port),
+    BENCH_FAKE2_PORT: String(fakes.second.port),
+    BENCH_FAIL_PORT: String(fakes.failing.port),
+  };
+}
+
+/** Polls with a real chat request until it answers 200; returns ms from `since`. */
+export async function waitForFirst200(origin: string, since: number, timeoutMs: number, isAlive: () => boolean = () => true): Promise<number> {
+  const body = chatBody();
+  for (;;) {
+    try {
+      const res = await request(origin + CHAT_PATH, { method: "POST", headers, body });
+      await res.body.dump();
+      if (res.statusCode === 200) return performance.now() - since;
+    } catch {
+      // not listening yet
+    }
+    if (performance.now() - since > timeoutMs) throw new Error(`${origin} gave no 200 within ${timeoutMs} ms`);
+    if (!isAlive()) throw new Error(`${origin}: the process exited before answering`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+export async function startArm(spec: ArmSpec, ctx: StartContext): Promise<RunningArm> {
+  if (spec.name === "direct") {
+    return { spec, origin: ctx.fakes.main.origin, proc: undefined, stop: async () => undefined };
+  }
+  if (spec.name === "gateway") {
+    const port = ctx.port ?? (await freePort());
+    const proc = spawnPinned({
+      core: ctx.core,
+      script: GATEWAY_ENTRY,
+      args: ["--config", GATEWAY_CONFIG],
+      nodeArgs: ctx.nodeArgs ?? [],
+      env: gatewayEnv(ctx.fakes, port),
+      stdout: "discard", // JSON request logs at info go to /dev/null, as a log shipper would take them
+    });
+    const origin = `http://127.0.0.1:${port}`;
+    try {
+      await waitForFirst200(origin, performance.now(), 15_000, () => proc.child.exitCode === null);
+    } catch (err) {
+      await proc.stop();
+      throw new Error(`gateway did not start: ${err instanceof Error ? err.message : String(err)}\n${proc.stderrTail()}`);
+    }
+    return { spec, origin, proc, stop: () => proc.stop() };
+  }
+  const { proc, port } = await spawnServer({
+    core: ctx.core,
+    script: PROXY_SCRIPTS[spec.name],
+    args: ["--port", String(ctx.port ?? 0), "--upstream", ctx.fakes.main.origin],
+    nodeArgs: ctx.nodeArgs ?? [],
+    stdout: "pipe",
+  });
+  return { spec, origin: `http://127.0.0.1:${port}`, proc, stop: () => proc.stop() };
+}
+
+/** Spawn → first 200 on a chat request, for a fresh process of this arm on a fresh port. */
+export async function coldStartMs(spec: ArmSpec, ctx: StartContext): Promise<number> {
+  if (spec.name === "direct") return Number.NaN;
+  const port = await freePort();
+  const since = performance.now();
+  const proc =
+    spec.name === "gateway"
+      ? spawnPinned({ core: ctx.core, script: GATEWAY_ENTRY, args: ["--config", GATEWAY_CONFIG], env: gatewayEnv(ctx.fakes, port), stdout: "discard" })
+      : spawnPinned({ core: ctx.core, script: PROXY_SCRIPTS[spec.name], args: ["--port", String(port), "--upstream", ctx.fakes.main.origin], stdout: "pipe" });
+  try {
+    return await waitForFirst200(`http://127.0.0.1:${port}`, since, 15_000, () => proc.child.exitCode === null);
+  } finally {
+    await proc.stop();
+  }
+}

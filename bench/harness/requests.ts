@@ -1,0 +1,31 @@
+// The request bodies every arm receives, byte for byte the same.
+
+export const BENCH_KEY = "bench-key-0123456789";
+export const MODEL = "gpt-4o-mini";
+export const FALLBACK_MODEL = "bench-fallback";
+export const CHAT_PATH = "/v1/chat/completions";
+
+export const headers: Record<string, string> = {
+  "content-type": "application/json",
+  authorization: `Bearer ${BENCH_KEY}`,
+};
+
+export function chatBody(options: { model?: string; stream?: boolean; content?: string } = {}): string {
+  return JSON.stringify({
+    model: options.model ?? MODEL,
+    messages: [
+      { role: "system", content: "You are a terse assistant." },
+      { role: "user", content: options.content ?? "Say hello in five words." },
+    ],
+    max_tokens: 64,
+    ...(options.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+// Ten common words that tokenize to about one token each with the o200k/cl100k encodings.
+const SENTENCE = "the team will review every open item before the next release ";
+
+/** A user message of roughly `tokens` tokens (ordinary English, about one token per word). */
+export function contentOfTokens(tokens: number): string {
+  return SENTENCE.repeat(Math.max(1, Math.round(tokens / 10)));
+}

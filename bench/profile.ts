@@ -1,0 +1,90 @@
+// CPU profile of one arm under load: the arm runs under `node --cpu-prof` on the arm core, is
+// loaded for a while, stopped, and its profile summarized (self time per function and per
+// package). The .cpuprofile stays in bench/results/ for DevTools.
+//
+//   node bench/profile.ts [--arm gateway] [--mode json|stream] [--seconds 10] [--top 25]
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
+import { ARMS, startArm } from "./harness/arms.ts";
+import { startFakes } from "./harness/fakes.ts";
+import { chatBody, CHAT_PATH, headers } from "./harness/requests.ts";
+import { runLoad } from "./load/autocannon-run.ts";
+import { runStreams, streamAgent } from "./load/stream-client.ts";
+import { pinCores } from "./process/pin.ts";
+import { inclusiveTimes, ownerTimes, selfTimes, type CpuProfile } from "./report/cpuprofile.ts";
+
+const DIR = "bench/results";
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const armName = stringFlag(flags, "arm", "gateway");
+  const mode = stringFlag(flags, "mode", "json");
+  const seconds = numberFlag(flags, "seconds", 10);
+  const top = numberFlag(flags, "top", 25);
+  const spec = ARMS.find((a) => a.name === armName);
+  if (!spec || spec.name === "direct") throw new Error(`--arm must be one of ${ARMS.filter((a) => a.name !== "direct").map((a) => a.name).join(", ")}`);
+  const missing = spec.unavailable();
+  if (missing) throw new Error(missing);
+  mkdirSync(DIR, { recursive: true });
+  const name = `${armName}-${mode}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`;
+  const layout = pinCores();
+  console.log(layout.note);
+  const fakes = await startFakes(layout.load);
+  const agent = streamAgent();
+  let requests = 0;
+  try {
+    const arm = await startArm(spec, { fakes, core: layout.arm, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", DIR, "--cpu-prof-name", name] });
+    try {
+      if (mode === "stream") {
+        await fakes.main.setKnobs({ chunks: 20, intervalMs: 20 });
+        const rounds = Math.max(1, Math.round(seconds / 2));
+        for (let i = 0; i < rounds; i++) {
+          const r = await runStreams({
+            target: { url: arm.origin + CHAT_PATH, body: chatBody({ stream: true }), headers, dispatcher: agent },
+            count: 500,
+            rampMs: 1_000,
+            expectedFrames: 24,
+            intervalMs: 20,
+            timedGaps: 20,
+          });
+          requests += r.ok;
+          console.log(`stream round ${i + 1}/${rounds}: ${r.ok} ok, ${r.errors} errors`);
+        }
+      } else {
+        const r = await runLoad({ url: arm.origin + CHAT_PATH, body: chatBody(), headers, connections: 64, durationSec: seconds });
+        requests = r.ok;
+        console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
+      }
+    } finally {
+      await arm.stop();
+    }
+  } finally {
+    await Promise.all(fakes.all.map((f) => f.proc.stop()));
+    await agent.close();
+  }
+
+  const file = join(DIR, name);
+  const found = readdirSync(DIR).includes(name) ? file : undefined;
+  if (!found || statSync(found).size === 0) throw new Error(`no profile at ${file} (did the arm exit through process.exit or a normal end?)`);
+  const profile = JSON.parse(readFileSync(found, "utf8")) as CpuProfile;
+  const { functions, layers, totalMs } = selfTimes(profile);
+  const inclusive = inclusiveTimes(profile);
+  console.log(`\n${found}: ${(totalMs / 1000).toFixed(1)} s of samples, ${(inclusive.totalMs / 1000).toFixed(1)} s busy (not idle)\n`);
+  const owned = ownerTimes(profile);
+  console.log(`| % of busy | µs per request | owner (innermost package or src/ folder on the stack) |\n|---:|---:|---|`);
+  for (const o of owned.owners.slice(0, 15)) console.log(`| ${o.pct.toFixed(1)} | ${((1000 * o.ms) / Math.max(1, requests)).toFixed(1)} | ${o.name} |`);
+  console.log(`(${requests} requests; busy ${((1000 * owned.totalMs) / Math.max(1, requests)).toFixed(0)} µs per request, profiler overhead included)\n`);
+  console.log("| self % | self ms | package / layer |\n|---:|---:|---|");
+  for (const l of layers.slice(0, 15)) console.log(`| ${l.pct.toFixed(1)} | ${l.ms.toFixed(0)} | ${l.name} |`);
+  console.log("\n| self % | self ms | function | where |\n|---:|---:|---|---|");
+  for (const f of functions.slice(0, top)) console.log(`| ${f.pct.toFixed(1)} | ${f.ms.toFixed(0)} | ${f.name} | ${f.where} |`);
+  console.log("\n| % of busy time (inclusive) | ms | layer on the stack |\n|---:|---:|---|");
+  for (const l of inclusive.layers.slice(0, 15)) console.log(`| ${l.pct.toFixed(1)} | ${l.ms.toFixed(0)} | ${l.name} |`);
+  console.log("\n| % of busy time (inclusive) | ms | function in src/ | where |\n|---:|---:|---|---|");
+  for (const f of inclusive.functions.filter((fn) => fn.where.startsWith("src/")).slice(0, top)) {
+    console.log(`| ${f.pct.toFixed(1)} | ${f.ms.toFixed(0)} | ${f.name} | ${f.where} |`);
+  }
+}
+
+await main();

@@ -1,0 +1,33 @@
+// Issue 7's targets for the gateway, checked against this run's medians.
+import type { Profile } from "../scenarios/profile.ts";
+import { addedOf, maxOf, medianOf, type RoundResults } from "./collect.ts";
+
+interface Target {
+  label: string;
+  value(results: RoundResults): number;
+  limit: number;
+  /** "min": value must be at least the limit; "max": at most. */
+  kind: "min" | "max";
+}
+
+const targets = (profile: Profile): Target[] => [
+  { label: "req/s ≥ 0.6× undici proxy", value: (r) => medianOf(r, "throughput", "gateway", "rps") / medianOf(r, "throughput", "undici", "rps"), limit: 0.6, kind: "min" },
+  { label: "req/s ≥ 1.5× Hono+fetch", value: (r) => medianOf(r, "throughput", "gateway", "rps") / medianOf(r, "throughput", "hono-fetch", "rps"), limit: 1.5, kind: "min" },
+  { label: "added p50 at concurrency 1 ≤ 0.5 ms", value: (r) => addedOf(r, "latency", "gateway", "p50"), limit: 0.5, kind: "max" },
+  { label: "added p99 at concurrency 1 ≤ 2 ms", value: (r) => addedOf(r, "latency", "gateway", "p99"), limit: 2, kind: "max" },
+  { label: "added stream TTFB p50 ≤ 1 ms", value: (r) => addedOf(r, "streams100", "gateway", "ttfbP50"), limit: 1, kind: "max" },
+  { label: `${profile.streams1000.count} streams: no errors in any round`, value: (r) => maxOf(r, "streams1000", "gateway", "failures"), limit: 0, kind: "max" },
+  { label: `${profile.streams1000.count} streams: RSS ≤ 150 MB (143 MiB)`, value: (r) => medianOf(r, "streams1000", "gateway", "rssPeak"), limit: 150e6 / 2 ** 20, kind: "max" },
+  { label: "soak growth ≤ 0.5 MiB/min", value: (r) => medianOf(r, "soak", "gateway", "mibPerMin"), limit: 0.5, kind: "max" },
+  { label: "cold start < 500 ms", value: (r) => medianOf(r, "coldstart", "gateway", "ms"), limit: 500, kind: "max" },
+];
+
+export function renderTargets(results: RoundResults, profile: Profile): string {
+  const lines = ["| gateway target | this run | |", "|---|---:|---|"];
+  for (const t of targets(profile)) {
+    const value = t.value(results);
+    const verdict = Number.isNaN(value) ? "not measured" : (t.kind === "min" ? value >= t.limit : value <= t.limit) ? "met" : "MISSED";
+    lines.push(`| ${t.label} | ${Number.isNaN(value) ? "—" : value.toFixed(2)} | ${verdict} |`);
+  }
+  return lines.join("\n");
+}

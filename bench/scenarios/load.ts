@@ -1,0 +1,70 @@
+// Request/response load from autocannon: throughput at concurrency 64, latency at concurrency 1,
+// and the tail at a fixed offered rate.
+import { defaultKnobs } from "../fake-upstream.ts";
+import { chatBody, CHAT_PATH, headers } from "../harness/requests.ts";
+import { runLoad, type LoadResult } from "../load/autocannon-run.ts";
+import { runPaced } from "../load/paced.ts";
+import { processTicks } from "../process/machine-load.ts";
+import type { Metrics, Scenario, ScenarioContext } from "./types.ts";
+
+const all = () => true;
+
+async function load(ctx: ScenarioContext, connections: number, durationSec: number, overallRate?: number): Promise<LoadResult> {
+  await ctx.fakes.main.setKnobs(defaultKnobs);
+  const result = await runLoad({
+    url: ctx.arm.origin + CHAT_PATH,
+    body: chatBody(),
+    headers,
+    connections,
+    durationSec,
+    ...(overallRate !== undefined ? { overallRate } : {}),
+  });
+  if (result.non2xx > 0 || result.errors > 0) ctx.log(`${ctx.arm.spec.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result;
+}
+
+export const throughput: Scenario = {
+  name: "throughput",
+  about: "requests/s at concurrency 64 (non-streaming)",
+  appliesTo: all,
+  async run(ctx): Promise<Metrics> {
+    const pid = ctx.arm.proc?.pid;
+    const before = pid !== undefined ? processTicks(pid) : Number.NaN;
+    const r = await load(ctx, 64, ctx.profile.throughputSec);
+    // CPU time the arm spent per answered request: unlike req/s, it barely moves when other
+    // processes compete for the cores (1 tick = 10 ms)
+    const cpuUs = pid !== undefined ? ((processTicks(pid) - before) * 10_000) / Math.max(1, r.ok) : Number.NaN;
+    return { rps: r.rps, cpuUsPerRequest: cpuUs, errors: r.errors + r.non2xx };
+  },
+};
+
+export const latency: Scenario = {
+  name: "latency",
+  about: "p50/p99 latency at concurrency 1 (exact, from raw response times)",
+  appliesTo: all,
+  async run(ctx): Promise<Metrics> {
+    const r = await load(ctx, 1, ctx.profile.latencySec);
+    return { p50: r.p50, p99: r.p99, errors: r.errors + r.non2xx };
+  },
+};
+
+export const fixedRate: Scenario = {
+  name: "rate500",
+  about: "p99 at a fixed offered rate: autocannon overallRate (64 connections), then an evenly paced open-loop client",
+  appliesTo: all,
+  async run(ctx): Promise<Metrics> {
+    const r = await load(ctx, 64, ctx.profile.fixedRateSec, ctx.profile.fixedRate);
+    // autocannon sends each connection's quota back to back at the start of every second; the
+    // paced client spreads the same rate evenly (see bench/FINDINGS.md)
+    const paced = await runPaced({ url: ctx.arm.origin + CHAT_PATH, body: chatBody(), headers, rate: ctx.profile.fixedRate, durationSec: ctx.profile.fixedRateSec });
+    return {
+      p50: r.p50,
+      p99: r.p99,
+      autocannonP99: r.autocannonP99,
+      rps: r.rps,
+      pacedP50: paced.p50,
+      pacedP99: paced.p99,
+      errors: r.errors + r.non2xx + paced.errors,
+    };
+  },
+};
