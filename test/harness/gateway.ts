@@ -6,6 +6,8 @@ import { configFromObject } from "../../src/config/load.ts";
 import { startGateway as start, type RunningGateway } from "../../src/server.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
 
+export { eventually } from "./eventually.ts";
+
 export interface TestGateway {
   readonly url: string;
   readonly baseURL: string;
@@ -45,18 +47,4 @@ export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS
 /** Requests log lines (one per HTTP request), newest last. */
 export function requestLines(gateway: TestGateway): Record<string, unknown>[] {
   return gateway.logs.filter((l) => l["msg"] === "request");
-}
-
-/** Polls until `check` passes or the time runs out (for effects that land asynchronously). */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }
