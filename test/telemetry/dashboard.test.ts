@@ -8,6 +8,7 @@ import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
 import { histogramNames, parseSamples, scrapeText } from "./scrape.ts";
+import { drain } from "../harness/client-calls.ts";
 
 const root = new URL("../../", import.meta.url);
 const dashboard = JSON.parse(readFileSync(new URL("config/grafana-dashboard.json", root), "utf8")) as unknown;
@@ -98,9 +99,7 @@ describe("dashboard and alert rules against a real scrape", () => {
     fake.script({ status: 500 }, { status: 500 });
     const client = gw.client();
     const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }], stream: true });
-    for await (const _chunk of stream) {
-      // drain
-    }
+    await drain(stream);
     await eventually(() => expect(requestLines(gw).length).toBeGreaterThanOrEqual(1));
     // Series that only the breakers and the limiter produce, through the methods they call.
     gw.running.metrics.breakerState("primary", "open");

@@ -1,12 +1,12 @@
 // Rate limiting as metrics, end to end: a refusal moves rate_limited_total and a 4xx request;
 // with Redis as the limit store, /ready follows Redis and failed store operations are counted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 import { expectMoved, moved, scrape, seriesName } from "./scrape.ts";
+import { apiError } from "../harness/client-calls.ts";
 
 const m = (name: string) => `llm_gateway_${name}`;
 const ask = { model: "fast", messages: [{ role: "user" as const, content: "hi" }] };
@@ -34,8 +34,8 @@ describe("rate-limit refusals", () => {
     await client.chat.completions.create(ask);
     await eventually(() => expect(requestLines(gw)).toHaveLength(1));
     const before = await scrape(`${gw.url}/metrics`);
-    const err = await client.chat.completions.create(ask).catch((e: unknown) => e);
-    expect((err as APIError).status).toBe(429);
+    const err = await apiError(client.chat.completions.create(ask));
+    expect(err.status).toBe(429);
     await eventually(() => expect(requestLines(gw)).toHaveLength(2));
     expect(fake.chatRequests).toHaveLength(1);
     const labels = { model: "fast", provider: "none" };
