@@ -5,7 +5,7 @@ import type OpenAI from "openai";
 import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { abortAfter, apiError, streamText } from "../harness/client-calls.ts";
 
 interface Block {
@@ -60,15 +60,8 @@ describe("Anthropic through the gateway", () => {
     );
     client = gw.client("sk-client");
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-    await backup.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    backup.reset();
-  });
+  afterAll(() => stopAll(gw, fake, backup));
+  beforeEach(() => resetAll(fake, backup));
 
   it("answers a chat: system and developer go to the top-level system, the upstream key and request id go upstream", async () => {
     fake.script({ reply: { text: "Bonjour ! 🇫🇷", usage: { prompt: 31, completion: 6 } } });

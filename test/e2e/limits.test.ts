@@ -7,7 +7,7 @@ import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { configFromObject } from "../../src/config/load.ts";
-import { requestLines, startTestGateway, eventually, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { abortAfter, streamText } from "../harness/client-calls.ts";
 
 const hello = { model: "fast", messages: [{ role: "user" as const, content: "hello" }] };
@@ -58,10 +58,7 @@ describe("rate limits", () => {
       resilience: { retries: 0 },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
   beforeEach(() => fake.reset());
 
   it("admits a key's rpm, then refuses with 429, Retry-After and the OpenAI envelope, without calling upstream", async () => {

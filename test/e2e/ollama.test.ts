@@ -5,7 +5,7 @@ import type OpenAI from "openai";
 import { APIError } from "openai";
 import type { FakeUpstream, RecordedRequest } from "../fakes/fake-upstream.ts";
 import { startOllamaFake } from "../fakes/ollama.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { abortAfter, apiError, streamText } from "../harness/client-calls.ts";
 
 const PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
@@ -69,15 +69,8 @@ describe("Ollama through the gateway", () => {
     });
     client = gw.client();
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-    await backup.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    backup.reset();
-  });
+  afterAll(() => stopAll(gw, fake, backup));
+  beforeEach(() => resetAll(fake, backup));
 
   it("answers a chat, sending system and developer messages as system and stream false", async () => {
     fake.script({ reply: { text: "Bonjour ! 👋", usage: { prompt: 30, completion: 5 } } });

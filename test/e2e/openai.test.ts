@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { abortAfter, apiError } from "../harness/client-calls.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -35,10 +35,7 @@ describe("OpenAI-compatible upstream", () => {
       { UPSTREAM_KEY: "sk-upstream-secret", TEAM_A_KEY: "sk-team-a" },
     );
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
   beforeEach(() => fake.reset());
 
   const post = (body: unknown, headers: Record<string, string> = {}, raw?: string) =>

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type OpenAI from "openai";
 import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { providerCases } from "./provider-cases.ts";
 import { apiError, drain } from "../harness/client-calls.ts";
 
@@ -31,10 +31,7 @@ describe.each(providerCases)("$name through the gateway", (pc) => {
     });
     client = gw.client();
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
   beforeEach(() => fake.reset());
 
   it("answers a chat completion and reaches the configured upstream model", async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { apiError, streamText } from "../harness/client-calls.ts";
 
 const user = (content = "hi") => [{ role: "user" as const, content }];
@@ -32,14 +32,8 @@ describe("fallback, retries and timeouts", () => {
       resilience: { retries: 1, backoff_ms: 1, max_backoff_ms: 5, retry_after_cap_ms: 1000, breaker: { volume_threshold: 1000 } },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([a.close(), b.close()]);
-  });
-  beforeEach(() => {
-    a.reset();
-    b.reset();
-  });
+  afterAll(() => stopAll(gw, a, b));
+  beforeEach(() => resetAll(a, b));
 
   it("retries a 500 on the same target, then falls back, and says so in the headers", async () => {
     a.always({ status: 500, message: "a is down" });
@@ -157,10 +151,7 @@ describe("circuit breaker", () => {
       resilience: { retries: 0, breaker: { volume_threshold: 4, error_threshold_percentage: 50, reset_timeout_ms: 400 } },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([a.close(), b.close()]);
-  });
+  afterAll(() => stopAll(gw, a, b));
 
   it("opens after repeated upstream faults, skips the provider, and recovers through a half-open trial", async () => {
     const client = gw.client();
@@ -230,14 +221,8 @@ describe("routing rules and policies", () => {
       resilience: { retries: 0 },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([local.close(), cloud.close()]);
-  });
-  beforeEach(() => {
-    local.reset();
-    cloud.reset();
-  });
+  afterAll(() => stopAll(gw, local, cloud));
+  beforeEach(() => resetAll(local, cloud));
 
   it("sends auto to the first matching rule's model and names the rule", async () => {
     const { response } = await gw.client("sk-dev").chat.completions.create({ model: "auto", messages: user() }).withResponse();

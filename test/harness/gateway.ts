@@ -48,3 +48,14 @@ export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS
 export function requestLines(gateway: TestGateway): Record<string, unknown>[] {
   return gateway.logs.filter((l) => l["msg"] === "request");
 }
+
+/** Stops the gateway first (it holds connections to the fakes), then the fakes. */
+export async function stopAll(gateway: TestGateway, ...fakes: { close(): Promise<void> }[]): Promise<void> {
+  await gateway.stop();
+  await Promise.all(fakes.map((fake) => fake.close()));
+}
+
+/** Clears the scripts and recorded requests of every fake, between tests. */
+export function resetAll(...fakes: { reset(): void }[]): void {
+  for (const fake of fakes) fake.reset();
+}

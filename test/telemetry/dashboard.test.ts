@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { histogramNames, parseSamples, scrapeText } from "./scrape.ts";
 import { drain } from "../harness/client-calls.ts";
 
@@ -107,10 +107,7 @@ describe("dashboard and alert rules against a real scrape", () => {
     gw.running.metrics.storeError("redis");
     s = scraped(await scrapeText(`${gw.url}/metrics`));
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
 
   it("finds nothing wrong in a query that is right, and flags names and labels that are not", () => {
     expect(problemsIn('sum by (model) (rate(llm_gateway_requests_total{key=~"$key"}[5m]))', s)).toEqual([]);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 import { expectMoved, moved, scrape, seriesName } from "./scrape.ts";
 import { apiError } from "../harness/client-calls.ts";
@@ -24,10 +24,7 @@ describe("rate-limit refusals", () => {
       routing: { rules: [{ name: "all", when: {} }] },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
 
   it("counts a refusal by limit and key, and the refused request as a 4xx error that reached no provider", async () => {
     const client = gw.client("sk-team-a-123456");

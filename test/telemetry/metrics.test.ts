@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { expectMoved, moved, scrape, scrapeText, seriesName, type Samples } from "./scrape.ts";
 import { abortAfter, apiError, drain } from "../harness/client-calls.ts";
 
@@ -95,11 +95,7 @@ describe("metrics after scripted traffic", () => {
       },
     );
   });
-  afterAll(async () => {
-    await gw.stop();
-    await primary.close();
-    await backup.close();
-  });
+  afterAll(() => stopAll(gw, primary, backup));
   beforeEach(async () => {
     primary.reset();
     backup.reset();
@@ -254,10 +250,7 @@ describe("breaker metrics end to end", () => {
       resilience: { retries: 0, breaker: { volume_threshold: 4, error_threshold_percentage: 50, reset_timeout_ms: 300 } },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([a.close(), b.close()]);
-  });
+  afterAll(() => stopAll(gw, a, b));
 
   const circuit = async (provider: string) => (await scrape(`${gw.url}/metrics`)).get(seriesName(m("circuit_state"), { provider }));
 
