@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { apiError, streamText } from "../harness/client-calls.ts";
 
 const user = (content = "hi") => [{ role: "user" as const, content }];
@@ -146,7 +146,7 @@ describe("circuit breaker", () => {
   beforeAll(async () => {
     [a, b] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
     gw = await startTestGateway({
-      providers: { a: { type: "openai", base_url: `${a.origin}/v1` }, b: { type: "openai", base_url: `${b.origin}/v1` } },
+      providers: openaiProviders({ a, b }),
       models: { chain: { targets: [{ provider: "a", model: "m" }, { provider: "b", model: "m" }] } },
       resilience: { retries: 0, breaker: { volume_threshold: 4, error_threshold_percentage: 50, reset_timeout_ms: 400 } },
     });
@@ -200,7 +200,7 @@ describe("routing rules and policies", () => {
   beforeAll(async () => {
     [local, cloud] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
     gw = await startTestGateway({
-      providers: { local: { type: "openai", base_url: `${local.origin}/v1` }, cloud: { type: "openai", base_url: `${cloud.origin}/v1` } },
+      providers: openaiProviders({ local, cloud }),
       models: {
         llama: { targets: [{ provider: "local", model: "llama3" }] },
         gpt: { targets: [{ provider: "cloud", model: "gpt-4o" }] },

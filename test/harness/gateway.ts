@@ -59,3 +59,8 @@ export async function stopAll(gateway: TestGateway, ...fakes: { close(): Promise
 export function resetAll(...fakes: { reset(): void }[]): void {
   for (const fake of fakes) fake.reset();
 }
+
+/** A providers.yaml `providers` block: one OpenAI-protocol provider per named fake. */
+export function openaiProviders(fakes: Record<string, { origin: string }>): Record<string, { type: "openai"; base_url: string }> {
+  return Object.fromEntries(Object.entries(fakes).map(([id, fake]) => [id, { type: "openai" as const, base_url: `${fake.origin}/v1` }]));
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { histogramNames, parseSamples, scrapeText } from "./scrape.ts";
 import { drain } from "../harness/client-calls.ts";
 
@@ -89,7 +89,7 @@ describe("dashboard and alert rules against a real scrape", () => {
   beforeAll(async () => {
     fake = await startOpenAIFake();
     gw = await startTestGateway({
-      providers: { primary: { type: "openai", base_url: `${fake.origin}/v1` }, backup: { type: "openai", base_url: `${fake.origin}/v1` } },
+      providers: openaiProviders({ primary: fake, backup: fake }),
       models: {
         fast: { targets: [{ provider: "primary", model: "m1" }, { provider: "backup", model: "m2" }], price: { input_per_mtok: 1, output_per_mtok: 2 } },
       },

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 import { expectMoved, moved, scrape, seriesName } from "./scrape.ts";
 import { apiError } from "../harness/client-calls.ts";
@@ -18,7 +18,7 @@ describe("rate-limit refusals", () => {
   beforeAll(async () => {
     fake = await startOpenAIFake();
     gw = await startTestGateway({
-      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
+      providers: openaiProviders({ up: fake }),
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
       keys: [{ name: "team-a", key: "sk-team-a-123456", rpm: 1 }],
       routing: { rules: [{ name: "all", when: {} }] },
@@ -59,7 +59,7 @@ describe.skipIf(!redisPresent)("the Redis limit store in /ready and store_errors
     redis = await startRedisServer();
     fake = await startOpenAIFake();
     gw = await startTestGateway({
-      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
+      providers: openaiProviders({ up: fake }),
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
       keys: [{ name: "team-a", key: "sk-team-a-123456", rpm: 1000 }],
       limits: { store: "redis", redis_url: redis.url, on_store_error: "open" },

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { expectMoved, moved, scrape, scrapeText, seriesName, type Samples } from "./scrape.ts";
 import { abortAfter, apiError, drain } from "../harness/client-calls.ts";
 
@@ -245,7 +245,7 @@ describe("breaker metrics end to end", () => {
   beforeAll(async () => {
     [a, b] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
     gw = await startTestGateway({
-      providers: { a: { type: "openai", base_url: `${a.origin}/v1` }, b: { type: "openai", base_url: `${b.origin}/v1` } },
+      providers: openaiProviders({ a, b }),
       models: { chain: { targets: [{ provider: "a", model: "m-a" }, { provider: "b", model: "m-b" }] } },
       resilience: { retries: 0, breaker: { volume_threshold: 4, error_threshold_percentage: 50, reset_timeout_ms: 300 } },
     });
