@@ -91,3 +91,8 @@ export const weatherTool = {
   type: "function" as const,
   function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
 };
+
+/** Closes each in turn: the adapter before the fake it holds connections to. */
+export async function closeInOrder(...closables: { close(): Promise<void> }[]): Promise<void> {
+  for (const closable of closables) await closable.close();
+}

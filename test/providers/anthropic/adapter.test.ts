@@ -5,18 +5,7 @@ import { GatewayInputError } from "../../../src/providers/input-error.ts";
 import type { ChatCompletionChunk, ProviderAdapter } from "../../../src/providers/types.ts";
 import { startAnthropicFake } from "../../fakes/anthropic.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
-import {
-  abortAfterContent,
-  callOptionsWith,
-  collect,
-  completionOf,
-  drainInto,
-  requestWith,
-  stopAtFirstContent,
-  upstreamRejection as rejection,
-  waitFor,
-  weatherTool,
-} from "../../harness/adapter-calls.ts";
+import { abortAfterContent, callOptionsWith, closeInOrder, collect, completionOf, drainInto, requestWith, stopAtFirstContent, upstreamRejection as rejection, waitFor, weatherTool } from "../../harness/adapter-calls.ts";
 
 let fake: FakeUpstream;
 let adapter: ProviderAdapter;
@@ -31,13 +20,8 @@ beforeAll(async () => {
     headers: { "x-team": "gateway" },
   });
 });
-afterEach(() => {
-  fake.reset();
-});
-afterAll(async () => {
-  await adapter.close();
-  await fake.close();
-});
+afterEach(() => fake.reset());
+afterAll(() => closeInOrder(adapter, fake));
 
 const call = callOptionsWith({ requestId: "req-abc-123", publicModel: "claude" });
 const request = requestWith("claude", "Hello there");

@@ -4,18 +4,7 @@ import { createAzureAdapter } from "../../../src/providers/azure/index.ts";
 import type { ChatCompletionChunk, ProviderAdapter } from "../../../src/providers/types.ts";
 import { deploymentOf, startAzureFake } from "../../fakes/azure.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
-import {
-  abortAfterContent,
-  callOptionsWith,
-  collect,
-  completionOf,
-  drainInto,
-  requestWith,
-  stopAtFirstContent,
-  upstreamRejection as rejection,
-  waitFor,
-  weatherTool,
-} from "../../harness/adapter-calls.ts";
+import { abortAfterContent, callOptionsWith, closeInOrder, collect, completionOf, drainInto, requestWith, stopAtFirstContent, upstreamRejection as rejection, waitFor, weatherTool } from "../../harness/adapter-calls.ts";
 
 type AzureConfig = Parameters<typeof createAzureAdapter>[1];
 
@@ -35,13 +24,8 @@ beforeAll(async () => {
   fake = await startAzureFake();
   adapter = createAzureAdapter("azure-eu", config());
 });
-afterEach(() => {
-  fake.reset();
-});
-afterAll(async () => {
-  await adapter.close();
-  await fake.close();
-});
+afterEach(() => fake.reset());
+afterAll(() => closeInOrder(adapter, fake));
 
 const call = callOptionsWith({ requestId: "req-azure-1", publicModel: "gpt-4o-mini" });
 const request = requestWith("gpt-4o-mini", "Hello there");

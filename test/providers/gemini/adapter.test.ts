@@ -8,15 +8,7 @@ import { GatewayInputError } from "../../../src/providers/input-error.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../../../src/providers/types.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
 import { FAKE_MODELS, fakeThoughtSignature, startGeminiFake } from "../../fakes/gemini.ts";
-import {
-  abortAfterContent,
-  callOptionsWith,
-  collect,
-  completionOf,
-  drainInto,
-  rejectionOf as rejection,
-  stopAtFirstContent,
-} from "../../harness/adapter-calls.ts";
+import { abortAfterContent, callOptionsWith, collect, completionOf, drainInto, rejectionOf as rejection, stopAtFirstContent } from "../../harness/adapter-calls.ts";
 import { eventually } from "../../harness/eventually.ts";
 
 const API_KEY = "AIza-test-key-123";

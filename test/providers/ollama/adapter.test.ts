@@ -9,15 +9,7 @@ import { createOllamaAdapter } from "../../../src/providers/ollama/index.ts";
 import type { ChatCompletionChunk, ProviderAdapter } from "../../../src/providers/types.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
 import { startOllamaFake } from "../../fakes/ollama.ts";
-import {
-  callOptionsWith,
-  collect,
-  completionOf,
-  drainInto,
-  requestWith,
-  stopAtFirstContent,
-  upstreamRejection as rejection,
-} from "../../harness/adapter-calls.ts";
+import { callOptionsWith, closeInOrder, collect, completionOf, drainInto, requestWith, stopAtFirstContent, upstreamRejection as rejection } from "../../harness/adapter-calls.ts";
 
 const PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -33,13 +25,8 @@ beforeAll(async () => {
     headers: { "x-tenant": "acme" },
   });
 });
-afterEach(() => {
-  fake.reset();
-});
-afterAll(async () => {
-  await adapter.close();
-  await fake.close();
-});
+afterEach(() => fake.reset());
+afterAll(() => closeInOrder(adapter, fake));
 
 const callOptions = callOptionsWith({
   requestId: "req-7f3a",
