@@ -5,7 +5,8 @@ import type OpenAI from "openai";
 import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { abortAfter, apiError, streamText } from "../harness/client-calls.ts";
 
 interface Block {
   type: string;
@@ -59,15 +60,8 @@ describe("Anthropic through the gateway", () => {
     );
     client = gw.client("sk-client");
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-    await backup.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    backup.reset();
-  });
+  afterAll(() => stopAll(gw, fake, backup));
+  beforeEach(() => resetAll(fake, backup));
 
   it("answers a chat: system and developer go to the top-level system, the upstream key and request id go upstream", async () => {
     fake.script({ reply: { text: "Bonjour ! 🇫🇷", usage: { prompt: 31, completion: 6 } } });
@@ -254,12 +248,10 @@ describe("Anthropic through the gateway", () => {
     ["temperature above Anthropic's 0..1", { temperature: 1.4 }, "temperature"],
     ["logprobs", { logprobs: true }, "logprobs"],
   ])("refuses %s with a 400 naming the parameter, without calling the upstream", async (_name, extra, param) => {
-    const error = await client.chat.completions
-      .create({ model: "claude", messages: [{ role: "user", content: "x" }], ...extra })
-      .catch((e: unknown) => e);
+    const error = await apiError(client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }], ...extra }));
     expect(error).toBeInstanceOf(APIError);
-    expect((error as APIError).status).toBe(400);
-    expect((error as APIError).param).toBe(param);
+    expect(error.status).toBe(400);
+    expect(error.param).toBe(param);
     expect(fake.chatRequests).toHaveLength(0);
   });
 
@@ -272,16 +264,16 @@ describe("Anthropic through the gateway", () => {
 
   it("passes an upstream 400 through with its status and message", async () => {
     fake.script({ status: 400, message: "messages.0.content: Input should be a valid list" });
-    const error = await client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((error as APIError).status).toBe(400);
-    expect((error as APIError).message).toContain("Input should be a valid list");
+    const error = await apiError(client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }));
+    expect(error.status).toBe(400);
+    expect(error.message).toContain("Input should be a valid list");
   });
 
   it("maps 529 overloaded to a 502 and falls back to the next target when there is one", async () => {
     fake.always({ status: 529, message: "Overloaded" });
-    const error = await client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((error as APIError).status).toBe(502);
-    expect((error as APIError).message).toContain("Overloaded");
+    const error = await apiError(client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }));
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("Overloaded");
 
     backup.script({ reply: { text: "from the spare" } });
     const { data, response } = await client.chat.completions.create({ model: "claude-ha", messages: [{ role: "user", content: "x" }] }).withResponse();
@@ -294,20 +286,17 @@ describe("Anthropic through the gateway", () => {
 
   it("maps an upstream 429 to a 429 with Retry-After", async () => {
     fake.script({ status: 429, message: "rate limited", headers: { "retry-after": "30" } });
-    const error = await client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((error as APIError).status).toBe(429);
-    expect((error as APIError).headers?.get("retry-after")).toBe("30");
+    const error = await apiError(client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }] }));
+    expect(error.status).toBe(429);
+    expect(error.headers?.get("retry-after")).toBe("30");
   });
 
   it("ends the client stream with an error when the upstream sends an error event mid-stream", async () => {
     fake.script({ reply: { text: "a b c d e f g h" }, errorAfterFrames: 4 });
     const stream = await client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }], stream: true });
-    let text = "";
-    const read = (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    })();
-    await expect(read).rejects.toThrow();
-    expect(text).toBe("a "); // frames: message_start, ping, content_block_start, "a ", then the error
+    const got = { text: "" };
+    await expect(streamText(stream, got)).rejects.toThrow();
+    expect(got.text).toBe("a "); // frames: message_start, ping, content_block_start, "a ", then the error
   });
 
   it("aborts the upstream stream when the client disconnects", async () => {
@@ -317,14 +306,7 @@ describe("Anthropic through the gateway", () => {
       { model: "claude", messages: [{ role: "user", content: "long" }], stream: true },
       { signal: controller.signal },
     );
-    let seen = 0;
-    try {
-      for await (const _chunk of stream) {
-        if (++seen === 3) controller.abort();
-      }
-    } catch {
-      // the SDK may end or throw on abort; either way the client is gone
-    }
+    await abortAfter(stream, controller, 3);
     const received = fake.lastChat;
     await eventually(() => expect(received.aborted).toBe(true));
   });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeUpstream, Step } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { startTestGateway } from "../harness/gateway.ts";
+import { drain } from "../harness/client-calls.ts";
 
 const PROVIDERS = ["p0", "p1", "p2", "p3"] as const;
 type Provider = (typeof PROVIDERS)[number];
@@ -88,9 +89,7 @@ describe("confidential requests stay within their policy", () => {
           await (async () => {
             if (s.stream) {
               const stream = await client.chat.completions.create({ ...body, stream: true }, { headers });
-              for await (const _chunk of stream) {
-                // drain
-              }
+              await drain(stream);
             } else {
               await client.chat.completions.create(body, { headers });
             }

@@ -8,6 +8,7 @@ import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { fakeThoughtSignature, startGeminiFake } from "../fakes/gemini.ts";
 import { eventually, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { abortAfter, apiError, streamText } from "../harness/client-calls.ts";
 
 const UPSTREAM_KEY = "AIza-gateway-upstream-key";
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001", "hex");
@@ -258,18 +259,16 @@ describe("Gemini through the gateway", () => {
   });
 
   it("refuses a parameter Gemini cannot honour with a 400 naming it, without calling Gemini", async () => {
-    const error = await client.chat.completions
-      .create({ model: "flash", messages: [{ role: "user", content: "x" }], logprobs: true, top_logprobs: 2 })
-      .catch((e: unknown) => e);
+    const error = await apiError(client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }], logprobs: true, top_logprobs: 2 }));
     expect(error).toBeInstanceOf(APIError);
-    expect((error as APIError).status).toBe(400);
-    expect((error as APIError).param).toBe("logprobs");
+    expect(error.status).toBe(400);
+    expect(error.param).toBe("logprobs");
     expect(fake.chatRequests).toHaveLength(0);
   });
 
   it("passes Gemini's 400 through with its message and status name", async () => {
     fake.script({ status: 400, message: "Invalid JSON payload received. Unknown name \"foo\": Cannot find field." });
-    const error = (await client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)) as APIError;
+    const error = await apiError(client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }] }));
     expect(error.status).toBe(400);
     expect(error.message).toContain('Unknown name "foo"');
     expect(error.type).toBe("invalid_request_error");
@@ -279,7 +278,7 @@ describe("Gemini through the gateway", () => {
 
   it("turns RESOURCE_EXHAUSTED into a 429 with Retry-After from Gemini's RetryInfo", async () => {
     fake.script({ status: 429, message: "Quota exceeded for metric generate_content_free_tier_requests. Please retry in 2s." });
-    const error = (await client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)) as APIError;
+    const error = await apiError(client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }] }));
     expect(error.status).toBe(429);
     expect(error.headers?.get("retry-after")).toBe("2");
     expect(error.message).toContain("Quota exceeded");
@@ -298,7 +297,7 @@ describe("Gemini through the gateway", () => {
 
   it("maps a 503 with nowhere to fall back to a 502 naming the provider", async () => {
     fake.script({ status: 503, message: "The model is overloaded." });
-    const error = (await client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e)) as APIError;
+    const error = await apiError(client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }] }));
     expect(error.status).toBe(502);
     expect(error.message).toContain("gem");
     expect(error.message).toContain("The model is overloaded.");
@@ -307,12 +306,9 @@ describe("Gemini through the gateway", () => {
   it("ends the client stream with an error when Gemini fails mid-stream", async () => {
     fake.script({ reply: { text: "alpha beta gamma delta" }, errorAfterFrames: 2 });
     const stream = await client.chat.completions.create({ model: "flash", messages: [{ role: "user", content: "x" }], stream: true });
-    let text = "";
-    const read = (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    })();
-    await expect(read).rejects.toThrow();
-    expect(text).toBe("alpha beta ");
+    const got = { text: "" };
+    await expect(streamText(stream, got)).rejects.toThrow();
+    expect(got.text).toBe("alpha beta ");
   });
 
   it("aborts the Gemini request when the client goes away mid-stream", async () => {
@@ -322,16 +318,8 @@ describe("Gemini through the gateway", () => {
       { model: "flash", messages: [{ role: "user", content: "long" }], stream: true },
       { signal: controller.signal },
     );
-    let seen = 0;
-    try {
-      for await (const chunk of stream) {
-        if (chunk.choices[0]?.delta.content) seen += 1;
-        if (seen === 2) controller.abort();
-      }
-    } catch {
-      // the SDK throws on abort; the client is gone either way
-    }
-    expect(seen).toBe(2);
+    const withText = (chunk: OpenAI.Chat.ChatCompletionChunk) => Boolean(chunk.choices[0]?.delta.content);
+    expect(await abortAfter(stream, controller, 2, withText)).toBe(2);
     await eventually(() => expect(fake.lastChat.aborted).toBe(true));
   });
 });

@@ -7,7 +7,8 @@ import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { configFromObject } from "../../src/config/load.ts";
-import { requestLines, startTestGateway, eventually, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { abortAfter, streamText } from "../harness/client-calls.ts";
 
 const hello = { model: "fast", messages: [{ role: "user" as const, content: "hello" }] };
 
@@ -57,10 +58,7 @@ describe("rate limits", () => {
       resilience: { retries: 0 },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
   beforeEach(() => fake.reset());
 
   it("admits a key's rpm, then refuses with 429, Retry-After and the OpenAI envelope, without calling upstream", async () => {
@@ -149,9 +147,7 @@ describe("rate limits", () => {
     const { data: stream, response } = await client.chat.completions.create({ ...hello, max_completion_tokens: 600, stream: true }).withResponse();
     const reserved = 1_000 - num(response.headers, "x-ratelimit-remaining-tokens");
     expect(response.headers.get("x-ratelimit-limit-tokens")).toBe("1000");
-    let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    expect(text).toBe("one two three four");
+    expect(await streamText(stream)).toBe("one two three four");
     await eventually(() => expect(requestLines(gw).filter((l) => l["keyName"] === "tpm-stream")).toHaveLength(1));
 
     const startedAt = Date.now();
@@ -172,15 +168,7 @@ describe("rate limits", () => {
       .withResponse();
     const reserved = 1_000 - num(response.headers, "x-ratelimit-remaining-tokens");
     const prompt = reserved - 800;
-    let received = 0;
-    try {
-      for await (const _chunk of stream) {
-        received += 1;
-        if (received === 100) controller.abort();
-      }
-    } catch {
-      // the abort ends the iteration
-    }
+    await abortAfter(stream, controller, 100);
     await eventually(() => expect(requestLines(gw).filter((l) => l["keyName"] === "tpm-abort")).toHaveLength(1));
     await eventually(() => expect(fake.lastChat.aborted).toBe(true));
 

@@ -5,7 +5,8 @@ import type OpenAI from "openai";
 import { APIError } from "openai";
 import type { FakeUpstream, RecordedRequest } from "../fakes/fake-upstream.ts";
 import { startOllamaFake } from "../fakes/ollama.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { abortAfter, apiError, streamText } from "../harness/client-calls.ts";
 
 const PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -68,15 +69,8 @@ describe("Ollama through the gateway", () => {
     });
     client = gw.client();
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-    await backup.close();
-  });
-  beforeEach(() => {
-    fake.reset();
-    backup.reset();
-  });
+  afterAll(() => stopAll(gw, fake, backup));
+  beforeEach(() => resetAll(fake, backup));
 
   it("answers a chat, sending system and developer messages as system and stream false", async () => {
     fake.script({ reply: { text: "Bonjour ! 👋", usage: { prompt: 30, completion: 5 } } });
@@ -230,53 +224,48 @@ describe("Ollama through the gateway", () => {
     ["tool_choice required", { tools: [weather], tool_choice: "required" as const }, "tool_choice"],
     ["logprobs", { logprobs: true }, "logprobs"],
   ])("answers %s with a 400 naming the parameter, without calling Ollama", async (_label, extra, param) => {
-    const error = await client.chat.completions
-      .create({ model: "llama", messages: [{ role: "user", content: "x" }], ...extra })
-      .catch((e: unknown) => e);
+    const error = await apiError(client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }], ...extra }));
     expect(error).toBeInstanceOf(APIError);
-    expect((error as APIError).status).toBe(400);
-    expect((error as APIError).param).toBe(param);
+    expect(error.status).toBe(400);
+    expect(error.param).toBe(param);
     expect(fake.chatRequests).toHaveLength(0);
   });
 
   it("turns an Ollama 400 into a 400 with Ollama's message, and a 500 into a 502", async () => {
     fake.script({ status: 400, message: "invalid options: num_predict" });
-    const bad = await client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((bad as APIError).status).toBe(400);
-    expect((bad as APIError).message).toContain("invalid options: num_predict");
+    const bad = await apiError(client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }));
+    expect(bad.status).toBe(400);
+    expect(bad.message).toContain("invalid options: num_predict");
 
     fake.script({ status: 500, message: "llama runner process has terminated" });
-    const failed = await client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((failed as APIError).status).toBe(502);
-    expect((failed as APIError).message).toContain("llama runner process has terminated");
+    const failed = await apiError(client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }));
+    expect(failed.status).toBe(502);
+    expect(failed.message).toContain("llama runner process has terminated");
   });
 
   it("reports a model Ollama does not have as an upstream failure naming it", async () => {
     fake.script({ status: 404, message: 'model "llama3.1:8b" not found, try pulling it first' });
-    const error = await client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    const error = await apiError(client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }));
     expect(error).toBeInstanceOf(APIError);
     // A missing model is the gateway's misconfiguration, not the client's fault: a 502, not a 404.
-    expect((error as APIError).status).toBe(502);
-    expect((error as APIError).message).toContain("not found, try pulling it first");
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("not found, try pulling it first");
     expect(fake.chatRequests).toHaveLength(1);
   });
 
   it("passes a 429 on with Retry-After", async () => {
     fake.script({ status: 429, message: "too many requests", headers: { "retry-after": "2" } });
-    const error = await client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((error as APIError).status).toBe(429);
-    expect((error as APIError).headers?.get("retry-after")).toBe("2");
+    const error = await apiError(client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }] }));
+    expect(error.status).toBe(429);
+    expect(error.headers?.get("retry-after")).toBe("2");
   });
 
   it("ends the client's stream with an error when Ollama sends an error line mid-stream", async () => {
     fake.script({ reply: { text: "a b c d e f" }, errorAfterFrames: 3 });
     const stream = await client.chat.completions.create({ model: "llama", messages: [{ role: "user", content: "x" }], stream: true });
-    let text = "";
-    const read = (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    })();
-    await expect(read).rejects.toThrow();
-    expect(text).toBe("a b c ");
+    const got = { text: "" };
+    await expect(streamText(stream, got)).rejects.toThrow();
+    expect(got.text).toBe("a b c ");
   });
 
   it("aborts the Ollama request when the client disconnects mid-stream", async () => {
@@ -286,16 +275,7 @@ describe("Ollama through the gateway", () => {
       { model: "llama", messages: [{ role: "user", content: "long" }], stream: true },
       { signal: controller.signal },
     );
-    let seen = 0;
-    try {
-      for await (const _chunk of stream) {
-        seen += 1;
-        if (seen === 2) controller.abort();
-      }
-    } catch {
-      // the SDK throws on abort; the client is gone either way
-    }
-    expect(seen).toBe(2);
+    expect(await abortAfter(stream, controller, 2)).toBe(2);
     await eventually(() => expect(fake.lastChat.aborted).toBe(true));
   });
 
@@ -311,8 +291,8 @@ describe("Ollama through the gateway", () => {
   });
 
   it("answers 502 naming the provider when the only Ollama is not running", async () => {
-    const error = await client.chat.completions.create({ model: "only-down", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((error as APIError).status).toBe(502);
-    expect((error as APIError).message).toContain("down");
+    const error = await apiError(client.chat.completions.create({ model: "only-down", messages: [{ role: "user", content: "x" }] }));
+    expect(error.status).toBe(502);
+    expect(error.message).toContain("down");
   });
 });

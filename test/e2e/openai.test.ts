@@ -1,10 +1,10 @@
 // The OpenAI-compatible hot path and the gateway's own error model, end to end.
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { abortAfter, apiError } from "../harness/client-calls.ts";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -35,10 +35,7 @@ describe("OpenAI-compatible upstream", () => {
       { UPSTREAM_KEY: "sk-upstream-secret", TEAM_A_KEY: "sk-team-a" },
     );
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
   beforeEach(() => fake.reset());
 
   const post = (body: unknown, headers: Record<string, string> = {}, raw?: string) =>
@@ -151,9 +148,9 @@ describe("OpenAI-compatible upstream", () => {
       resilience: { retries: 0 },
     });
     try {
-      const err = await dead.client().chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-      expect((err as APIError).status).toBe(502);
-      expect((err as APIError).message).toContain("gone");
+      const err = await apiError(dead.client().chat.completions.create({ model: "m", messages: [{ role: "user", content: "x" }] }));
+      expect(err.status).toBe(502);
+      expect(err.message).toContain("gone");
     } finally {
       await dead.stop();
     }
@@ -167,16 +164,7 @@ describe("OpenAI-compatible upstream", () => {
       { model: "fast", messages: [{ role: "user", content: "long" }], stream: true },
       { signal: controller.signal },
     );
-    let seen = 0;
-    try {
-      for await (const _chunk of stream) {
-        seen += 1;
-        if (seen === 2) controller.abort();
-      }
-    } catch {
-      // the SDK may end or throw on abort; either way the client is gone
-    }
-    expect(seen).toBe(2);
+    expect(await abortAfter(stream, controller, 2)).toBe(2);
     await eventually(() => expect(fake.lastChat.aborted).toBe(true));
     await eventually(() => expect(requestLines(gw).at(-1)).toMatchObject({ error: "client disconnected" }));
   });
@@ -187,8 +175,8 @@ describe("OpenAI-compatible upstream", () => {
     expect(list.data.map((m) => m.id).sort()).toEqual(["dark", "fast"]);
     const one = await client.models.retrieve("fast");
     expect(one).toMatchObject({ id: "fast", object: "model", owned_by: "up" });
-    const missing = await client.models.retrieve("other").catch((e: unknown) => e);
-    expect((missing as APIError).status).toBe(404);
+    const missing = await apiError(client.models.retrieve("other"));
+    expect(missing.status).toBe(404);
     const bare = await fetch(`${gw.url}/models`, { headers: { authorization: "Bearer sk-ops-secret" } });
     expect(((await bare.json()) as { data: unknown[] }).data).toHaveLength(3);
   });

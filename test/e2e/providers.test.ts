@@ -4,8 +4,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type OpenAI from "openai";
 import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { providerCases } from "./provider-cases.ts";
+import { apiError, drain } from "../harness/client-calls.ts";
 
 const weather = {
   type: "function" as const,
@@ -30,10 +31,7 @@ describe.each(providerCases)("$name through the gateway", (pc) => {
     });
     client = gw.client();
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
   beforeEach(() => fake.reset());
 
   it("answers a chat completion and reaches the configured upstream model", async () => {
@@ -171,15 +169,15 @@ describe.each(providerCases)("$name through the gateway", (pc) => {
 
   it("passes an upstream 400 through with its status, and maps a 500 to 502", async () => {
     fake.script({ status: 400, message: "bad thing in request" });
-    const bad = await client.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    const bad = await apiError(client.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "x" }] }));
     expect(bad).toBeInstanceOf(APIError);
-    expect((bad as APIError).status).toBe(400);
-    expect((bad as APIError).message).toContain("bad thing in request");
+    expect(bad.status).toBe(400);
+    expect(bad.message).toContain("bad thing in request");
 
     fake.script({ status: 500, message: "upstream exploded" });
-    const failed = await client.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect((failed as APIError).status).toBe(502);
-    expect((failed as APIError).message).toContain("upstream exploded");
+    const failed = await apiError(client.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "x" }] }));
+    expect(failed.status).toBe(502);
+    expect(failed.message).toContain("upstream exploded");
   });
 
   it("ends a stream that breaks mid-way with an error, not a silent truncation", async () => {
@@ -189,9 +187,7 @@ describe.each(providerCases)("$name through the gateway", (pc) => {
     fake.script({ reply: { text: "a b c d e f g h" }, errorAfterFrames: 3 });
     const read = (async () => {
       const stream = await client.chat.completions.create({ model: "test-model", messages: [{ role: "user", content: "x" }], stream: true });
-      for await (const _chunk of stream) {
-        // drain
-      }
+      await drain(stream);
     })();
     await expect(read).rejects.toThrow();
   });

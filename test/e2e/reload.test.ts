@@ -6,7 +6,7 @@ import { stringify } from "yaml";
 import { configFromObject } from "../../src/config/load.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, startTestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, startTestGateway } from "../harness/gateway.ts";
 import { startGatewayProcess, writeConfig } from "../harness/process.ts";
 
 describe("config reload", () => {
@@ -21,7 +21,7 @@ describe("config reload", () => {
 
   const configWith = (models: Record<string, unknown>) => ({
     server: { host: "127.0.0.1", port: 0 },
-    providers: { one: { type: "openai", base_url: `${one.origin}/v1` }, two: { type: "openai", base_url: `${two.origin}/v1` } },
+    providers: openaiProviders({ one, two }),
     models,
     resilience: { retries: 0 },
   });
@@ -71,7 +71,7 @@ describe("config reload", () => {
 
   it("keeps the breaker state of providers whose settings did not change", async () => {
     const raw = {
-      providers: { one: { type: "openai", base_url: `${one.origin}/v1` }, two: { type: "openai", base_url: `${two.origin}/v1` } },
+      providers: openaiProviders({ one, two }),
       models: { m: { targets: [{ provider: "one", model: "x" }, { provider: "two", model: "y" }] } },
       resilience: { retries: 0, breaker: { volume_threshold: 2, reset_timeout_ms: 60_000 } },
     };

@@ -1,10 +1,10 @@
 // Routing, retries, fallback and breakers end to end: the real openai SDK against the gateway,
 // the gateway against fakes that fail on cue; assertions on what each fake received.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { apiError, streamText } from "../harness/client-calls.ts";
 
 const user = (content = "hi") => [{ role: "user" as const, content }];
 
@@ -32,14 +32,8 @@ describe("fallback, retries and timeouts", () => {
       resilience: { retries: 1, backoff_ms: 1, max_backoff_ms: 5, retry_after_cap_ms: 1000, breaker: { volume_threshold: 1000 } },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([a.close(), b.close()]);
-  });
-  beforeEach(() => {
-    a.reset();
-    b.reset();
-  });
+  afterAll(() => stopAll(gw, a, b));
+  beforeEach(() => resetAll(a, b));
 
   it("retries a 500 on the same target, then falls back, and says so in the headers", async () => {
     a.always({ status: 500, message: "a is down" });
@@ -76,7 +70,7 @@ describe("fallback, retries and timeouts", () => {
   it("returns 429 with Retry-After when every target is rate limited", async () => {
     a.always({ status: 429, headers: { "retry-after": "30" } });
     b.always({ status: 429, headers: { "retry-after": "20" } });
-    const err = (await gw.client().chat.completions.create({ model: "chain", messages: user() }).catch((e: unknown) => e)) as APIError;
+    const err = await apiError(gw.client().chat.completions.create({ model: "chain", messages: user() }));
     expect(err.status).toBe(429);
     expect(err.headers?.get("retry-after")).toBe("20");
   });
@@ -91,14 +85,14 @@ describe("fallback, retries and timeouts", () => {
 
   it("answers 504 when the only target keeps timing out", async () => {
     a.always({ delayMs: 2000 });
-    const err = (await gw.client().chat.completions.create({ model: "solo", messages: user() }).catch((e: unknown) => e)) as APIError;
+    const err = await apiError(gw.client().chat.completions.create({ model: "solo", messages: user() }));
     expect(err.status).toBe(504);
     expect(a.chatRequests).toHaveLength(2);
   });
 
   it("does not fall back on a 400: the request itself is wrong", async () => {
     a.script({ status: 400, message: "messages too long" });
-    const err = (await gw.client().chat.completions.create({ model: "chain", messages: user() }).catch((e: unknown) => e)) as APIError;
+    const err = await apiError(gw.client().chat.completions.create({ model: "chain", messages: user() }));
     expect(err.status).toBe(400);
     expect(err.message).toContain("messages too long");
     expect(a.chatRequests).toHaveLength(1);
@@ -117,21 +111,16 @@ describe("fallback, retries and timeouts", () => {
     a.always({ reply: { text: "never seen" }, cutAfterFrames: 0 });
     b.script({ reply: { text: "streamed from b" } });
     const stream = await gw.client().chat.completions.create({ model: "chain", messages: user(), stream: true });
-    let text = "";
-    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    expect(text).toBe("streamed from b");
+    expect(await streamText(stream)).toBe("streamed from b");
     expect(a.chatRequests.length).toBeGreaterThanOrEqual(1);
   });
 
   it("ends a stream cut after its first bytes with an error, and logs it", async () => {
     a.script({ reply: { text: "one two three four five six" }, cutAfterFrames: 3 });
     const stream = await gw.client().chat.completions.create({ model: "chain", messages: user(), stream: true });
-    let text = "";
-    const consume = (async () => {
-      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-    })();
-    await expect(consume).rejects.toThrow();
-    expect(text).toBe("one two ");
+    const got = { text: "" };
+    await expect(streamText(stream, got)).rejects.toThrow();
+    expect(got.text).toBe("one two ");
     expect(b.chatRequests).toHaveLength(0);
     await eventually(() => expect(requestLines(gw).at(-1)?.["streamError"]).toBeTruthy());
   });
@@ -157,15 +146,12 @@ describe("circuit breaker", () => {
   beforeAll(async () => {
     [a, b] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
     gw = await startTestGateway({
-      providers: { a: { type: "openai", base_url: `${a.origin}/v1` }, b: { type: "openai", base_url: `${b.origin}/v1` } },
+      providers: openaiProviders({ a, b }),
       models: { chain: { targets: [{ provider: "a", model: "m" }, { provider: "b", model: "m" }] } },
       resilience: { retries: 0, breaker: { volume_threshold: 4, error_threshold_percentage: 50, reset_timeout_ms: 400 } },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([a.close(), b.close()]);
-  });
+  afterAll(() => stopAll(gw, a, b));
 
   it("opens after repeated upstream faults, skips the provider, and recovers through a half-open trial", async () => {
     const client = gw.client();
@@ -214,7 +200,7 @@ describe("routing rules and policies", () => {
   beforeAll(async () => {
     [local, cloud] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
     gw = await startTestGateway({
-      providers: { local: { type: "openai", base_url: `${local.origin}/v1` }, cloud: { type: "openai", base_url: `${cloud.origin}/v1` } },
+      providers: openaiProviders({ local, cloud }),
       models: {
         llama: { targets: [{ provider: "local", model: "llama3" }] },
         gpt: { targets: [{ provider: "cloud", model: "gpt-4o" }] },
@@ -235,14 +221,8 @@ describe("routing rules and policies", () => {
       resilience: { retries: 0 },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([local.close(), cloud.close()]);
-  });
-  beforeEach(() => {
-    local.reset();
-    cloud.reset();
-  });
+  afterAll(() => stopAll(gw, local, cloud));
+  beforeEach(() => resetAll(local, cloud));
 
   it("sends auto to the first matching rule's model and names the rule", async () => {
     const { response } = await gw.client("sk-dev").chat.completions.create({ model: "auto", messages: user() }).withResponse();
@@ -267,17 +247,17 @@ describe("routing rules and policies", () => {
 
   it("refuses with 403 naming the rule when the policy leaves no target, and never calls the cloud", async () => {
     local.always({ status: 500 });
-    const forbidden = (await gw.client("sk-legal").chat.completions.create({ model: "gpt", messages: user() }).catch((e: unknown) => e)) as APIError;
+    const forbidden = await apiError(gw.client("sk-legal").chat.completions.create({ model: "gpt", messages: user() }));
     expect(forbidden.status).toBe(403);
     expect(forbidden.message).toContain("confidential-stays-local");
     expect(forbidden.headers?.get("x-llm-route")).toBe("confidential-stays-local");
-    const failed = (await gw.client("sk-legal").chat.completions.create({ model: "smart", messages: user() }).catch((e: unknown) => e)) as APIError;
+    const failed = await apiError(gw.client("sk-legal").chat.completions.create({ model: "smart", messages: user() }));
     expect(failed.status).toBe(502);
     expect(cloud.chatRequests).toHaveLength(0);
   });
 
   it("answers 400 to an invalid sensitivity header", async () => {
-    const err = (await gw.client("sk-dev").chat.completions.create({ model: "smart", messages: user() }, { headers: { "x-llm-sensitivity": "top-secret" } }).catch((e: unknown) => e)) as APIError;
+    const err = await apiError(gw.client("sk-dev").chat.completions.create({ model: "smart", messages: user() }, { headers: { "x-llm-sensitivity": "top-secret" } }));
     expect(err.status).toBe(400);
     expect(cloud.chatRequests).toHaveLength(0);
   });

@@ -6,6 +6,8 @@ import { configFromObject } from "../../src/config/load.ts";
 import { startGateway as start, type RunningGateway } from "../../src/server.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
 
+export { eventually } from "./eventually.ts";
+
 export interface TestGateway {
   readonly url: string;
   readonly baseURL: string;
@@ -47,16 +49,18 @@ export function requestLines(gateway: TestGateway): Record<string, unknown>[] {
   return gateway.logs.filter((l) => l["msg"] === "request");
 }
 
-/** Polls until `check` passes or the time runs out (for effects that land asynchronously). */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
+/** Stops the gateway first (it holds connections to the fakes), then the fakes. */
+export async function stopAll(gateway: TestGateway, ...fakes: { close(): Promise<void> }[]): Promise<void> {
+  await gateway.stop();
+  await Promise.all(fakes.map((fake) => fake.close()));
+}
+
+/** Clears the scripts and recorded requests of every fake, between tests. */
+export function resetAll(...fakes: { reset(): void }[]): void {
+  for (const fake of fakes) fake.reset();
+}
+
+/** A providers.yaml `providers` block: one OpenAI-protocol provider per named fake. */
+export function openaiProviders(fakes: Record<string, { origin: string }>): Record<string, { type: "openai"; base_url: string }> {
+  return Object.fromEntries(Object.entries(fakes).map(([id, fake]) => [id, { type: "openai" as const, base_url: `${fake.origin}/v1` }]));
 }

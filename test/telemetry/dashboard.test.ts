@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { histogramNames, parseSamples, scrapeText } from "./scrape.ts";
+import { drain } from "../harness/client-calls.ts";
 
 const root = new URL("../../", import.meta.url);
 const dashboard = JSON.parse(readFileSync(new URL("config/grafana-dashboard.json", root), "utf8")) as unknown;
@@ -88,7 +89,7 @@ describe("dashboard and alert rules against a real scrape", () => {
   beforeAll(async () => {
     fake = await startOpenAIFake();
     gw = await startTestGateway({
-      providers: { primary: { type: "openai", base_url: `${fake.origin}/v1` }, backup: { type: "openai", base_url: `${fake.origin}/v1` } },
+      providers: openaiProviders({ primary: fake, backup: fake }),
       models: {
         fast: { targets: [{ provider: "primary", model: "m1" }, { provider: "backup", model: "m2" }], price: { input_per_mtok: 1, output_per_mtok: 2 } },
       },
@@ -98,9 +99,7 @@ describe("dashboard and alert rules against a real scrape", () => {
     fake.script({ status: 500 }, { status: 500 });
     const client = gw.client();
     const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }], stream: true });
-    for await (const _chunk of stream) {
-      // drain
-    }
+    await drain(stream);
     await eventually(() => expect(requestLines(gw).length).toBeGreaterThanOrEqual(1));
     // Series that only the breakers and the limiter produce, through the methods they call.
     gw.running.metrics.breakerState("primary", "open");
@@ -108,10 +107,7 @@ describe("dashboard and alert rules against a real scrape", () => {
     gw.running.metrics.storeError("redis");
     s = scraped(await scrapeText(`${gw.url}/metrics`));
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
 
   it("finds nothing wrong in a query that is right, and flags names and labels that are not", () => {
     expect(problemsIn('sum by (model) (rate(llm_gateway_requests_total{key=~"$key"}[5m]))', s)).toEqual([]);

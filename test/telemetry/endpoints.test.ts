@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { openaiProviders, startTestGateway, type TestGateway } from "../harness/gateway.ts";
 
 let fake: FakeUpstream | undefined;
 let gw: TestGateway | undefined;
@@ -18,7 +18,7 @@ async function start(metrics: Record<string, unknown> | undefined, extra: Record
   fake = await startOpenAIFake();
   gw = await startTestGateway({
     server: { host: "127.0.0.1", port: 0, ...(metrics ? { metrics } : {}) },
-    providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
+    providers: openaiProviders({ up: fake }),
     models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
     ...extra,
   });

@@ -1,12 +1,12 @@
 // Rate limiting as metrics, end to end: a refusal moves rate_limited_total and a 4xx request;
 // with Redis as the limit store, /ready follows Redis and failed store operations are counted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 import { expectMoved, moved, scrape, seriesName } from "./scrape.ts";
+import { apiError } from "../harness/client-calls.ts";
 
 const m = (name: string) => `llm_gateway_${name}`;
 const ask = { model: "fast", messages: [{ role: "user" as const, content: "hi" }] };
@@ -18,24 +18,21 @@ describe("rate-limit refusals", () => {
   beforeAll(async () => {
     fake = await startOpenAIFake();
     gw = await startTestGateway({
-      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
+      providers: openaiProviders({ up: fake }),
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
       keys: [{ name: "team-a", key: "sk-team-a-123456", rpm: 1 }],
       routing: { rules: [{ name: "all", when: {} }] },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await fake.close();
-  });
+  afterAll(() => stopAll(gw, fake));
 
   it("counts a refusal by limit and key, and the refused request as a 4xx error that reached no provider", async () => {
     const client = gw.client("sk-team-a-123456");
     await client.chat.completions.create(ask);
     await eventually(() => expect(requestLines(gw)).toHaveLength(1));
     const before = await scrape(`${gw.url}/metrics`);
-    const err = await client.chat.completions.create(ask).catch((e: unknown) => e);
-    expect((err as APIError).status).toBe(429);
+    const err = await apiError(client.chat.completions.create(ask));
+    expect(err.status).toBe(429);
     await eventually(() => expect(requestLines(gw)).toHaveLength(2));
     expect(fake.chatRequests).toHaveLength(1);
     const labels = { model: "fast", provider: "none" };
@@ -62,7 +59,7 @@ describe.skipIf(!redisPresent)("the Redis limit store in /ready and store_errors
     redis = await startRedisServer();
     fake = await startOpenAIFake();
     gw = await startTestGateway({
-      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
+      providers: openaiProviders({ up: fake }),
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
       keys: [{ name: "team-a", key: "sk-team-a-123456", rpm: 1000 }],
       limits: { store: "redis", redis_url: redis.url, on_store_error: "open" },

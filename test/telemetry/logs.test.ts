@@ -9,6 +9,7 @@ import { createLogger } from "../../src/telemetry/logger.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { eventually } from "../harness/gateway.ts";
+import { drain } from "../harness/client-calls.ts";
 
 const CLIENT_KEY = "sk-team-a-client-0123456789";
 const UPSTREAM_KEY = "sk-upstream-secret-9876543210";
@@ -64,9 +65,7 @@ describe("access log", () => {
     const prompt = "the prompt words nobody should log";
     await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: prompt }] });
     const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: prompt }], stream: true });
-    for await (const _chunk of stream) {
-      // drain
-    }
+    await drain(stream);
     await eventually(() => expect(requestLines(raw)).toHaveLength(2));
 
     for (const line of raw) expect(() => JSON.parse(line) as unknown).not.toThrow();
@@ -113,9 +112,7 @@ describe("access log", () => {
     fake.script({ reply: { text: answer } }, { reply: { text: answer } });
     await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: prompt }] });
     const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: prompt }], stream: true });
-    for await (const _chunk of stream) {
-      // drain
-    }
+    await drain(stream);
     await eventually(() => expect(requestLines(raw)).toHaveLength(2));
 
     for (const line of requestLines(raw)) {

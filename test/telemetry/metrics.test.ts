@@ -2,11 +2,11 @@
 // histogram must move by exactly the expected amount, with exactly the expected labels, and
 // nothing else may move.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { eventually, requestLines, startTestGateway, type TestGateway } from "../harness/gateway.ts";
+import { eventually, openaiProviders, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { expectMoved, moved, scrape, scrapeText, seriesName, type Samples } from "./scrape.ts";
+import { abortAfter, apiError, drain } from "../harness/client-calls.ts";
 
 const FAST_PRICE = { input_per_mtok: 0.15, output_per_mtok: 0.6 };
 const CHAIN_PRICE = { input_per_mtok: 2.5, output_per_mtok: 10 };
@@ -95,11 +95,7 @@ describe("metrics after scripted traffic", () => {
       },
     );
   });
-  afterAll(async () => {
-    await gw.stop();
-    await primary.close();
-    await backup.close();
-  });
+  afterAll(() => stopAll(gw, primary, backup));
   beforeEach(async () => {
     primary.reset();
     backup.reset();
@@ -172,8 +168,8 @@ describe("metrics after scripted traffic", () => {
   it("counts an upstream 429 as a retry and a 4xx error, with no tokens or cost", async () => {
     primary.script({ status: 429 }, { status: 429 });
     const lines = requestLines(gw).length;
-    const err = await client().chat.completions.create(ask("fast")).catch((e: unknown) => e);
-    expect((err as APIError).status).toBe(429);
+    const err = await apiError(client().chat.completions.create(ask("fast")));
+    expect(err.status).toBe(429);
     await settled(lines + 1);
     expectMoved(await movedSince(), {
       ...failedRequest("team-a", "fast", "fast-lane", "4xx"),
@@ -183,8 +179,8 @@ describe("metrics after scripted traffic", () => {
 
   it("counts a request for an unknown model under model=\"unknown\", never under the name sent", async () => {
     const lines = requestLines(gw).length;
-    const err = await client().chat.completions.create(ask("no-such-model-x1")).catch((e: unknown) => e);
-    expect((err as APIError).status).toBe(404);
+    const err = await apiError(client().chat.completions.create(ask("no-such-model-x1")));
+    expect(err.status).toBe(404);
     await settled(lines + 1);
     expectMoved(await movedSince(), failedRequest("team-a", "unknown", "none", "4xx"));
     expect(await scrapeText(`${gw.url}/metrics`)).not.toContain("no-such-model-x1");
@@ -192,8 +188,8 @@ describe("metrics after scripted traffic", () => {
 
   it("counts a refused key as unauthenticated", async () => {
     const lines = requestLines(gw).length;
-    const err = await gw.client("sk-wrong").chat.completions.create(ask("fast")).catch((e: unknown) => e);
-    expect((err as APIError).status).toBe(401);
+    const err = await apiError(gw.client("sk-wrong").chat.completions.create(ask("fast")));
+    expect(err.status).toBe(401);
     await settled(lines + 1);
     expectMoved(await movedSince(), failedRequest("unauthenticated", "unknown", "none", "4xx"));
   });
@@ -202,11 +198,7 @@ describe("metrics after scripted traffic", () => {
     primary.script({ reply: { text: "a b c d e f" }, cutAfterFrames: 3, chunkIntervalMs: 30 });
     const lines = requestLines(gw).length;
     const stream = await client().chat.completions.create({ ...ask("fast"), stream: true });
-    await (async () => {
-      for await (const _chunk of stream) {
-        // drain until the error event ends it
-      }
-    })().catch(() => undefined);
+    await drain(stream).catch(() => undefined); // the error event ends it
     await settled(lines + 1);
     const target = { model: "fast", provider: "primary", upstream_model: "gpt-4o-mini" };
     expectMoved(await movedSince(), {
@@ -223,10 +215,7 @@ describe("metrics after scripted traffic", () => {
     const lines = requestLines(gw).length;
     const controller = new AbortController();
     const stream = await client().chat.completions.create({ ...ask("fast"), stream: true }, { signal: controller.signal });
-    let seen = 0;
-    await (async () => {
-      for await (const _chunk of stream) if (++seen === 2) controller.abort();
-    })().catch(() => undefined);
+    await abortAfter(stream, controller, 2);
     await settled(lines + 1);
     const target = { model: "fast", provider: "primary", upstream_model: "gpt-4o-mini" };
     expectMoved(await movedSince(), {
@@ -256,15 +245,12 @@ describe("breaker metrics end to end", () => {
   beforeAll(async () => {
     [a, b] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
     gw = await startTestGateway({
-      providers: { a: { type: "openai", base_url: `${a.origin}/v1` }, b: { type: "openai", base_url: `${b.origin}/v1` } },
+      providers: openaiProviders({ a, b }),
       models: { chain: { targets: [{ provider: "a", model: "m-a" }, { provider: "b", model: "m-b" }] } },
       resilience: { retries: 0, breaker: { volume_threshold: 4, error_threshold_percentage: 50, reset_timeout_ms: 300 } },
     });
   });
-  afterAll(async () => {
-    await gw.stop();
-    await Promise.all([a.close(), b.close()]);
-  });
+  afterAll(() => stopAll(gw, a, b));
 
   const circuit = async (provider: string) => (await scrape(`${gw.url}/metrics`)).get(seriesName(m("circuit_state"), { provider }));
 

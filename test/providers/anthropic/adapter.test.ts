@@ -1,11 +1,11 @@
 // createAnthropicAdapter against the fake Messages API over real HTTP on loopback.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAnthropicAdapter } from "../../../src/providers/anthropic/index.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
 import { GatewayInputError } from "../../../src/providers/input-error.ts";
-import type { CallOptions, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../../../src/providers/types.ts";
+import type { ChatCompletionChunk, ProviderAdapter } from "../../../src/providers/types.ts";
 import { startAnthropicFake } from "../../fakes/anthropic.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
+import { abortAfterContent, callOptionsWith, closeInOrder, collect, completionOf, drainInto, requestWith, stopAtFirstContent, upstreamRejection as rejection, waitFor, weatherTool } from "../../harness/adapter-calls.ts";
 
 let fake: FakeUpstream;
 let adapter: ProviderAdapter;
@@ -20,54 +20,11 @@ beforeAll(async () => {
     headers: { "x-team": "gateway" },
   });
 });
-afterEach(() => {
-  fake.reset();
-});
-afterAll(async () => {
-  await adapter.close();
-  await fake.close();
-});
+afterEach(() => fake.reset());
+afterAll(() => closeInOrder(adapter, fake));
 
-const call = (overrides: Partial<CallOptions> = {}): CallOptions => ({
-  signal: new AbortController().signal,
-  requestId: "req-abc-123",
-  publicModel: "claude",
-  defaultMaxTokens: undefined,
-  images: { allow_private_hosts: false, max_bytes: 1_000_000, timeout_ms: 1_000 },
-  ...overrides,
-});
-const request = (extra: Record<string, unknown> = {}): ChatRequest =>
-  ({ model: "claude", messages: [{ role: "user", content: "Hello there" }], ...extra });
-
-function completionOf(result: ChatResult): ChatCompletion {
-  if (result.kind !== "completion") throw new Error(`expected a completion, got ${result.kind}`);
-  return result.completion;
-}
-function chunksOf(result: ChatResult): AsyncIterable<ChatCompletionChunk> {
-  if (result.kind !== "stream") throw new Error(`expected a stream, got ${result.kind}`);
-  return result.chunks;
-}
-async function collect(result: ChatResult): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const chunk of chunksOf(result)) out.push(chunk);
-  return out;
-}
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw error;
-  }
-  throw new Error("expected an UpstreamError");
-}
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const call = callOptionsWith({ requestId: "req-abc-123", publicModel: "claude" });
+const request = requestWith("claude", "Hello there");
 type Body = Record<string, unknown> & { messages: Array<{ role: string; content: unknown }> };
 const lastBody = () => fake.lastChat.body as Body;
 
@@ -133,11 +90,6 @@ describe("chat (non-streaming)", () => {
   });
 });
 
-const weatherTool = {
-  type: "function" as const,
-  function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
-};
-
 describe("chat (streaming)", () => {
   it("yields role, text deltas, finish_reason and a usage chunk, in order", async () => {
     fake.script({ reply: { text: "one two three", usage: { prompt: 12, completion: 3 } } });
@@ -191,11 +143,7 @@ describe("chat (streaming)", () => {
     fake.script({ reply: { text: "alpha beta gamma delta" }, errorAfterFrames: 5 });
     const result = await adapter.chat(request({ stream: true }), "m", call());
     const received: ChatCompletionChunk[] = [];
-    const error = await rejection(
-      (async () => {
-        for await (const chunk of chunksOf(result)) received.push(chunk);
-      })(),
-    );
+    const error = await rejection(drainInto(result, received));
     expect(error).toMatchObject({ provider: "claude-eu", status: 502, failure: "stream" });
     expect(error.body?.type).toBe("overloaded_error");
     expect(received.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("alpha beta ");
@@ -212,14 +160,7 @@ describe("chat (streaming)", () => {
     const controller = new AbortController();
     fake.script({ reply: { text: "w ".repeat(200) }, chunkIntervalMs: 20 });
     const result = await adapter.chat(request({ stream: true }), "m", call({ signal: controller.signal }));
-    const error = await rejection(
-      (async () => {
-        let seen = 0;
-        for await (const chunk of chunksOf(result)) {
-          if (chunk.choices[0]?.delta.content && ++seen === 2) controller.abort();
-        }
-      })(),
-    );
+    const error = await rejection(abortAfterContent(result, controller, 2));
     expect(error).toMatchObject({ failure: "aborted", retryable: false });
     const received = fake.lastChat;
     await waitFor(() => received.aborted, "the fake to see the abort");
@@ -228,9 +169,7 @@ describe("chat (streaming)", () => {
   it("a consumer that stops reading early releases the upstream request", async () => {
     fake.script({ reply: { text: "w ".repeat(200) }, chunkIntervalMs: 20 });
     const result = await adapter.chat(request({ stream: true }), "m", call());
-    for await (const chunk of chunksOf(result)) {
-      if (chunk.choices[0]?.delta.content) break;
-    }
+    await stopAtFirstContent(result);
     const received = fake.lastChat;
     await waitFor(() => received.aborted, "the upstream stream to be closed");
   });

@@ -1,10 +1,10 @@
 // createAzureAdapter against the fake Azure OpenAI data plane over real HTTP on loopback.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createAzureAdapter } from "../../../src/providers/azure/index.ts";
-import { UpstreamError } from "../../../src/providers/errors.ts";
-import type { CallOptions, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../../../src/providers/types.ts";
+import type { ChatCompletionChunk, ProviderAdapter } from "../../../src/providers/types.ts";
 import { deploymentOf, startAzureFake } from "../../fakes/azure.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
+import { abortAfterContent, callOptionsWith, closeInOrder, collect, completionOf, drainInto, requestWith, stopAtFirstContent, upstreamRejection as rejection, waitFor, weatherTool } from "../../harness/adapter-calls.ts";
 
 type AzureConfig = Parameters<typeof createAzureAdapter>[1];
 
@@ -24,54 +24,11 @@ beforeAll(async () => {
   fake = await startAzureFake();
   adapter = createAzureAdapter("azure-eu", config());
 });
-afterEach(() => {
-  fake.reset();
-});
-afterAll(async () => {
-  await adapter.close();
-  await fake.close();
-});
+afterEach(() => fake.reset());
+afterAll(() => closeInOrder(adapter, fake));
 
-const call = (overrides: Partial<CallOptions> = {}): CallOptions => ({
-  signal: new AbortController().signal,
-  requestId: "req-azure-1",
-  publicModel: "gpt-4o-mini",
-  defaultMaxTokens: undefined,
-  images: { allow_private_hosts: false, max_bytes: 1_000_000, timeout_ms: 1_000 },
-  ...overrides,
-});
-const request = (extra: Record<string, unknown> = {}): ChatRequest =>
-  ({ model: "gpt-4o-mini", messages: [{ role: "user", content: "Hello there" }], ...extra });
-
-function completionOf(result: ChatResult): ChatCompletion {
-  if (result.kind !== "completion") throw new Error(`expected a completion, got ${result.kind}`);
-  return result.completion;
-}
-function chunksOf(result: ChatResult): AsyncIterable<ChatCompletionChunk> {
-  if (result.kind !== "stream") throw new Error(`expected a stream, got ${result.kind}`);
-  return result.chunks;
-}
-async function collect(result: ChatResult): Promise<ChatCompletionChunk[]> {
-  const out: ChatCompletionChunk[] = [];
-  for await (const chunk of chunksOf(result)) out.push(chunk);
-  return out;
-}
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof UpstreamError) return error;
-    throw error;
-  }
-  throw new Error("expected an UpstreamError");
-}
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const call = callOptionsWith({ requestId: "req-azure-1", publicModel: "gpt-4o-mini" });
+const request = requestWith("gpt-4o-mini", "Hello there");
 const lastBody = () => fake.lastChat.body as Record<string, unknown>;
 
 describe("chat (non-streaming)", () => {
@@ -156,11 +113,6 @@ describe("chat (non-streaming)", () => {
   });
 });
 
-const weatherTool = {
-  type: "function",
-  function: { name: "get_weather", description: "Weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
-};
-
 describe("chat (streaming)", () => {
   it("always asks for usage and yields role, text deltas, finish_reason and the usage chunk", async () => {
     fake.script({ reply: { text: "one two three", usage: { prompt: 12, completion: 3 } } });
@@ -207,11 +159,7 @@ describe("chat (streaming)", () => {
     fake.script({ reply: { text: "alpha beta gamma delta" }, errorAfterFrames: 4 });
     const result = await adapter.chat(request({ stream: true }), "d", call());
     const received: ChatCompletionChunk[] = [];
-    const error = await rejection(
-      (async () => {
-        for await (const chunk of chunksOf(result)) received.push(chunk);
-      })(),
-    );
+    const error = await rejection(drainInto(result, received));
     expect(error).toMatchObject({ provider: "azure-eu", status: 502, failure: "stream", body: { message: "fake upstream failed mid-stream", type: "server_error" } });
     expect(received.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("alpha beta ");
   });
@@ -226,14 +174,7 @@ describe("chat (streaming)", () => {
     const controller = new AbortController();
     fake.script({ reply: { text: "w ".repeat(200) }, chunkIntervalMs: 20 });
     const result = await adapter.chat(request({ stream: true }), "d", call({ signal: controller.signal }));
-    const error = await rejection(
-      (async () => {
-        let seen = 0;
-        for await (const chunk of chunksOf(result)) {
-          if (chunk.choices[0]?.delta.content && ++seen === 2) controller.abort();
-        }
-      })(),
-    );
+    const error = await rejection(abortAfterContent(result, controller, 2));
     expect(error).toMatchObject({ failure: "aborted", retryable: false });
     const received = fake.lastChat;
     await waitFor(() => received.aborted, "the fake to see the abort");
@@ -242,9 +183,7 @@ describe("chat (streaming)", () => {
   it("a consumer that stops reading early releases the upstream request", async () => {
     fake.script({ reply: { text: "w ".repeat(200) }, chunkIntervalMs: 20 });
     const result = await adapter.chat(request({ stream: true }), "d", call());
-    for await (const chunk of chunksOf(result)) {
-      if (chunk.choices[0]?.delta.content) break;
-    }
+    await stopAtFirstContent(result);
     const received = fake.lastChat;
     await waitFor(() => received.aborted, "the upstream stream to be closed");
   });

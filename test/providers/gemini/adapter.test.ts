@@ -8,6 +8,8 @@ import { GatewayInputError } from "../../../src/providers/input-error.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../../../src/providers/types.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
 import { FAKE_MODELS, fakeThoughtSignature, startGeminiFake } from "../../fakes/gemini.ts";
+import { abortAfterContent, callOptionsWith, collect, completionOf, drainInto, rejectionOf as rejection, stopAtFirstContent } from "../../harness/adapter-calls.ts";
+import { eventually } from "../../harness/eventually.ts";
 
 const API_KEY = "AIza-test-key-123";
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
@@ -17,13 +19,10 @@ let adapter: ProviderAdapter;
 let images: Server;
 let imageOrigin: string;
 
-const call = (over: Partial<CallOptions> = {}): CallOptions => ({
-  signal: new AbortController().signal,
+const call = callOptionsWith({
   requestId: "req-123",
   publicModel: "public-gemini",
-  defaultMaxTokens: undefined,
   images: { allow_private_hosts: true, max_bytes: 1_000_000, timeout_ms: 2_000 },
-  ...over,
 });
 
 const weather = {
@@ -33,35 +32,6 @@ const weather = {
 
 async function chat(req: Omit<ChatRequest, "model">, over: Partial<CallOptions> = {}): Promise<ChatResult> {
   return adapter.chat({ model: "public-gemini", ...req } as ChatRequest, "gemini-2.5-flash", call(over));
-}
-
-async function collect(result: ChatResult): Promise<ChatCompletionChunk[]> {
-  if (result.kind !== "stream") throw new Error(`expected a stream, got ${result.kind}`);
-  const out: ChatCompletionChunk[] = [];
-  for await (const chunk of result.chunks) out.push(chunk);
-  return out;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (error: unknown) => error,
-  );
-}
-
-async function eventually(check: () => void, timeoutMs = 3000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > until) throw error;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }
 
 interface RecordedBody {
@@ -169,8 +139,7 @@ describe("gemini adapter: completions", () => {
     fake.script({ reply: { text: "same" } });
     const result = await chat({ messages: [{ role: "user", content: "x" }], n: 2 });
     expect(body().generationConfig).toMatchObject({ candidateCount: 2 });
-    if (result.kind !== "completion") throw new Error("expected a completion");
-    expect(result.completion.choices.map((c) => [c.index, c.message.content])).toEqual([
+    expect(completionOf(result).choices.map((c) => [c.index, c.message.content])).toEqual([
       [0, "same"],
       [1, "same"],
     ]);
@@ -180,10 +149,9 @@ describe("gemini adapter: completions", () => {
     fake.script({
       reply: { text: "", toolCalls: [{ name: "get_weather", arguments: { city: "Oslo" } }, { name: "get_time", arguments: { tz: "Europe/Oslo" } }] },
     });
-    const first = await chat({ messages: [{ role: "user", content: "Weather and time in Oslo?" }], tools: [weather] });
-    if (first.kind !== "completion") throw new Error("expected a completion");
-    const message = first.completion.choices[0]!.message;
-    expect(first.completion.choices[0]?.finish_reason).toBe("tool_calls");
+    const first = completionOf(await chat({ messages: [{ role: "user", content: "Weather and time in Oslo?" }], tools: [weather] }));
+    const message = first.choices[0]!.message;
+    expect(first.choices[0]?.finish_reason).toBe("tool_calls");
     expect(message.content).toBeNull();
     const calls = message.tool_calls ?? [];
     expect(calls.map((c) => (c.type === "function" ? [c.function.name, JSON.parse(c.function.arguments)] : null))).toEqual([
@@ -275,14 +243,9 @@ describe("gemini adapter: streams", () => {
   it("throws an error frame from the chunk iterator as a stream failure", async () => {
     fake.script({ reply: { text: "a b c d e f" }, errorAfterFrames: 2 });
     const result = await chat({ messages: [{ role: "user", content: "x" }], stream: true });
-    const seen: string[] = [];
-    const error = await rejection(
-      (async () => {
-        if (result.kind !== "stream") return;
-        for await (const c of result.chunks) seen.push(c.choices[0]?.delta.content ?? "");
-      })(),
-    );
-    expect(seen.join("")).toBe("a b ");
+    const seen: ChatCompletionChunk[] = [];
+    const error = await rejection(drainInto(result, seen));
+    expect(seen.map((c) => c.choices[0]?.delta.content ?? "").join("")).toBe("a b ");
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ provider: "gem", failure: "stream", status: 502 });
     expect((error as UpstreamError).message).toContain("fake upstream failed mid-stream");
@@ -298,8 +261,7 @@ describe("gemini adapter: streams", () => {
   it("aborts the upstream request when the consumer stops reading early", async () => {
     fake.script({ reply: { text: "a b c d e f g h i j" }, chunkIntervalMs: 50 });
     const result = await chat({ messages: [{ role: "user", content: "x" }], stream: true });
-    if (result.kind !== "stream") throw new Error("expected a stream");
-    for await (const chunk of result.chunks) if (chunk.choices[0]?.delta.content) break;
+    await stopAtFirstContent(result);
     await eventually(() => expect(fake.lastChat.aborted).toBe(true));
   });
 });
@@ -357,12 +319,7 @@ describe("gemini adapter: failures", () => {
     fake.script({ reply: { text: "a b c d e f g h" }, chunkIntervalMs: 50 });
     const controller = new AbortController();
     const result = await chat({ messages: [{ role: "user", content: "x" }], stream: true }, { signal: controller.signal });
-    const error = await rejection(
-      (async () => {
-        if (result.kind !== "stream") return;
-        for await (const c of result.chunks) if (c.choices[0]?.delta.content) controller.abort();
-      })(),
-    );
+    const error = await rejection(abortAfterContent(result, controller, 1));
     expect(error).toMatchObject({ failure: "aborted" });
     await eventually(() => expect(fake.lastChat.aborted).toBe(true));
   });

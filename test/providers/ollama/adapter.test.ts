@@ -4,12 +4,12 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { UpstreamError } from "../../../src/providers/errors.ts";
 import { GatewayInputError } from "../../../src/providers/input-error.ts";
 import { createOllamaAdapter } from "../../../src/providers/ollama/index.ts";
-import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../../../src/providers/types.ts";
+import type { ChatCompletionChunk, ProviderAdapter } from "../../../src/providers/types.ts";
 import type { FakeUpstream } from "../../fakes/fake-upstream.ts";
 import { startOllamaFake } from "../../fakes/ollama.ts";
+import { callOptionsWith, closeInOrder, collect, completionOf, drainInto, requestWith, stopAtFirstContent, upstreamRejection as rejection } from "../../harness/adapter-calls.ts";
 
 const PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -25,53 +25,20 @@ beforeAll(async () => {
     headers: { "x-tenant": "acme" },
   });
 });
-afterEach(() => {
-  fake.reset();
+afterEach(() => fake.reset());
+afterAll(() => closeInOrder(adapter, fake));
+
+const callOptions = callOptionsWith({
+  requestId: "req-7f3a",
+  publicModel: "llama",
+  images: { allow_private_hosts: false, max_bytes: 1_000_000, timeout_ms: 5_000 },
 });
-afterAll(async () => {
-  await adapter.close();
-  await fake.close();
-});
-
-function callOptions(over: Partial<CallOptions> = {}): CallOptions {
-  return {
-    signal: new AbortController().signal,
-    requestId: "req-7f3a",
-    publicModel: "llama",
-    defaultMaxTokens: undefined,
-    images: { allow_private_hosts: false, max_bytes: 1_000_000, timeout_ms: 5_000 },
-    ...over,
-  };
-}
-
-const ask = (extra: Partial<ChatRequest> = {}): ChatRequest =>
-  ({ model: "llama", messages: [{ role: "user", content: "Say hello" }], ...extra });
-
-async function completion(result: ChatResult) {
-  if (result.kind !== "completion") throw new Error(`expected a completion, got ${result.kind}`);
-  return result.completion;
-}
-
-async function collect(result: ChatResult): Promise<ChatCompletionChunk[]> {
-  if (result.kind !== "stream") throw new Error(`expected a stream, got ${result.kind}`);
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of result.chunks) chunks.push(chunk);
-  return chunks;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
-  const error = await promise.then(
-    () => expect.fail("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UpstreamError);
-  return error as UpstreamError;
-}
+const ask = requestWith("llama", "Say hello");
 
 describe("chat", () => {
   it("answers a non-streaming call, and tells Ollama stream false", async () => {
     fake.script({ reply: { text: "Hello there!", usage: { prompt: 12, completion: 4 } } });
-    const result = await completion(await adapter.chat(ask({ temperature: 0.3, max_tokens: 50 }), "llama3.1:8b", callOptions()));
+    const result = completionOf(await adapter.chat(ask({ temperature: 0.3, max_tokens: 50 }), "llama3.1:8b", callOptions()));
     expect(result).toMatchObject({
       object: "chat.completion",
       model: "llama",
@@ -112,7 +79,7 @@ describe("chat", () => {
         ],
       },
     });
-    const result = await completion(await adapter.chat(ask({ tools: [weatherTool] }), "qwen3:8b", callOptions()));
+    const result = completionOf(await adapter.chat(ask({ tools: [weatherTool] }), "qwen3:8b", callOptions()));
     const choice = result.choices[0]!;
     expect(choice.finish_reason).toBe("tool_calls");
     expect(choice.message.content).toBeNull();
@@ -190,13 +157,8 @@ describe("stream", () => {
   it("throws an Ollama error line from the chunk iterator as failure stream, after the chunks before it", async () => {
     fake.script({ reply: { text: "one two three four" }, errorAfterFrames: 2 });
     const result = await adapter.chat(ask({ stream: true }), "llama3.1:8b", callOptions());
-    if (result.kind !== "stream") throw new Error("expected a stream");
     const seen: ChatCompletionChunk[] = [];
-    const error = await rejection(
-      (async () => {
-        for await (const chunk of result.chunks) seen.push(chunk);
-      })(),
-    );
+    const error = await rejection(drainInto(result, seen));
     expect(error).toMatchObject({ provider: "local", status: 502, failure: "stream", retryable: true });
     expect(error.message).toContain("fake upstream failed mid-stream");
     expect(seen.map((c) => c.choices[0]?.delta.content)).toEqual(["", "one ", "two "]);
@@ -280,10 +242,7 @@ describe("abort", () => {
   it("a consumer that stops reading releases the upstream request", async () => {
     fake.script({ reply: { text: "a b c d e f g h" }, chunkIntervalMs: 50 });
     const result = await adapter.chat(ask({ stream: true }), "llama3.1:8b", callOptions());
-    if (result.kind !== "stream") throw new Error("expected a stream");
-    for await (const chunk of result.chunks) {
-      if (chunk.choices[0]?.delta.content) break;
-    }
+    await stopAtFirstContent(result);
     await vi.waitFor(() => expect(fake.lastChat.aborted).toBe(true));
   });
 });
