@@ -33,7 +33,8 @@ export interface StartContext {
   port?: number;
 }
 
-const GATEWAY_ENTRY = "src/index.ts";
+// What production runs (`npm start`): the compiled output; `npm run bench` builds it first.
+const GATEWAY_ENTRY = "dist/index.js";
 export const GATEWAY_CONFIG = "bench/gateway.yaml";
 
 export const ARMS: readonly ArmSpec[] = [
@@ -44,7 +45,7 @@ export const ARMS: readonly ArmSpec[] = [
   {
     name: "gateway",
     label: "gateway",
-    unavailable: () => (existsSync(GATEWAY_ENTRY) ? undefined : `${GATEWAY_ENTRY} is not in this checkout yet (merge main once the gateway lands)`),
+    unavailable: () => (existsSync(GATEWAY_ENTRY) ? undefined : `${GATEWAY_ENTRY} is missing: run npm run build (npm run bench does)`),
   },
 ];
 
