@@ -95,4 +95,29 @@ describe("config reload", () => {
       await gw.stop();
     }
   });
+
+  it("stops accepting a key that a reload removed, even one accepted a moment before", async () => {
+    const raw = (key: string) => ({
+      providers: { one: { type: "openai", base_url: `${one.origin}/v1` } },
+      models: { m: { targets: [{ provider: "one", model: "x" }] } },
+      keys: [{ name: "only", key }],
+      resilience: { retries: 0 },
+    });
+    const gw = await startTestGateway(raw("sk-before"));
+    try {
+      const ask = (key: string) =>
+        fetch(`${gw.baseURL}/chat/completions`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+          body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+        });
+      expect((await ask("sk-before")).status).toBe(200);
+      expect((await ask("sk-before")).status).toBe(200);
+      gw.running.reload(configFromObject(raw("sk-after"), "rotated", {}));
+      expect((await ask("sk-before")).status).toBe(401);
+      expect((await ask("sk-after")).status).toBe(200);
+    } finally {
+      await gw.stop();
+    }
+  });
 });

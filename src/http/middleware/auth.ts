@@ -1,4 +1,4 @@
-// API keys from `Authorization: Bearer` or `x-api-key`. The presented key is hashed and looked
+// API keys from `Authorization: Bearer` or `x-api-key`. A key not seen yet is hashed and looked
 // up by digest, then the digests are compared in constant time: lookup cost does not depend on
 // how much of a key an attacker guessed.
 import { hash, timingSafeEqual } from "node:crypto";
@@ -21,15 +21,41 @@ export function authenticate(keys: () => ReadonlyMap<string, ResolvedKey> | unde
         retryable: false,
       });
     }
-    const digest = hash("sha256", presented, "buffer");
-    const found = table.get(digest.toString("hex"));
-    if (!found || !timingSafeEqual(digest, found.digestBytes)) {
+    const found = recentlyAccepted(table).get(presented) ?? verify(table, presented);
+    if (!found) {
       throw new GatewayError(401, "authentication_error", "Incorrect API key provided.", { code: "invalid_api_key", retryable: false });
     }
     c.set("key", found);
     c.get("record").keyName = found.name;
     return next();
   };
+}
+
+/**
+ * Keys that passed verification, per key table (a reload brings a new table), so a busy key is
+ * hashed once rather than on every request. Only accepted keys are remembered and the map is
+ * bounded, so guesses cannot grow it.
+ */
+const accepted = new WeakMap<ReadonlyMap<string, ResolvedKey>, Map<string, ResolvedKey>>();
+const MAX_REMEMBERED = 1024;
+
+function recentlyAccepted(table: ReadonlyMap<string, ResolvedKey>): Map<string, ResolvedKey> {
+  let remembered = accepted.get(table);
+  if (!remembered) {
+    remembered = new Map();
+    accepted.set(table, remembered);
+  }
+  return remembered;
+}
+
+function verify(table: ReadonlyMap<string, ResolvedKey>, presented: string): ResolvedKey | undefined {
+  const digest = hash("sha256", presented, "buffer");
+  const found = table.get(digest.toString("hex"));
+  if (!found || !timingSafeEqual(digest, found.digestBytes)) return undefined;
+  const remembered = recentlyAccepted(table);
+  if (remembered.size >= MAX_REMEMBERED) remembered.clear();
+  remembered.set(presented, found);
+  return found;
 }
 
 function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
