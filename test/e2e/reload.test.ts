@@ -103,6 +103,7 @@ describe("config reload", () => {
       keys: [{ name: "only", key }],
       resilience: { retries: 0 },
     });
+    one.reset();
     const gw = await startTestGateway(raw("sk-before"));
     try {
       const ask = (key: string) =>
