@@ -58,6 +58,15 @@ describe("OpenAI-compatible upstream", () => {
     expect(res.headers.get("x-llm-fallbacks")).toBe("0");
   });
 
+  it("keeps the gateway's routing hints out of the upstream request, and the rest of metadata in", async () => {
+    expect((await post({ ...hello, metadata: { sensitivity: "internal", complexity: "simple", team: "search" } })).status).toBe(200);
+    expect((fake.lastChat.body as { metadata?: unknown }).metadata).toEqual({ team: "search" });
+    expect((await post({ ...hello, metadata: { sensitivity: "internal" } })).status).toBe(200);
+    expect(fake.lastChat.body).not.toHaveProperty("metadata");
+    expect((await post({ ...hello, metadata: { team: "search" } })).status).toBe(200);
+    expect((fake.lastChat.body as { metadata?: unknown }).metadata).toEqual({ team: "search" });
+  });
+
   it("asks the upstream for stream usage even when the client did not, and hides it", async () => {
     const res = await post({ ...hello, stream: true });
     const text = await res.text();

@@ -3,6 +3,7 @@ import type { Handler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { RuntimeSource } from "../../runtime.ts";
 import { execute } from "../../routing/executor.ts";
+import { withoutRoutingHints } from "../../routing/hints.ts";
 import { captureCompletion } from "../../telemetry/completion-capture.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
@@ -67,7 +68,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     let outcome: ReplyOutcome | undefined;
     try {
       const waitStarted = performance.now();
-      const execution = await execute(decision.plan, req, {
+      const execution = await execute(decision.plan, withoutRoutingHints(req), {
         requestId: c.get("requestId"),
         publicModel: decision.model.name,
         clientSignal: client.signal,
