@@ -2,6 +2,11 @@
 // release its sockets.
 import { fetch as undiciFetch, type Dispatcher, type RequestInit as UndiciRequestInit } from "undici";
 
+// undici cancels a fetch body whose Response object was garbage collected before the body was
+// read; the SDK holds only the rewrapped Response, so each undici Response is tied to its wrapper
+// for as long as the wrapper lives.
+const wrapped = new WeakMap<Response, unknown>();
+
 export function pooledFetch(dispatcher: Dispatcher): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
     const url = input instanceof Request ? input.url : input; // the SDKs pass a URL string
@@ -10,6 +15,8 @@ export function pooledFetch(dispatcher: Dispatcher): (input: string | URL | Requ
     const res = await undiciFetch(url, { ...(init as unknown as UndiciRequestInit), dispatcher });
     // Rewrapped as a global Response around the same body stream (no copy), so the SDK gets
     // the class it expects.
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
+    const response = new Response(res.body, { status: res.status, statusText: res.statusText, headers: [...res.headers] });
+    wrapped.set(response, res);
+    return response;
   };
 }

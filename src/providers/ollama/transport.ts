@@ -8,10 +8,17 @@ export interface CallTransport {
   readonly fetch: typeof globalThis.fetch;
   /** Headers of the last HTTP answer, once one arrived. */
   readonly headers: Headers | undefined;
+  /** The last HTTP answer itself, held so its body outlives a garbage collection (see above). */
+  readonly response: unknown;
 }
 
 export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal): CallTransport {
   let headers: Headers | undefined;
+  // undici cancels a fetch body whose Response object was garbage collected before the body was
+  // read. The SDK keeps only the body, and reads it when the caller iterates: holding the
+  // Response here (the call's stream keeps this transport alive) stops a GC between the answer
+  // and the first read from cutting the stream.
+  let response: unknown;
   const callFetch = async (input: Parameters<typeof globalThis.fetch>[0], init?: RequestInit): Promise<Response> => {
     const signals = init?.signal ? [init.signal, signal] : [signal];
     const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0], {
@@ -21,6 +28,7 @@ export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal)
     });
     // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- same Fetch API class, declared twice
     headers = res.headers;
+    response = res;
     // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- undici's Response implements the same Fetch API as the global one; only the declared types differ.
     return res;
   };
@@ -28,6 +36,9 @@ export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal)
     fetch: callFetch,
     get headers() {
       return headers;
+    },
+    get response() {
+      return response;
     },
   };
 }
