@@ -255,8 +255,12 @@ describe("Anthropic through the gateway", () => {
     expect(fake.chatRequests).toHaveLength(0);
   });
 
-  it("drops sampling hints the current Anthropic API rejects", async () => {
-    await client.chat.completions.create({ model: "claude", messages: [{ role: "user", content: "x" }], temperature: 0.2, top_p: 0.9, seed: 42 });
+  it("drops sampling hints the current Anthropic API rejects, and says so in x-llm-warnings", async () => {
+    const { response } = await client.chat.completions
+      .create({ model: "claude", messages: [{ role: "user", content: "x" }], temperature: 0.2, top_p: 0.9, seed: 42 })
+      .withResponse();
+    const warnings = response.headers.get("x-llm-warnings") ?? "";
+    for (const name of ["temperature", "top_p", "seed"]) expect(warnings).toContain(`${name} ignored`);
     expect(sent()).not.toHaveProperty("temperature");
     expect(sent()).not.toHaveProperty("top_p");
     expect(sent()).not.toHaveProperty("seed");

@@ -201,6 +201,17 @@ describe("OpenAI-compatible upstream", () => {
     expect(all).not.toContain("sk-upstream-secret");
   });
 
+  it("serves chat completions without the /v1 prefix too", async () => {
+    const res = await fetch(`${gw.url}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: "Bearer sk-team-a" },
+      body: JSON.stringify(hello),
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { object: string }).object).toBe("chat.completion");
+    expect((fake.lastChat.body as { model: string }).model).toBe("gpt-4o-mini");
+  });
+
   it("answers an unknown path with a 404 envelope", async () => {
     const res = await fetch(`${gw.url}/v1/embeddingz`, { headers: { authorization: "Bearer sk-team-a" } });
     expect(res.status).toBe(404);
