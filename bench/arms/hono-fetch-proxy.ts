@@ -4,19 +4,11 @@
 import { createAdaptorServer } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Server } from "node:http";
-import { isHopByHop } from "./hop-headers.ts";
+import { forwardHeaders } from "./hop-headers.ts";
 import { armArgs, listen } from "./serve-arm.ts";
 
 const args = armArgs();
 const origin = args.upstream.origin;
-
-function forwardHeaders(from: Headers): Headers {
-  const out = new Headers();
-  from.forEach((value, name) => {
-    if (!isHopByHop(name)) out.set(name, value);
-  });
-  return out;
-}
 
 const app = new Hono();
 app.all("*", async (c) => {

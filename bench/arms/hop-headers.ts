@@ -24,3 +24,12 @@ export function endToEnd(headers: IncomingHttpHeaders | Record<string, string | 
   }
   return out;
 }
+
+/** The same for the Web `Headers` of the fetch-based arms. */
+export function forwardHeaders(from: Headers): Headers {
+  const out = new Headers();
+  from.forEach((value, name) => {
+    if (!HOP_BY_HOP.has(name)) out.set(name, value);
+  });
+  return out;
+}
