@@ -5,7 +5,7 @@
 // not network reads or chunks, which may each carry several tokens.
 import { costUsd, type Price } from "../telemetry/cost.ts";
 import type { RequestRecord } from "./context.ts";
-import type { ReplyOutcome } from "./reply.ts";
+import type { ReplyOutcome } from "../dialects/openai-chat/reply.ts";
 
 export interface ReplyTimes {
   /** performance.now() when the writer started (the serving call had just committed). */

@@ -11,8 +11,8 @@ import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
 import { admitChat } from "../rate-limit.ts";
 import { recordReply } from "../record-reply.ts";
-import { writeResult, type ReplyOutcome } from "../reply.ts";
-import { validateChatRequest } from "../validate-chat.ts";
+import { writeResult, type ReplyOutcome } from "../../dialects/openai-chat/reply.ts";
+import { validateChatRequest } from "../../dialects/openai-chat/validate.ts";
 
 export interface ChatOptions {
   metrics?: GatewayMetrics | undefined;

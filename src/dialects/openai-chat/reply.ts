@@ -3,8 +3,8 @@
 // out ends the stream with one error event and no [DONE], so clients never mistake a cut
 // stream for a complete one.
 import type { ServerResponse } from "node:http";
-import type { ChatCompletionChunk, ChatResult, Usage } from "../providers/types.ts";
-import { toGatewayError } from "./errors.ts";
+import type { ChatCompletionChunk, ChatResult, Usage } from "../../providers/types.ts";
+import { toGatewayError } from "../../http/errors.ts";
 
 export interface ReplyOptions {
   /** The client asked for the usage chunk (`stream_options.include_usage`). */

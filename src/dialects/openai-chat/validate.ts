@@ -1,8 +1,8 @@
 // Checks a chat completion request against the OpenAI schema before anything else touches it.
 // Hand-written rather than a schema library: this runs on every request, must not copy the
 // (possibly huge) messages, and must leave unknown fields in place for compatible upstreams.
-import type { ChatRequest } from "../providers/types.ts";
-import { invalidRequest } from "./errors.ts";
+import type { ChatRequest } from "../../providers/types.ts";
+import { invalidRequest } from "../../http/errors.ts";
 
 type Json = Record<string, unknown>;
 
