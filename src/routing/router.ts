@@ -24,8 +24,11 @@ export interface RouteDecision {
   allowed: ReadonlySet<string> | undefined;
 }
 
+/** The canonical requests routing reads (the model asked for, the texts, the hints). */
+export type RoutedRequest = ChatRequest;
+
 export interface RouteInput {
-  req: ChatRequest;
+  req: RoutedRequest;
   key: ResolvedKey | undefined;
   headers: Record<string, string | string[] | undefined>;
   /** Loadbalance draws among healthy providers first. */

@@ -5,6 +5,7 @@
 import type { ServerResponse } from "node:http";
 import type { ChatCompletionChunk, ChatResult, Usage } from "../../providers/types.ts";
 import { toGatewayError } from "../../http/errors.ts";
+import type { WriteOutcome } from "../../pipeline/front-door.ts";
 
 export interface ReplyOptions {
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
@@ -13,15 +14,7 @@ export interface ReplyOptions {
   headers: Record<string, string>;
 }
 
-export interface ReplyOutcome {
-  usage: Usage | undefined;
-  /** When the first body byte was handed to the socket (performance.now()). */
-  firstByteAt: number | undefined;
-  /** The failure that ended a stream after it started. */
-  streamError: Error | undefined;
-  /** The client went away before the response was complete. */
-  clientGone: boolean;
-}
+export type ReplyOutcome = WriteOutcome;
 
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",

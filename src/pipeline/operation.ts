@@ -1,0 +1,22 @@
+// An operation is what one request asks of a target once routed: a chat completion or
+// embeddings. The executor runs it per target; the pipeline asks it what to reserve against
+// token limits. Operations are static objects, so a request allocates no closures for them.
+import type { TargetOperation } from "../routing/executor.ts";
+import type { Admission } from "./admit.ts";
+
+/** The kind of public model an operation needs. */
+export type ModelKind = "chat" | "embeddings";
+
+export interface Operation<Req, Result> extends TargetOperation<Req, Result> {
+  readonly kind: ModelKind;
+  /** Whether answers carry completion tokens (embeddings do not). */
+  readonly generates: boolean;
+  /** The request as upstreams get it: the gateway's own routing hints taken out. */
+  upstreamRequest(req: Req): Req;
+  /** Prompt tokens, estimated for `model`'s tokenizer; called only when a token limit applies. */
+  promptTokens(req: Req, model: string): number;
+  /** Completion tokens to reserve (`defaultMaxTokens` when the request sets no budget). */
+  completionBudget(req: Req, defaultMaxTokens: number): number;
+  /** Wraps a result so that output delivered without usage (a cut stream) is charged. */
+  meter(result: Result, admission: Admission): Result;
+}
