@@ -1,13 +1,12 @@
 // An operation is what one request asks of a target once routed: a chat completion or
 // embeddings. The executor runs it per target; the pipeline asks it what to reserve against
 // token limits. Operations are static objects, so a request allocates no closures for them.
+import type { ModelKind } from "../config/types.ts";
 import type { TargetOperation } from "../routing/executor.ts";
 import type { Admission } from "./admit.ts";
 
-/** The kind of public model an operation needs. */
-export type ModelKind = "chat" | "embeddings";
-
 export interface Operation<Req, Result> extends TargetOperation<Req, Result> {
+  /** The kind of public model it needs. */
   readonly kind: ModelKind;
   /** Whether answers carry completion tokens (embeddings do not). */
   readonly generates: boolean;
