@@ -11,6 +11,7 @@ import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
 import { openaiChat } from "./dialects/openai-chat/index.ts";
+import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
 import type { Budgets } from "./pipeline/budget-seam.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
@@ -36,7 +37,10 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   const metrics = deps.metrics ?? createGatewayMetrics();
   const pipeline = { metrics, cache: deps.cache, budgets: deps.budgets };
   // The front doors: adding one is a folder under src/dialects/ and a line here.
-  const doors: MountedDoor[] = [mountable(source, openaiChat, pipeline)];
+  const doors: MountedDoor[] = [
+    mountable(source, openaiChat, pipeline),
+    mountable(source, openaiEmbeddings, pipeline),
+  ];
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId());

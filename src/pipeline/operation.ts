@@ -8,8 +8,6 @@ import type { Admission } from "./admit.ts";
 export interface Operation<Req, Result> extends TargetOperation<Req, Result> {
   /** The kind of public model it needs. */
   readonly kind: ModelKind;
-  /** Whether answers carry completion tokens (embeddings do not). */
-  readonly generates: boolean;
   /** The request as upstreams get it: the gateway's own routing hints taken out. */
   upstreamRequest(req: Req): Req;
   /** Prompt tokens, estimated for `model`'s tokenizer; called only when a token limit applies. */

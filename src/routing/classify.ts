@@ -3,8 +3,7 @@
 // that matches, so a client can raise it but never lower it below its key's.
 import type { Complexity, Sensitivity } from "../config/types.ts";
 import type { RawConfig } from "../config/schema.ts";
-import type { ChatRequest } from "../providers/types.ts";
-import { someText, type RequestFeatures } from "./features.ts";
+import { someClientText, type RequestFeatures, type MeasuredRequest } from "./features.ts";
 import { RoutingError } from "./routing-error.ts";
 
 export const SENSITIVITY_ORDER: readonly Sensitivity[] = ["public", "internal", "confidential"];
@@ -24,7 +23,7 @@ export interface Classification {
 }
 
 export interface ClassifyInput {
-  req: ChatRequest;
+  req: MeasuredRequest;
   features: RequestFeatures;
   keyLevel: Sensitivity;
   headers: Record<string, string | string[] | undefined>;
@@ -47,7 +46,7 @@ export function classify(input: ClassifyInput, detectors: readonly Detector[], t
   for (const detector of detectors) {
     // A detector that cannot raise the level any further is not worth a scan of the prompt.
     if (rank(detector.level) <= level) continue;
-    if (input.req.messages.some((message) => someText(message, (text) => detector.pattern.test(text)))) {
+    if (someClientText(input.req, (text) => detector.pattern.test(text))) {
       detected.push(detector.name);
       level = Math.max(level, rank(detector.level));
     }
@@ -83,7 +82,7 @@ function readLevel<T extends string>(value: unknown, allowed: readonly T[], wher
   throw new RoutingError("invalid_header", `${where} must be one of ${allowed.join(", ")}`, where);
 }
 
-function metadataOf(req: ChatRequest): Record<string, unknown> | undefined {
+function metadataOf(req: MeasuredRequest): Record<string, unknown> | undefined {
   const metadata = (req as { metadata?: unknown }).metadata;
   return typeof metadata === "object" && metadata !== null ? (metadata as Record<string, unknown>) : undefined;
 }

@@ -66,6 +66,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         error: r.error,
         streamError: r.streamError,
         messages: r.messages,
+        input: r.input,
         completion: r.completion,
       };
       if (done.status >= 500 || r.streamError) write("warn", line);

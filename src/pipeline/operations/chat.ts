@@ -9,7 +9,6 @@ import type { Operation } from "../operation.ts";
 
 export const chatOperation: Operation<ChatRequest, ChatResult> = {
   kind: "chat",
-  generates: true,
   async call(adapter, req, model, options) {
     return untilFirstChunk(await adapter.chat(req, model, options));
   },
