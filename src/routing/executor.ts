@@ -148,8 +148,9 @@ export async function execute<Req, Result>(
           latencyMs: performance.now() - started,
         });
         if (!error.retryable) {
-          // A problem with the request itself would fail everywhere: stop here.
-          if (!(error.failure === "http" && isProviderSideStatus(error.status))) throw new PlanFailedError(errors, skipped);
+          // A problem with the request itself would fail everywhere: stop here. A provider-side
+          // refusal (credentials, model name) or a malformed answer is this target's own.
+          if (!(error.failure === "malformed" || (error.failure === "http" && isProviderSideStatus(error.status)))) throw new PlanFailedError(errors, skipped);
           break;
         }
         if (attempt === ctx.retry.retries) break;

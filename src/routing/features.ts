@@ -27,7 +27,7 @@ const TOKENS_PER_MESSAGE = 4;
 const TOKENS_PER_IMAGE = 765;
 
 export function measure(req: MeasuredRequest): RequestFeatures {
-  if (!isChatRequest(req)) return measureInput(req as EmbeddingsRequest);
+  if (!isChatRequest(req)) return measureInput(req);
   let chars = 0;
   let images = 0;
   for (const message of req.messages) {
@@ -62,7 +62,7 @@ function measureInput(req: EmbeddingsRequest): RequestFeatures {
 /** Whether any text the client sent (messages, or embeddings input) satisfies `test`. */
 export function someClientText(req: MeasuredRequest, test: (text: string) => boolean): boolean {
   if (isChatRequest(req)) return req.messages.some((message) => someText(message, test));
-  return embeddingInputs((req as EmbeddingsRequest).input).some((item) => typeof item === "string" && test(item));
+  return embeddingInputs((req).input).some((item) => typeof item === "string" && test(item));
 }
 
 /** Calls `visit` with every piece of text a message carries (string content and text parts). */

@@ -27,8 +27,9 @@ export class RoutingError extends Error {
 
   /** A chat request on an embeddings model, or the reverse (`auto` is a chat model). */
   static wrongKind(model: string, kind: ModelKind, asked: ModelKind): RoutingError {
+    const article = (k: ModelKind) => (k === "chat" ? "a chat" : "an embeddings");
     const operation = asked === "chat" ? "chat completions" : "embeddings";
-    return new RoutingError("wrong_kind", `The model '${model}' is a ${kind} model and cannot serve ${operation}; use a ${asked} model.`, "model");
+    return new RoutingError("wrong_kind", `The model '${model}' is ${article(kind)} model and cannot serve ${operation}; use ${article(asked)} model.`, "model");
   }
 
   static noDefault(): RoutingError {
