@@ -7,7 +7,8 @@ import { loadImages } from "../images.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
-import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
+import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
+import { fromGeminiEmbeddings, toGeminiEmbedCalls } from "./embed.ts";
 import { toUpstreamError } from "./errors.ts";
 import type { GeminiResponseMeta } from "./native.ts";
 import { imageUrls, toGeminiRequest } from "./request.ts";
@@ -73,6 +74,25 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
         return { kind: "stream", chunks: translateStream(id, upstream, meta, call.signal, stop) };
       } catch (error) {
         if (error instanceof GatewayInputError) throw error;
+        throw toUpstreamError(id, error, call.signal, "request");
+      }
+    },
+
+    async embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
+      const calls = toGeminiEmbedCalls(req, model, id);
+      if (req.user !== undefined) call.warn?.(`user ignored: ${id} embeddings take no end-user id`);
+      // Batches go out together; the first failure stops the others.
+      const stop = new AbortController();
+      const signal = AbortSignal.any([call.signal, stop.signal]);
+      try {
+        const answers = await Promise.all(
+          calls.map((params) =>
+            ai.models.embedContent({ ...params, config: { ...params.config, abortSignal: signal, httpOptions: { headers: { "x-request-id": call.requestId } } } }),
+          ),
+        );
+        return fromGeminiEmbeddings(calls, answers, id);
+      } catch (error) {
+        stop.abort();
         throw toUpstreamError(id, error, call.signal, "request");
       }
     },
