@@ -4,8 +4,8 @@
 // its own network.
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { request } from "undici";
 import { GatewayInputError } from "./input-error.ts";
+import { fetchImage, tooLarge } from "./images/fetch-image.ts";
 
 export interface ImagePolicy {
   readonly allow_private_hosts: boolean;
@@ -33,19 +33,26 @@ export function parseDataUrl(url: string): InlineImage | undefined {
   return { mimeType, data };
 }
 
-/** Each URL loaded (all at once), keyed by URL for a request translation to look up. */
+/**
+ * Each URL loaded (all at once), keyed by URL for a request translation to look up. The first
+ * failure fails the whole and cancels the fetches still running.
+ */
 export async function loadImages(urls: readonly string[], policy: ImagePolicy, signal: AbortSignal): Promise<Map<string, InlineImage>> {
-  const loaded = await Promise.all(urls.map(async (url) => [url, await loadImage(url, policy, signal)] as const));
-  return new Map(loaded);
+  const failed = new AbortController();
+  const either = AbortSignal.any([signal, failed.signal]);
+  try {
+    return new Map(await Promise.all([...new Set(urls)].map(async (url) => [url, await loadImage(url, policy, either)] as const)));
+  } catch (error) {
+    failed.abort();
+    throw error;
+  }
 }
 
 /** A data URL decoded, or an http(s) URL fetched under the policy. */
 export async function loadImage(url: string, policy: ImagePolicy, signal: AbortSignal): Promise<InlineImage> {
   const inline = parseDataUrl(url);
   if (inline) {
-    if ((inline.data.length * 3) / 4 > policy.max_bytes) {
-      throw new GatewayInputError(`image is larger than ${policy.max_bytes} bytes`, "messages");
-    }
+    if ((inline.data.length * 3) / 4 > policy.max_bytes) throw tooLarge(policy.max_bytes);
     return inline;
   }
   let parsed: URL;
@@ -59,37 +66,7 @@ export async function loadImage(url: string, policy: ImagePolicy, signal: AbortS
   }
   if (!policy.allow_private_hosts) await assertPublicHost(parsed.hostname);
 
-  const timeout = AbortSignal.timeout(policy.timeout_ms);
-  const res = await request(parsed, {
-    method: "GET",
-    signal: AbortSignal.any([signal, timeout]),
-  }).catch((error: unknown) => {
-    if (signal.aborted) throw error;
-    throw new GatewayInputError(`could not fetch image_url ${parsed.host}: ${describe(error)}`, "messages");
-  });
-  if (res.statusCode !== 200) {
-    res.body.destroy();
-    throw new GatewayInputError(`fetching image_url ${parsed.host} returned ${res.statusCode}`, "messages");
-  }
-  const declared = Number(res.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > policy.max_bytes) {
-    res.body.destroy();
-    throw new GatewayInputError(`image is larger than ${policy.max_bytes} bytes`, "messages");
-  }
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > policy.max_bytes) {
-      res.body.destroy();
-      throw new GatewayInputError(`image is larger than ${policy.max_bytes} bytes`, "messages");
-    }
-    parts.push(buf);
-  }
-  const type = res.headers["content-type"];
-  const mimeType = (Array.isArray(type) ? type[0] : type)?.split(";")[0]?.trim() || "image/jpeg";
-  return { mimeType, data: Buffer.concat(parts).toString("base64") };
+  return fetchImage(parsed, policy, signal);
 }
 
 async function assertPublicHost(hostname: string): Promise<void> {
@@ -117,6 +94,3 @@ export function isPrivateAddress(address: string): boolean {
     v6.startsWith("fe9") || v6.startsWith("fea") || v6.startsWith("feb") || v6.startsWith("ff");
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,0 +1,86 @@
+// Image URLs the gateway must fetch itself (Gemini and Ollama take images inline only), from a
+// server that fails in every way a web server can: the client gets a 400 in the OpenAI envelope,
+// the model is not called, and the gateway keeps serving once the failed fetch is fully gone.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type OpenAI from "openai";
+import type { FakeUpstream } from "../fakes/fake-upstream.ts";
+import { startGeminiFake } from "../fakes/gemini.ts";
+import { PNG, startImageServer, type ImageServer } from "../fakes/image-server.ts";
+import { startOllamaFake } from "../fakes/ollama.ts";
+import { apiError } from "../harness/client-calls.ts";
+import { eventually, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+
+const FAILING_PATHS = ["/404", "/500", "/oversize", "/oversize-chunked", "/hang", "/hang-body", "/reset", "/redirect"];
+
+describe("image URLs that fail to load", () => {
+  let gemini: FakeUpstream;
+  let ollama: FakeUpstream;
+  let images: ImageServer;
+  let gw: TestGateway;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    [gemini, ollama, images] = await Promise.all([startGeminiFake(), startOllamaFake(), startImageServer()]);
+    gw = await startTestGateway({
+      providers: {
+        gem: { type: "gemini", api_key: "AIza-test", base_url: gemini.origin },
+        local: { type: "ollama", base_url: ollama.origin },
+      },
+      models: {
+        flash: { targets: [{ provider: "gem", model: "gemini-2.5-flash" }] },
+        llama: { targets: [{ provider: "local", model: "llama3.2-vision" }] },
+      },
+      resilience: { retries: 0 },
+      // The image server is on loopback; these tests are about failures, not the address policy.
+      images: { allow_private_hosts: true, max_bytes: 1024, timeout_ms: 1000 },
+    });
+    client = gw.client();
+  });
+  afterAll(() => stopAll(gw, gemini, ollama, images));
+  beforeEach(() => {
+    resetAll(gemini, ollama);
+    images.requests.length = 0;
+  });
+
+  const ask = (model: string, url: string) =>
+    client.chat.completions.create({
+      model,
+      messages: [{ role: "user", content: [{ type: "text", text: "What is in the picture?" }, { type: "image_url", image_url: { url } }] }],
+    });
+
+  /** Until the gateway has closed every connection to the image server, and the ticks after. */
+  const imageFetchesSettled = async () => {
+    await eventually(() => expect(images.openSockets()).toBe(0));
+    // A destroyed body reports its error on a later turn of the event loop.
+    for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  describe.each([
+    { provider: "Gemini", model: "flash", fake: () => gemini },
+    { provider: "Ollama", model: "llama", fake: () => ollama },
+  ])("$provider", ({ model, fake }) => {
+    it.each(FAILING_PATHS)("%s is a 400 for the client and the gateway keeps serving", async (path) => {
+      const error = await apiError(ask(model, images.url(path)));
+      expect(error.status).toBe(400);
+      expect(error.error).toMatchObject({ type: "invalid_request_error", param: "messages" });
+      expect(error.message).not.toContain(String(images.port));
+      expect(images.requests).toEqual([path]);
+      expect(fake().chatRequests).toHaveLength(0);
+
+      await imageFetchesSettled();
+      fake().script({ reply: { text: "A one-pixel image." } });
+      const answer = await ask(model, images.url("/ok.png"));
+      expect(answer.choices[0]?.message.content).toBe("A one-pixel image.");
+      expect(JSON.stringify(fake().lastChat.body)).toContain(PNG.toString("base64"));
+    });
+  });
+
+  it("does not count failed image fetches against the provider's breaker", async () => {
+    for (let i = 0; i < 12; i++) {
+      expect((await apiError(ask("flash", images.url("/404")))).status).toBe(400);
+    }
+    await imageFetchesSettled();
+    gemini.script({ reply: { text: "Still here." } });
+    expect((await ask("flash", images.url("/ok.png"))).choices[0]?.message.content).toBe("Still here.");
+  });
+});
