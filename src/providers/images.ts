@@ -1,9 +1,7 @@
 // Image content parts for providers that cannot take an image by URL: data URLs are decoded,
-// http(s) URLs are fetched with a size and time limit. Private, loopback and link-local
-// addresses are refused unless explicitly allowed, so a prompt cannot make the gateway probe
-// its own network.
-import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
+// http(s) URLs are fetched with a size and time limit (images/fetch-image.ts). Only public
+// addresses are connected to unless private hosts are explicitly allowed, so a prompt cannot
+// make the gateway probe its own network (images/address-guard.ts, images/public-only-agent.ts).
 import { GatewayInputError } from "./input-error.ts";
 import { fetchImage, tooLarge } from "./images/fetch-image.ts";
 
@@ -64,33 +62,5 @@ export async function loadImage(url: string, policy: ImagePolicy, signal: AbortS
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new GatewayInputError(`image_url must be http(s) or a data URL`, "messages");
   }
-  if (!policy.allow_private_hosts) await assertPublicHost(parsed.hostname);
-
   return fetchImage(parsed, policy, signal);
 }
-
-async function assertPublicHost(hostname: string): Promise<void> {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [host] : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address);
-  if (addresses.length === 0) throw new GatewayInputError(`image_url host ${hostname} does not resolve`, "messages");
-  for (const address of addresses) {
-    if (isPrivateAddress(address)) {
-      throw new GatewayInputError(`image_url host ${hostname} is a private address; refused`, "messages");
-    }
-  }
-}
-
-export function isPrivateAddress(address: string): boolean {
-  if (isIP(address) === 4) {
-    const [a = 0, b = 0] = address.split(".").map(Number);
-    return (
-      a === 0 || a === 10 || a === 127 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || a >= 224
-    );
-  }
-  const v6 = address.toLowerCase();
-  if (v6.startsWith("::ffff:")) return isPrivateAddress(v6.slice(7));
-  return v6 === "::" || v6 === "::1" || v6.startsWith("fc") || v6.startsWith("fd") || v6.startsWith("fe8") ||
-    v6.startsWith("fe9") || v6.startsWith("fea") || v6.startsWith("feb") || v6.startsWith("ff");
-}
-

@@ -38,8 +38,7 @@ describe("image URLs that fail to load", () => {
   });
   afterAll(() => stopAll(gw, gemini, ollama, images));
   beforeEach(() => {
-    resetAll(gemini, ollama);
-    images.requests.length = 0;
+    resetAll(gemini, ollama, images);
   });
 
   const ask = (model: string, url: string) =>
@@ -73,6 +72,15 @@ describe("image URLs that fail to load", () => {
       expect(answer.choices[0]?.message.content).toBe("A one-pixel image.");
       expect(JSON.stringify(fake().lastChat.body)).toContain(PNG.toString("base64"));
     });
+  });
+
+  it("answers a closed port, a timeout and a reset before headers alike, naming no address", async () => {
+    const closed = await startImageServer();
+    const closedUrl = closed.url("/ok.png");
+    await closed.close();
+    const urls = [closedUrl, images.url("/hang"), images.url("/reset-early")];
+    const answers = await Promise.all(urls.map(async (url) => (await apiError(ask("llama", url))).message));
+    expect(answers).toEqual(Array(urls.length).fill("400 image_url could not be fetched (refused, unreachable, timed out or not allowed)"));
   });
 
   it("does not count failed image fetches against the provider's breaker", async () => {

@@ -10,7 +10,8 @@ export const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001", "hex"
  * /ok.png the image; /404 and /500 those statuses with a body; /oversize a declared length
  * past any small limit; /oversize-chunked the same without a length; /hang no headers ever;
  * /hang-body headers and part of the body, then nothing; /reset headers and part of the body,
- * then the socket is destroyed; /redirect a 302 to /ok.png.
+ * then the socket is destroyed; /reset-early the socket destroyed before any answer; /redirect
+ * a 302 to /ok.png.
  */
 export interface ImageServer {
   readonly origin: string;
@@ -19,6 +20,10 @@ export interface ImageServer {
   readonly requests: string[];
   /** Sockets still open: 0 once every connection the gateway made is gone. */
   openSockets(): number;
+  /** Connections accepted since the start (or the last `reset`). */
+  connections(): number;
+  /** Forgets the requests and connections seen so far. */
+  reset(): void;
   url(path: string): string;
   close(): Promise<void>;
 }
@@ -26,6 +31,7 @@ export interface ImageServer {
 export async function startImageServer(): Promise<ImageServer> {
   const sockets = new Set<Socket>();
   const requests: string[] = [];
+  let accepted = 0;
   const server: Server = createServer((req, res) => {
     const path = req.url ?? "/";
     requests.push(path);
@@ -57,6 +63,9 @@ export async function startImageServer(): Promise<ImageServer> {
         res.writeHead(200, { "content-type": "image/png", "content-length": "4096" });
         res.write(PNG, () => setImmediate(() => req.socket.destroy()));
         return;
+      case "/reset-early":
+        req.socket.destroy();
+        return;
       case "/redirect":
         res.writeHead(302, { location: "/ok.png" }).end();
         return;
@@ -65,6 +74,7 @@ export async function startImageServer(): Promise<ImageServer> {
     }
   });
   server.on("connection", (socket) => {
+    accepted += 1;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
@@ -76,6 +86,11 @@ export async function startImageServer(): Promise<ImageServer> {
     port,
     requests,
     openSockets: () => sockets.size,
+    connections: () => accepted,
+    reset() {
+      requests.length = 0;
+      accepted = 0;
+    },
     url: (path) => `${origin}${path}`,
     async close() {
       for (const socket of sockets) socket.destroy();

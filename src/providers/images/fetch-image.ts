@@ -2,9 +2,10 @@
 // (an error status, a body larger than allowed, silence, a reset half-way), the caller gets a
 // GatewayInputError and the response body is released without leaving an error to escape.
 import type { Readable } from "node:stream";
-import { request, type Dispatcher } from "undici";
+import { getGlobalDispatcher, request, type Dispatcher } from "undici";
 import { GatewayInputError } from "../input-error.ts";
 import type { ImagePolicy, InlineImage } from "../images.ts";
+import { publicOnlyAgent } from "./public-only-agent.ts";
 
 /**
  * The one message for every way a fetch fails before an answer (refused, unreachable, reset,
@@ -14,14 +15,17 @@ export const UNFETCHABLE = "image_url could not be fetched (refused, unreachable
 
 export const tooLarge = (maxBytes: number) => new GatewayInputError(`image is larger than ${maxBytes} bytes`, "messages");
 
-/** Fetches `url`; the caller's `signal` aborting (the client left) rejects with its own reason. */
-export async function fetchImage(url: URL, policy: ImagePolicy, signal: AbortSignal, dispatcher?: Dispatcher): Promise<InlineImage> {
+/**
+ * Fetches `url`; the caller's `signal` aborting (the client left) rejects with its own reason.
+ * Redirects are not followed, so the address policy holds for the one connection made.
+ */
+export async function fetchImage(url: URL, policy: ImagePolicy, signal: AbortSignal): Promise<InlineImage> {
   try {
     const res = await request(url, {
       method: "GET",
       signal: AbortSignal.any([signal, AbortSignal.timeout(policy.timeout_ms)]),
       headers: { accept: "image/*" },
-      ...(dispatcher ? { dispatcher } : {}),
+      dispatcher: policy.allow_private_hosts ? getGlobalDispatcher() : publicOnlyAgent(),
     });
     return await readImage(res, policy.max_bytes);
   } catch (error) {
