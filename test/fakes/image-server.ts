@@ -56,11 +56,11 @@ export async function startImageServer(): Promise<ImageServer> {
       case "/hang":
         return;
       case "/hang-body":
-        res.writeHead(200, { "content-type": "image/png", "content-length": "4096" });
+        res.writeHead(200, { "content-type": "image/png", "content-length": "512" });
         res.write(PNG);
         return;
       case "/reset":
-        res.writeHead(200, { "content-type": "image/png", "content-length": "4096" });
+        res.writeHead(200, { "content-type": "image/png", "content-length": "512" });
         res.write(PNG, () => setImmediate(() => req.socket.destroy()));
         return;
       case "/reset-early":
