@@ -52,11 +52,14 @@ describe("image URLs that fail to load", () => {
     resetAll(gemini, ollama, images);
   });
 
-  const ask = (model: string, url: string) =>
-    client.chat.completions.create({
-      model,
-      messages: [{ role: "user", content: [{ type: "text", text: "What is in the picture?" }, { type: "image_url", image_url: { url } }] }],
-    });
+  const ask = (model: string, url: string, signal?: AbortSignal) =>
+    client.chat.completions.create(
+      {
+        model,
+        messages: [{ role: "user", content: [{ type: "text", text: "What is in the picture?" }, { type: "image_url", image_url: { url } }] }],
+      },
+      signal ? { signal } : {},
+    );
 
   /** Until the gateway has closed every connection to the image server, and the ticks after. */
   const imageFetchesSettled = async () => {
@@ -82,6 +85,21 @@ describe("image URLs that fail to load", () => {
       expect(answer.choices[0]?.message.content).toBe("A one-pixel image.");
       expect(JSON.stringify(fake().lastChat.body)).toContain(PNG.toString("base64"));
     });
+  });
+
+  it.each(["/hang", "/hang-body"])("lets go of the image fetch (%s) when the client leaves, and keeps serving", async (path) => {
+    for (const [model, fake] of [["flash", gemini], ["llama", ollama]] as const) {
+      images.reset();
+      const controller = new AbortController();
+      const pending = ask(model, images.url(path), controller.signal).catch((error: unknown) => error);
+      await eventually(() => expect(images.requests).toEqual([path]));
+      controller.abort();
+      expect(await pending).toBeInstanceOf(Error);
+      await imageFetchesSettled();
+      expect(fake.chatRequests).toHaveLength(0);
+      fake.script({ reply: { text: "Next one." } });
+      expect((await ask(model, images.url("/ok.png"))).choices[0]?.message.content).toBe("Next one.");
+    }
   });
 
   it("answers a closed port, a timeout and a reset before headers alike, naming no address", async () => {
