@@ -11,7 +11,7 @@ import { publicOnlyAgent } from "./public-only-agent.ts";
  * The one message for every way a fetch fails before an answer (refused, unreachable, reset,
  * timed out): telling them apart would let a prompt map hosts and ports it cannot see.
  */
-export const UNFETCHABLE = "image_url could not be fetched (refused, unreachable, timed out or not allowed)";
+const UNFETCHABLE = "image_url could not be fetched (refused, unreachable, timed out or not allowed)";
 
 export const tooLarge = (maxBytes: number) => new GatewayInputError(`image is larger than ${maxBytes} bytes`, "messages");
 
