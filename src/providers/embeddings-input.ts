@@ -1,7 +1,7 @@
 // An embeddings request's `input` as a list of items, whatever form the client sent it in, and
 // the text-only view that upstreams without token-array input (Gemini, Ollama) need.
 import { GatewayInputError } from "./input-error.ts";
-import type { EmbeddingsRequest } from "./types.ts";
+import type { CallOptions, EmbeddingsRequest } from "./types.ts";
 
 /** One input: a text, or a token array. */
 export type EmbeddingInput = string | readonly number[];
@@ -32,7 +32,8 @@ export function textInputs(req: EmbeddingsRequest, provider: string): string[] {
 
 /**
  * Refuses request fields this upstream has no counterpart for. `encoding_format` is the
- * gateway's to honour and `user` only tags the call, so neither changes what is embedded.
+ * gateway's to honour and `user` only tags the call (see warnUserIgnored), so neither changes
+ * what is embedded.
  */
 export function refuseUnknownFields(req: EmbeddingsRequest, provider: string, known: ReadonlySet<string>): void {
   for (const field of Object.keys(req)) {
@@ -40,4 +41,9 @@ export function refuseUnknownFields(req: EmbeddingsRequest, provider: string, kn
       throw new GatewayInputError(`${field} is not supported by ${provider} embeddings`, field);
     }
   }
+}
+
+/** `user` only tags the call for the provider's abuse monitoring: dropped where there is no such field, and said so. */
+export function warnUserIgnored(req: EmbeddingsRequest, provider: string, call: CallOptions): void {
+  if (req.user !== undefined) call.warn?.(`user ignored: ${provider} embeddings take no end-user id`);
 }

@@ -4,6 +4,7 @@ import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse }
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
 import { loadImages } from "../images.ts";
+import { warnUserIgnored } from "../embeddings-input.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
@@ -80,7 +81,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
 
     async embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
       const calls = toGeminiEmbedCalls(req, model, id);
-      if (req.user !== undefined) call.warn?.(`user ignored: ${id} embeddings take no end-user id`);
+      warnUserIgnored(req, id, call);
       // Batches go out together; the first failure stops the others.
       const stop = new AbortController();
       const signal = AbortSignal.any([call.signal, stop.signal]);

@@ -2,6 +2,7 @@
 // each call carries its own abort signal and `x-request-id`, all sharing one connection pool.
 import { Ollama, type ChatRequest as SdkChatRequest } from "ollama";
 import type { ProviderConfig } from "../../config/schema.ts";
+import { warnUserIgnored } from "../embeddings-input.ts";
 import { loadImages } from "../images.ts";
 import { newResponseMeta, type ResponseMeta } from "../openai-shapes.ts";
 import type { CallOptions, ChatRequest, ChatResult, ChatCompletionChunk, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
@@ -66,7 +67,7 @@ export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderA
 
     async embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
       const request = toOllamaEmbedRequest(req, model, id, config.keep_alive);
-      if (req.user !== undefined) call.warn?.(`user ignored: ${id} embeddings take no end-user id`);
+      warnUserIgnored(req, id, call);
       const { client, transport } = clientFor(call.signal, call.requestId);
       let answer: OllamaEmbedResponse;
       try {

@@ -62,6 +62,9 @@ describe("openai embed", () => {
     const result = await embed(request({ encoding_format: "base64" }));
     expect(result.embeddings).toEqual([float32Base64(fakeEmbedding("first text")), float32Base64(fakeEmbedding("second text"))]);
     expect((fake.lastEmbed.body as Record<string, unknown>)["encoding_format"]).toBe("base64");
+    // The fake's values are exact in float32: decoded base64 is the very vector a float answer carries.
+    const bytes = Buffer.from(result.embeddings[0] as string, "base64");
+    expect(Array.from({ length: bytes.length / 4 }, (_, i) => bytes.readFloatLE(i * 4))).toEqual(fakeEmbedding("first text"));
   });
 
   it("leaves the encoding unnamed when the client named none, so the upstream answers floats", async () => {
