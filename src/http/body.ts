@@ -2,6 +2,7 @@
 // the size limit as bytes arrive, and parses JSON exactly once.
 import type { IncomingMessage } from "node:http";
 import { GatewayError, invalidRequest } from "./errors.ts";
+import { fieldNestedTooDeep, MAX_JSON_DEPTH } from "./json-depth.ts";
 
 export async function readJsonBody(incoming: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(incoming.headers["content-length"]);
@@ -9,11 +10,17 @@ export async function readJsonBody(incoming: IncomingMessage, limit: number): Pr
   const { chunks, size } = await collect(incoming, limit);
   if (size === 0) throw invalidRequest("request body is empty: expected a JSON object");
   const text = chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw invalidRequest(`request body is not valid JSON: ${(error as Error).message}`, undefined, "invalid_json");
   }
+  const tooDeep = fieldNestedTooDeep(body);
+  if (tooDeep !== undefined) {
+    throw invalidRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels${tooDeep === null ? "" : ` in ${tooDeep}`}`, tooDeep ?? undefined, "nesting_too_deep");
+  }
+  return body;
 }
 
 /** Event listeners rather than an async iterator: this runs on every request. */
