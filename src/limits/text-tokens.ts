@@ -35,9 +35,15 @@ export interface TokenTally {
   total(): number;
 }
 
+/** Counts one text exactly; `exactTally` takes it as a parameter so its work can be observed. */
+export type CountText = (text: string) => number;
+
 export function openAITally(): TokenTally {
   const count = countTokens;
-  if (!count) return approximateTally();
+  return count ? exactTally((text) => count(text, AS_TEXT)) : approximateTally();
+}
+
+export function exactTally(count: CountText): TokenTally {
   const texts: string[] = [];
   let chars = 0;
   return {
@@ -49,7 +55,7 @@ export function openAITally(): TokenTally {
     total() {
       if (chars <= EXACT_BUDGET_CHARS) {
         let tokens = 0;
-        for (const text of texts) tokens += count(text, AS_TEXT);
+        for (const text of texts) tokens += count(text);
         return tokens;
       }
       return sampledTokens(texts, chars, count);
@@ -70,7 +76,7 @@ export function approximateTally(): TokenTally {
 }
 
 /** Tokenizes SAMPLES windows centred at evenly spaced offsets of the texts laid end to end. */
-function sampledTokens(texts: readonly string[], totalChars: number, count: (text: string, options: typeof AS_TEXT) => number): number {
+function sampledTokens(texts: readonly string[], totalChars: number, count: CountText): number {
   const stride = totalChars / SAMPLES;
   let sampledChars = 0;
   let sampledTokens = 0;
@@ -88,7 +94,7 @@ function sampledTokens(texts: readonly string[], totalChars: number, count: (tex
     const end = wordEnd(text, Math.min(text.length, centre + SAMPLE_CHARS / 2));
     if (end <= start) continue;
     sampledChars += end - start;
-    sampledTokens += count(text.slice(start, end), AS_TEXT);
+    sampledTokens += count(text.slice(start, end));
   }
   if (sampledChars === 0) return Math.ceil(totalChars / 4);
   return Math.ceil((sampledTokens / sampledChars) * totalChars);
