@@ -69,13 +69,34 @@ function addMessage(message: unknown, out: string[]): void {
     addJson(message, out);
     return;
   }
-  const content = message["content"];
-  if (!Array.isArray(content)) {
-    addFields(message, out, NONE);
-    return;
+  for (const field of Object.keys(message)) {
+    const value = message[field];
+    if (field === "content" && Array.isArray(value)) {
+      addParts(value, out);
+      continue;
+    }
+    addJson(field, out);
+    addJson(value, out);
+    if (field === "tool_calls" && Array.isArray(value)) for (const call of value) addArguments(isObject(call) ? call["function"] : undefined, out);
+    else if (field === "function_call") addArguments(value, out);
   }
-  addFields(message, out, (name) => name === "content");
-  addParts(content, out);
+}
+
+/**
+ * Tool call arguments are JSON text, read as they are like any string. A value with escapes in
+ * it (`Project\nFalcon`, `\u0034111`) reads differently decoded, so then its decoded strings are
+ * read too (JSON.parse does not recurse, whatever the nesting).
+ */
+function addArguments(fn: unknown, out: string[]): void {
+  const args = isObject(fn) ? fn["arguments"] : undefined;
+  if (typeof args !== "string" || !args.includes("\\")) return;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(args);
+  } catch {
+    return; // not JSON: read as it is, above
+  }
+  addJson(decoded, out);
 }
 
 /**
@@ -106,8 +127,6 @@ function addParts(parts: readonly unknown[], out: string[]): void {
   }
   if (texts.length > 1) out.push(texts.join(""));
 }
-
-const NONE = (): boolean => false;
 
 /** The fields of an object (names and values), except those `skip` names. */
 function addFields(object: Json, out: string[], skip: (field: string) => boolean): void {

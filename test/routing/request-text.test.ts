@@ -48,6 +48,17 @@ describe("the client's text in a chat request", () => {
     expect(found).toEqual(["card 4111 1111", "https://x/y.png", " 1111 1111, thanks", "card 4111 1111 1111 1111, thanks"]);
   });
 
+  it("reads tool call arguments decoded as well when they carry escapes", () => {
+    const call = (args: string) => ({ role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: args } }] });
+    const escaped = String.raw`{"note":"Project\tFalcon","card":"\u0034111"}`;
+    expect(texts({ model: "m", messages: [call(escaped)] })).toEqual(["c1", "f", escaped, "note", "Project\tFalcon", "card", "4111"]);
+    const legacy = { role: "assistant", content: null, function_call: { name: "f", arguments: String.raw`{"a":"x\ny"}` } };
+    expect(texts({ model: "m", messages: [legacy] })).toContain("x\ny");
+    const plain = '{"plain":"no escapes"}';
+    const broken = String.raw`not json \ at all`;
+    expect(texts({ model: "m", messages: [call(plain), call(broken)] })).toEqual(["c1", "f", plain, "c1", "f", broken]);
+  });
+
   it("does not join text across messages", () => {
     const found = texts({ model: "m", messages: [{ role: "user", content: [{ type: "text", text: "4111 1111" }] }, { role: "user", content: [{ type: "text", text: " 1111 1111" }] }] });
     expect(found).toEqual(["4111 1111", " 1111 1111"]);
