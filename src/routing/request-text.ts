@@ -41,7 +41,21 @@ const LONGEST_WORD = Math.max(...[...GRAMMAR].map((word) => word.length));
  * string by string through generators would, on a path every request takes.
  */
 export function requestText(req: ChatRequest): Iterable<string> {
-  return { [Symbol.iterator]: () => textOf(req).values() };
+  return new RequestText(req);
+}
+
+// A class rather than an object literal with a computed iterator key: V8 iterates the literal
+// several times slower, which shows on a small request.
+class RequestText implements Iterable<string> {
+  readonly #req: ChatRequest;
+
+  constructor(req: ChatRequest) {
+    this.#req = req;
+  }
+
+  [Symbol.iterator](): Iterator<string> {
+    return textOf(this.#req).values();
+  }
 }
 
 function textOf(req: ChatRequest): string[] {
