@@ -50,14 +50,3 @@ export function forEachText(message: unknown, visit: (text: string) => void): vo
     if (typeof text === "string") visit(text);
   }
 }
-
-/** Whether any piece of text in a message satisfies `test` (stops at the first hit). */
-export function someText(message: unknown, test: (text: string) => boolean): boolean {
-  const content = (message as { content?: unknown }).content;
-  if (typeof content === "string") return test(content);
-  if (!Array.isArray(content)) return false;
-  return content.some((part: unknown) => {
-    const text = (part as { text?: unknown }).text;
-    return typeof text === "string" && test(text);
-  });
-}
