@@ -97,6 +97,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
       outcome = await writeResult(outgoing, admission.meter(result), {
         includeUsage: req.stream_options?.include_usage === true,
         headers: reply,
+        redact: runtime.redact,
       }).finally(() => execution.finish());
       record.status = outgoing.statusCode;
       recordReply(record, outcome, { writeStartedAt: started, writeEndedAt: performance.now(), servingAttemptMs: execution.attempts.at(-1)?.latencyMs }, decision.model.price);
