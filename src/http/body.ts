@@ -12,8 +12,22 @@ export async function readJsonBody(incoming: IncomingMessage, limit: number): Pr
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw invalidRequest(`request body is not valid JSON: ${(error as Error).message}`, undefined, "invalid_json");
+    throw invalidRequest(`request body is not valid JSON: ${jsonProblem((error as Error).message, text.length)}`, undefined, "invalid_json");
   }
+}
+
+/**
+ * What is wrong and where, without the body's text: V8's messages quote a few characters
+ * around the fault ("Unexpected token 'x', \"my secret\"... is not valid JSON"), and the
+ * message reaches the log, where a prompt must never appear.
+ */
+function jsonProblem(message: string, length: number): string {
+  const located = /^(.*) in JSON at position (\d+)/.exec(message);
+  // A quote means V8 cited the body after all: fall through rather than pass it on.
+  if (located && !located[1]?.includes('"')) return `${located[1]} at position ${located[2]}`;
+  if (message.startsWith("Unexpected end of JSON input")) return `unexpected end of input at position ${length}`;
+  if (message.startsWith("Unexpected token")) return "unexpected token";
+  return "malformed JSON";
 }
 
 /** Event listeners rather than an async iterator: this runs on every request. */
