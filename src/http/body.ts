@@ -1,6 +1,7 @@
 // Reads the request body straight from the Node stream (no Web-stream conversion), enforcing
 // the size limit as bytes arrive, and parses JSON exactly once.
 import type { IncomingMessage } from "node:http";
+import { CLIENT_CLOSED_STATUS } from "../telemetry/outcome.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 
 export async function readJsonBody(incoming: IncomingMessage, limit: number): Promise<unknown> {
@@ -49,10 +50,11 @@ function collect(incoming: IncomingMessage, limit: number): Promise<{ chunks: Bu
       else chunks.push(chunk);
     };
     const onEnd = () => done();
-    const onError = (error: Error) => done(error);
-    // The client went away before the body was complete.
+    // The client went away before the body was complete: Node reports it as an error
+    // ("aborted", ECONNRESET) or only as a close, depending on timing.
+    const onError = () => done(clientGone());
     const onClose = () => {
-      if (!incoming.complete) done(invalidRequest("request body was cut short"));
+      if (!incoming.complete) done(clientGone());
     };
     incoming.on("data", onData);
     incoming.on("end", onEnd);
@@ -60,6 +62,13 @@ function collect(incoming: IncomingMessage, limit: number): Promise<{ chunks: Bu
     incoming.on("close", onClose);
   });
 }
+
+/** Nobody is left to read this: the status is for the log and the metrics (nginx's 499). */
+const clientGone = () =>
+  new GatewayError(CLIENT_CLOSED_STATUS, "invalid_request_error", "client closed the connection before the request body was complete", {
+    code: "client_abort",
+    retryable: false,
+  });
 
 const tooLarge = (limit: number) =>
   new GatewayError(413, "request_too_large", `request body is larger than the limit of ${limit} bytes`, {
