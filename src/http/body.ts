@@ -1,13 +1,17 @@
 // Reads the request body straight from the Node stream (no Web-stream conversion), enforcing
-// the size limit as bytes arrive, and parses JSON exactly once.
+// the size limit as bytes arrive and an idle deadline between them, and parses JSON exactly once.
 import type { IncomingMessage } from "node:http";
 import { CLIENT_CLOSED_STATUS } from "../telemetry/outcome.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 
-export async function readJsonBody(incoming: IncomingMessage, limit: number): Promise<unknown> {
+/**
+ * The parsed body. `idleMs` bounds the wait for each next byte, not the whole upload: a slow
+ * link keeps going, a client that stopped sending frees its slot (408).
+ */
+export async function readJsonBody(incoming: IncomingMessage, limit: number, idleMs: number): Promise<unknown> {
   const declared = Number(incoming.headers["content-length"]);
   if (declared > limit) throw tooLarge(limit);
-  const { chunks, size } = await collect(incoming, limit);
+  const { chunks, size } = await collect(incoming, limit, idleMs);
   if (size === 0) throw invalidRequest("request body is empty: expected a JSON object");
   const text = chunks.length === 1 ? (chunks[0] as Buffer).toString("utf8") : Buffer.concat(chunks, size).toString("utf8");
   try {
@@ -32,11 +36,13 @@ function jsonProblem(message: string, length: number): string {
 }
 
 /** Event listeners rather than an async iterator: this runs on every request. */
-function collect(incoming: IncomingMessage, limit: number): Promise<{ chunks: Buffer[]; size: number }> {
+function collect(incoming: IncomingMessage, limit: number, idleMs: number): Promise<{ chunks: Buffer[]; size: number }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const idle = setTimeout(() => done(stalled(idleMs)), idleMs);
     const done = (error?: Error) => {
+      clearTimeout(idle);
       incoming.off("data", onData);
       incoming.off("end", onEnd);
       incoming.off("error", onError);
@@ -45,6 +51,7 @@ function collect(incoming: IncomingMessage, limit: number): Promise<{ chunks: Bu
       else resolve({ chunks, size });
     };
     const onData = (chunk: Buffer) => {
+      idle.refresh();
       size += chunk.length;
       if (size > limit) done(tooLarge(limit));
       else chunks.push(chunk);
@@ -68,6 +75,13 @@ const clientGone = () =>
   new GatewayError(CLIENT_CLOSED_STATUS, "invalid_request_error", "client closed the connection before the request body was complete", {
     code: "client_abort",
     retryable: false,
+  });
+
+// The connection closes after the answer: the rest of the body may still be on its way.
+const stalled = (idleMs: number) =>
+  new GatewayError(408, "invalid_request_error", `request body stalled: no bytes for ${idleMs} ms`, {
+    code: "body_timeout",
+    headers: { connection: "close" },
   });
 
 const tooLarge = (limit: number) =>
