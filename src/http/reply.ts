@@ -26,10 +26,11 @@ export interface ReplyOutcome {
   clientGone: boolean;
 }
 
+// No `connection` header: Node sets keep-alive or close from what the client asked, and a
+// fixed `keep-alive` here would override a client's `Connection: close`.
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
-  connection: "keep-alive",
   "x-accel-buffering": "no",
 };
 const DONE = "data: [DONE]\n\n";
