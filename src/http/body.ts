@@ -38,6 +38,11 @@ function jsonProblem(message: string, length: number): string {
 /** Event listeners rather than an async iterator: this runs on every request. */
 function collect(incoming: IncomingMessage, limit: number, idleMs: number): Promise<{ chunks: Buffer[]; size: number }> {
   return new Promise((resolve, reject) => {
+    // Gone before anyone read a byte: no event will come.
+    if (incoming.destroyed) {
+      reject(clientGone());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     const idle = setTimeout(() => done(stalled(idleMs)), idleMs);

@@ -7,6 +7,9 @@ import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { eventually, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 
+/** Generous: the first streams of a file can be slow on a machine running the whole suite. */
+const SLOW_MS = 10_000;
+
 let translated: FakeUpstream;
 let relayed: FakeUpstream;
 let gw: TestGateway;
@@ -60,18 +63,18 @@ const headOf = (text: string) => text.slice(0, text.indexOf("\r\n\r\n")).toLower
 describe("Connection: close", () => {
   it.each(["translated", "relayed"])("closes the connection after a %s stream when the client asked", async (model) => {
     const exchange = await send(chatRequest(model, "Connection: close\r\n"));
-    await eventually(() => expect(exchange.received()).toContain("data: [DONE]"));
+    await eventually(() => expect(exchange.received()).toContain("data: [DONE]"), SLOW_MS);
     expect(headOf(exchange.received())).toMatch(/^http\/1\.1 200 /);
     expect(headOf(exchange.received())).toContain("connection: close");
-    await eventually(() => expect(exchange.closed()).toBe(true));
+    await eventually(() => expect(exchange.closed()).toBe(true), SLOW_MS);
   });
 
   it("keeps the connection open for the next request when the client did not ask", async () => {
     const exchange = await send(chatRequest("translated", ""));
-    await eventually(() => expect(exchange.received()).toContain("data: [DONE]"));
+    await eventually(() => expect(exchange.received()).toContain("data: [DONE]"), SLOW_MS);
     expect(headOf(exchange.received())).toContain("connection: keep-alive");
     exchange.socket.write(chatRequest("translated", "Connection: close\r\n"));
-    await eventually(() => expect(exchange.closed()).toBe(true));
+    await eventually(() => expect(exchange.closed()).toBe(true), SLOW_MS);
     expect(exchange.received().match(/HTTP\/1\.1 200 /g)).toHaveLength(2);
     exchange.socket.destroy();
   });
