@@ -1,9 +1,11 @@
 // CLI entry: `node dist/index.js [--config PATH] [--port N]`. Loads and validates the config,
-// starts the gateway, and shuts down gracefully on SIGTERM/SIGINT.
+// starts the gateway, guards the process against stray errors, and shuts down gracefully on
+// SIGTERM/SIGINT.
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config/errors.ts";
 import { loadConfigFile } from "./config/load.ts";
 import { watchConfigFile } from "./config/watch.ts";
+import { guardProcess } from "./process-guard.ts";
 import { startGateway } from "./server.ts";
 import { createLogger } from "./telemetry/logger.ts";
 
@@ -41,6 +43,8 @@ async function main(): Promise<void> {
     ...(port !== undefined ? { port } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
   });
+  // From here on, no stray error may end the process: it is serving.
+  guardProcess(logger, gateway.metrics);
   logger.info({ url: gateway.url, metrics: gateway.metricsUrl, config: path, models: [...config.models.keys()] }, "gateway listening");
 
   // Reload on SIGHUP and on a change of the file; a config that fails validation is logged

@@ -23,6 +23,9 @@ export const OVERHEAD_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 
 /** Mean time per output token of a stream. */
 export const INTER_TOKEN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1];
 
+/** What the process guard caught: an uncaught exception or a rejection nobody handled. */
+export type InternalErrorKind = "uncaught_exception" | "unhandled_rejection";
+
 export type BreakerState = "closed" | "half_open" | "open";
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
@@ -59,6 +62,8 @@ export interface GatewayMetrics {
   rateLimited(limit: string, key: string): void;
   /** A shared store (the rate-limit store) failed an operation. */
   storeError(store: string): void;
+  /** An error no code path handled reached the process guard (see process-guard.ts). */
+  internalError(kind: InternalErrorKind): void;
   /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
 }
@@ -174,6 +179,14 @@ export function createGatewayMetrics(): GatewayMetrics {
     labelNames: ["store"],
     registers,
   });
+  const internalErrors = new Counter({
+    name: name("internal_errors_total"),
+    help: "Errors no code path handled, caught by the process guard instead of ending the process, by kind.",
+    labelNames: ["kind"],
+    registers,
+  });
+  // Both series exist from the start, so an alert on their increase sees the first one.
+  for (const kind of ["uncaught_exception", "unhandled_rejection"] satisfies InternalErrorKind[]) internalErrors.inc({ kind }, 0);
   // Registered so dashboards can rely on it; there is no response cache yet, so it stays 0.
   new Counter({ name: name("cache_hits_total"), help: "Responses served from the response cache (none exists yet).", registers });
 
@@ -233,6 +246,9 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
     storeError(store) {
       storeErrors.inc({ store });
+    },
+    internalError(kind) {
+      internalErrors.inc({ kind });
     },
     async scrape() {
       const text = await registry.metrics();
