@@ -25,7 +25,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
     const { config } = runtime;
     const { incoming, outgoing } = c.env;
     const record = c.get("record");
-    const body = await readJsonBody(incoming, config.raw.server.body_limit_bytes);
+    const body = await readJsonBody(incoming, config.raw.server.body_limit_bytes, config.raw.server.body_timeout_ms);
     const req = validateChatRequest(body);
     record.model = req.model;
     record.stream = req.stream === true;
@@ -97,6 +97,7 @@ export function chatCompletions(source: RuntimeSource, options: ChatOptions = {}
       outcome = await writeResult(outgoing, admission.meter(result), {
         includeUsage: req.stream_options?.include_usage === true,
         headers: reply,
+        redact: runtime.redact,
       }).finally(() => execution.finish());
       record.status = outgoing.statusCode;
       recordReply(record, outcome, { writeStartedAt: started, writeEndedAt: performance.now(), servingAttemptMs: execution.attempts.at(-1)?.latencyMs }, decision.model.price);
