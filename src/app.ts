@@ -19,6 +19,7 @@ import type { RuntimeSource } from "./runtime.ts";
 import type { Logger } from "./telemetry/logger.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
+import { loggableError } from "./telemetry/redact.ts";
 
 export interface AppDeps {
   logger: Logger;
@@ -48,9 +49,9 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
 
   app.get("/health", health());
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
-  app.get("/health/providers", providersHealth(source));
   // Metrics settings apply at start; on their own port they are served by server.ts instead.
   const exposition = source.current.config.raw.server.metrics;
+  app.get("/health/providers", providersHealth(source, exposition.token));
   if (exposition.enabled && exposition.port === undefined) app.get("/metrics", metricsRoute(metrics, exposition.token));
 
   const api = new Hono<GatewayEnv>();
@@ -69,7 +70,8 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     return c.json(error.envelope, 404, { ...c.get("replyHeaders"), ...errorHeaders(error) });
   });
   app.onError((err, c) => {
-    const error = toGatewayError(err);
+    const { redact } = source.current;
+    const error = toGatewayError(err, redact);
     // Set by the first middleware; absent only if that middleware itself failed.
     const record = c.get("record") as RequestRecord | undefined;
     if (record) record.error = error.message;
@@ -78,7 +80,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
       c.get("replyHeaders")["x-llm-route"] = err.rule;
       if (record) record.route = err.rule;
     }
-    if (error.status >= 500 && error.type === "server_error") deps.logger.error({ err, requestId: c.get("requestId") }, "unhandled error");
+    if (error.status >= 500 && error.type === "server_error") deps.logger.error({ err: loggableError(err, redact), requestId: c.get("requestId") }, "unhandled error");
     if (c.env.outgoing.headersSent) {
       // The response already started: nothing valid can follow, so cut it.
       c.env.outgoing.destroy();

@@ -11,6 +11,8 @@ import type { ProviderAdapter } from "./providers/types.ts";
 import type { BreakerRegistry } from "./resilience/breakers.ts";
 import type { RetryPolicy } from "./routing/executor.ts";
 import { createRouter, type Router } from "./routing/router.ts";
+import { configSecrets } from "./config/secrets.ts";
+import { secretRedactor, type Redact } from "./telemetry/redact.ts";
 
 export interface Runtime {
   readonly config: GatewayConfig;
@@ -25,6 +27,8 @@ export interface Runtime {
   readonly unavailable: ReadonlyMap<string, string>;
   /** Settings fingerprint per provider, to tell what a reload changed. */
   readonly fingerprints: ReadonlyMap<string, string>;
+  /** Takes this config's secrets out of text that leaves the process (errors, logs, health). */
+  readonly redact: Redact;
 }
 
 /** Where handlers read the runtime that is current when their request starts. */
@@ -73,7 +77,8 @@ export function createRuntime(
     maxBackoffMs: resilience.max_backoff_ms,
     retryAfterCapMs: resilience.retry_after_cap_ms,
   };
-  return { config, adapters, breakers, router: createRouter(config), retry, limiter, unavailable, fingerprints };
+  const redact = secretRedactor(configSecrets(config.raw));
+  return { config, adapters, breakers, router: createRouter(config), retry, limiter, unavailable, fingerprints, redact };
 }
 
 /** Adapters of `old` that `next` no longer uses. */

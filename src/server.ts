@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { createApp, type AppDeps } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
 import { startMetricsServer } from "./http/metrics-server.ts";
+import { answerParserErrors } from "./http/parser-errors.ts";
 import type { LimiterDeps } from "./limits/from-config.ts";
 import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
 import { closeRuntime, createRuntime, retiredAdapters, type Runtime, type RuntimeSource } from "./runtime.ts";
@@ -103,6 +104,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       if (inFlight === 0) idle?.();
     });
   });
+  answerParserErrors(server);
   // Streams may run for minutes; Node's default request timeout would cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -167,6 +167,8 @@ export const configSchema = z.strictObject({
       host: z.string().default("0.0.0.0"),
       port: z.number().int().min(0).max(65535).default(8080),
       body_limit_bytes: positiveInt.default(10 * 1024 * 1024),
+      /** How long a request body may go without a byte before the request is answered 408. */
+      body_timeout_ms: positiveInt.default(30_000),
       /** How long in-flight requests and streams may run on after SIGTERM. */
       shutdown_grace_ms: positiveInt.default(30_000),
       metrics: z
@@ -179,7 +181,14 @@ export const configSchema = z.strictObject({
         })
         .default({ enabled: true }),
     })
-    .default({ host: "0.0.0.0", port: 8080, body_limit_bytes: 10 * 1024 * 1024, shutdown_grace_ms: 30_000, metrics: { enabled: true } }),
+    .default({
+      host: "0.0.0.0",
+      port: 8080,
+      body_limit_bytes: 10 * 1024 * 1024,
+      body_timeout_ms: 30_000,
+      shutdown_grace_ms: 30_000,
+      metrics: { enabled: true },
+    }),
   logging: z
     .strictObject({
       level: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),

@@ -3,6 +3,7 @@ import { UpstreamError } from "../providers/errors.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
 import { isProviderSideStatus, PlanFailedError } from "../routing/plan-failed.ts";
 import { RoutingError } from "../routing/routing-error.ts";
+import type { Redact } from "../telemetry/redact.ts";
 
 /** The error types the gateway itself produces; upstream types pass through as they are. */
 export type ErrorType =
@@ -57,35 +58,39 @@ export class GatewayError extends Error {
 export const invalidRequest = (message: string, param?: string, code?: string) =>
   new GatewayError(400, "invalid_request_error", message, { param, code });
 
-/** Any thrown value as a client error; unknown errors are 500s with no internals leaked. */
-export function toGatewayError(error: unknown): GatewayError {
+/**
+ * Any thrown value as a client error; unknown errors are 500s with no internals leaked. Text an
+ * upstream wrote goes through `redact`, since an upstream may echo the credential it was sent.
+ */
+export function toGatewayError(error: unknown, redact: Redact): GatewayError {
   if (error instanceof GatewayError) return error;
   if (error instanceof GatewayInputError) {
     return new GatewayError(400, "invalid_request_error", error.message, { param: error.param, code: error.code, cause: error });
   }
   if (error instanceof RoutingError) return fromRouting(error);
-  if (error instanceof PlanFailedError) return fromUpstream(error.errors, error.skipped);
-  if (error instanceof UpstreamError) return fromUpstream([error]);
+  if (error instanceof PlanFailedError) return fromUpstream(error.errors, error.skipped, redact);
+  if (error instanceof UpstreamError) return fromUpstream([error], [], redact);
   return new GatewayError(500, "server_error", "internal error", { cause: error });
 }
 
 /** The client-facing error once every target failed; `errors` in the order they happened. */
-export function fromUpstream(errors: readonly UpstreamError[], skipped: readonly string[] = []): GatewayError {
+export function fromUpstream(errors: readonly UpstreamError[], skipped: readonly string[], redact: Redact): GatewayError {
   const last = errors.at(-1);
   const tried = [...new Set(errors.map((e) => e.provider))];
   const triedText = tried.length > 0 ? ` (tried: ${tried.join(", ")})` : "";
   if (!last) {
     // Retrying cannot help until an operator acts (a secret to set, a breaker to close).
-    return new GatewayError(503, "service_unavailable", `no provider available: ${skipped.join("; ") || "none configured"}`, {
+    return new GatewayError(503, "service_unavailable", redact(`no provider available: ${skipped.join("; ") || "none configured"}`), {
       code: "no_provider_available",
       retryable: false,
     });
   }
   // A 4xx that is about the request itself keeps its status and the upstream's own words.
   if (last.failure === "http" && last.status >= 400 && last.status < 500 && !last.retryable && !isProviderSideStatus(last.status)) {
-    return new GatewayError(last.status, last.body?.type ?? "invalid_request_error", last.body?.message ?? last.message, {
-      param: last.body?.param ?? undefined,
-      code: last.body?.code === null || last.body?.code === undefined ? undefined : String(last.body.code),
+    const { type, message, param, code } = last.body ?? { message: last.message };
+    return new GatewayError(last.status, redact(type ?? "invalid_request_error"), redact(message), {
+      param: param === null || param === undefined ? undefined : redact(param),
+      code: code === null || code === undefined ? undefined : redact(String(code)),
       retryable: false,
       cause: last,
     });
@@ -93,7 +98,7 @@ export function fromUpstream(errors: readonly UpstreamError[], skipped: readonly
   if (errors.every((e) => e.failure === "http" && e.status === 429)) {
     const headers: Record<string, string> = {};
     if (last.retryAfterMs !== undefined) headers["retry-after"] = String(Math.max(1, Math.ceil(last.retryAfterMs / 1000)));
-    return new GatewayError(429, "rate_limit_exceeded", `upstream rate limit reached${triedText}: ${last.message}`, {
+    return new GatewayError(429, "rate_limit_exceeded", redact(`upstream rate limit reached${triedText}: ${last.message}`), {
       code: "upstream_rate_limited",
       headers,
       cause: last,
@@ -103,7 +108,7 @@ export function fromUpstream(errors: readonly UpstreamError[], skipped: readonly
     return new GatewayError(504, "timeout_error", `upstream timed out${triedText}`, { code: "upstream_timeout", cause: last });
   }
   const skippedText = skipped.length > 0 ? `; skipped: ${skipped.join("; ")}` : "";
-  return new GatewayError(502, "upstream_error", `upstream failed${triedText}: ${last.message}${skippedText}`, {
+  return new GatewayError(502, "upstream_error", redact(`upstream failed${triedText}: ${last.message}${skippedText}`), {
     code: "upstream_error",
     cause: last,
   });

@@ -3,12 +3,18 @@
 //
 // OpenAI-family models: the real o200k_base tokenizer (gpt-4o, gpt-4.1, gpt-5, o-series;
 // older cl100k models count within a few percent of it, so one vocabulary is loaded, not two).
-// Tokenizing costs about 0.1-0.3 ms per 1,000 characters and runs on every limited request,
-// so it is bounded: up to EXACT_BUDGET_CHARS of text is counted exactly; above that, the
-// request's text is treated as one long string and SAMPLES windows spread evenly over it are
-// tokenized (stratified sampling, 64 x 256 characters whatever the body size), and their
-// tokens-per-character ratio is applied to the whole. Spreading the windows over all the text
-// keeps mixed content (prose, code, base64-looking ids) within a few percent.
+// It runs on every limited request, and text it has not seen before (random words in any
+// script) costs it 0.5-3 µs of CPU a byte against 0.07 µs for English prose, so its work is
+// bounded whatever the text:
+// - no pre-token handed to it is longer than MAX_PRE_TOKEN_BYTES (bpe-pieces.ts), so the
+//   merge work per byte is a constant instead of growing with the longest "word";
+// - it sees at most MAX_TOKENIZED_BYTES of UTF-8 a request: text up to that size is counted
+//   exactly; above it, the request's text is treated as one long string, SAMPLES windows of up
+//   to SAMPLE_BYTES spread evenly over it are tokenized (stratified sampling), and their
+//   tokens-per-character ratio is applied to the whole. Spreading the windows over all the text
+//   keeps mixed content (prose, code, base64-looking ids) within a few percent.
+// That keeps an estimate to a few milliseconds of CPU at worst (`node bench/token-estimate.ts`).
+// Everything else is one linear pass over the request.
 //
 // Other models (their tokenizers are not public or not in JS): a character approximation,
 // 4 ASCII characters per token, 2.5 other characters per token, and one token per CJK /
@@ -17,10 +23,15 @@
 // The vocabulary takes ~300 ms to load, more than the rest of the gateway's start together, so
 // it loads in the background once the server listens; until it has, requests are counted with
 // the approximation.
+import { bpePieces, utf8Size } from "./bpe-pieces.ts";
 
-const EXACT_BUDGET_CHARS = 24_000;
-const SAMPLES = 64;
-const SAMPLE_CHARS = 256;
+const SAMPLES = 32;
+const SAMPLE_BYTES = 96;
+/** The most UTF-8 bytes one estimate hands to the tokenizer. */
+export const MAX_TOKENIZED_BYTES = SAMPLES * SAMPLE_BYTES;
+/** How far a sample window's edge moves to land on a space. */
+const WORD_SEARCH = 16;
+const SPACE = 0x20;
 // User text is text: "<|endoftext|>" in a prompt is ordinary characters, not a control token.
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
@@ -35,9 +46,16 @@ export interface TokenTally {
   total(): number;
 }
 
+/** Counts one text exactly; `exactTally` takes it as a parameter so its work can be observed. */
+export type CountText = (text: string) => number;
+
 export function openAITally(): TokenTally {
   const count = countTokens;
-  if (!count) return approximateTally();
+  return count ? exactTally((text) => count(text, AS_TEXT)) : approximateTally();
+}
+
+/** A tally with the tokenizer that hands it at most MAX_TOKENIZED_BYTES, in bounded pieces. */
+export function exactTally(count: CountText): TokenTally {
   const texts: string[] = [];
   let chars = 0;
   return {
@@ -47,9 +65,9 @@ export function openAITally(): TokenTally {
       chars += text.length;
     },
     total() {
-      if (chars <= EXACT_BUDGET_CHARS) {
+      if (chars <= MAX_TOKENIZED_BYTES && utf8Bytes(texts) <= MAX_TOKENIZED_BYTES) {
         let tokens = 0;
-        for (const text of texts) tokens += count(text, AS_TEXT);
+        for (const text of texts) tokens += countInPieces(text, count);
         return tokens;
       }
       return sampledTokens(texts, chars, count);
@@ -70,7 +88,7 @@ export function approximateTally(): TokenTally {
 }
 
 /** Tokenizes SAMPLES windows centred at evenly spaced offsets of the texts laid end to end. */
-function sampledTokens(texts: readonly string[], totalChars: number, count: (text: string, options: typeof AS_TEXT) => number): number {
+function sampledTokens(texts: readonly string[], totalChars: number, count: CountText): number {
   const stride = totalChars / SAMPLES;
   let sampledChars = 0;
   let sampledTokens = 0;
@@ -84,27 +102,62 @@ function sampledTokens(texts: readonly string[], totalChars: number, count: (tex
     }
     const text = texts[index] ?? "";
     const centre = at - offset;
-    const start = wordStart(text, Math.max(0, centre - SAMPLE_CHARS / 2));
-    const end = wordEnd(text, Math.min(text.length, centre + SAMPLE_CHARS / 2));
+    const from = codePointStart(text, Math.max(0, centre - SAMPLE_BYTES / 2));
+    const start = wordStart(text, from);
+    const end = wordEnd(text, takeBytes(text, from, SAMPLE_BYTES));
     if (end <= start) continue;
     sampledChars += end - start;
-    sampledTokens += count(text.slice(start, end), AS_TEXT);
+    sampledTokens += countInPieces(text.slice(start, end), count);
   }
   if (sampledChars === 0) return Math.ceil(totalChars / 4);
   return Math.ceil((sampledTokens / sampledChars) * totalChars);
 }
 
-// A window cut mid-word tokenizes worse than the whole text; look a little way for a space.
+function countInPieces(text: string, count: CountText): number {
+  let tokens = 0;
+  for (const piece of bpePieces(text)) tokens += count(piece);
+  return tokens;
+}
+
+function utf8Bytes(texts: readonly string[]): number {
+  let bytes = 0;
+  for (const text of texts) bytes += Buffer.byteLength(text, "utf8");
+  return bytes;
+}
+
+/** Where a window starting at `from` ends so that it holds at most `maxBytes` of UTF-8. */
+function takeBytes(text: string, from: number, maxBytes: number): number {
+  let bytes = 0;
+  let at = from;
+  while (at < text.length) {
+    const size = utf8Size(text, at);
+    if (bytes + size > maxBytes) break;
+    bytes += size;
+    at += size === 4 ? 2 : 1;
+  }
+  return at;
+}
+
+/** `at`, or one further if it would split a surrogate pair. */
+function codePointStart(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  return c >= 0xdc00 && c <= 0xdfff && at > 0 && utf8Size(text, at - 1) === 4 ? at + 1 : at;
+}
+
+// A window cut mid-word tokenizes worse than the whole text; look a little way for a space
+// (only a little way: a text without spaces must not be searched to its end for every window).
 function wordStart(text: string, from: number): number {
   if (from === 0) return 0;
-  const space = text.indexOf(" ", from);
-  return space === -1 || space - from > 16 ? from : space;
+  const last = Math.min(text.length - 1, from + WORD_SEARCH);
+  for (let at = from; at <= last; at += 1) if (text.charCodeAt(at) === SPACE) return at;
+  return from;
 }
 
 function wordEnd(text: string, to: number): number {
   if (to >= text.length) return text.length;
-  const space = text.lastIndexOf(" ", to);
-  return space === -1 || to - space > 16 ? to : space;
+  const first = Math.max(0, to - WORD_SEARCH);
+  for (let at = to; at >= first; at -= 1) if (text.charCodeAt(at) === SPACE) return at;
+  return to;
 }
 
 export function approximateTextTokens(text: string): number {

@@ -2,6 +2,7 @@
 // that turns its wire body into the canonical request and writes the canonical result back in
 // its own framing. A door knows no provider; the pipeline knows no wire format.
 import type { ServerResponse } from "node:http";
+import type { Redact } from "../telemetry/redact.ts";
 import type { RequestRecord } from "../telemetry/request-record.ts";
 import type { Operation } from "./operation.ts";
 
@@ -19,7 +20,7 @@ export interface WriteOutcome {
   usage: TokenUsage | undefined;
   /** When the first body byte was handed to the socket (performance.now()). */
   firstByteAt: number | undefined;
-  /** The failure that ended a stream after it started. */
+  /** The failure that ended a stream after it started, as the client was told it (secrets redacted). */
   streamError: Error | undefined;
   /** The client went away before the response was complete. */
   clientGone: boolean;
@@ -29,6 +30,8 @@ export interface WriteContext<Req> {
   readonly req: Req;
   /** Headers every response carries (request id, routing, rate limits). */
   readonly headers: Record<string, string>;
+  /** Takes the configured secrets out of error text written mid-answer. */
+  readonly redact: Redact;
 }
 
 export interface FrontDoor<Req, Result> {

@@ -70,7 +70,7 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
     const fresh = logBodies ? door.logOutput(execution.result, record) : execution.result;
     const result = cache.store(operation, query, fresh, execution.fallbacks);
     const started = performance.now();
-    outcome = await door.write(res, operation.meter(result, admission), { req, headers: reply }).finally(() => execution.finish());
+    outcome = await door.write(res, operation.meter(result, admission), { req, headers: reply, redact: runtime.redact }).finally(() => execution.finish());
     record.status = res.statusCode;
     const times = { writeStartedAt: started, writeEndedAt: performance.now(), servingAttemptMs: execution.attempts.at(-1)?.latencyMs };
     recordReply(record, outcome, times, decision.model.price);
@@ -90,7 +90,7 @@ async function writeHit<Req, Result>(door: FrontDoor<Req, Result>, req: Req, hit
   const headers = inbound.replyHeaders;
   headers["x-llm-cache"] = "hit";
   headers["age"] = String(Math.floor(hit.ageSeconds));
-  const outcome = await door.write(inbound.res, hit.result, { req, headers });
+  const outcome = await door.write(inbound.res, hit.result, { req, headers, redact: inbound.runtime.redact });
   inbound.record.status = inbound.res.statusCode;
   return { ...outcome, usage: { prompt_tokens: 0, completion_tokens: 0 } };
 }

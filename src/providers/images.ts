@@ -27,8 +27,24 @@ export function parseDataUrl(url: string): InlineImage | undefined {
   const mimeType = match[1] ?? "application/octet-stream";
   const isBase64 = (match[2] ?? "").split(";").includes("base64");
   const payload = match[3] ?? "";
-  const data = isBase64 ? payload : Buffer.from(decodeURIComponent(payload), "utf8").toString("base64");
+  const data = isBase64 ? payload : percentDecoded(payload).toString("base64");
   return { mimeType, data };
+}
+
+/**
+ * A data URL's percent-encoded payload as the bytes it stands for (`%ff` is a byte, not UTF-8
+ * text, so decodeURIComponent would throw on binary data); a "%" not followed by two hex digits
+ * stays as it is.
+ */
+function percentDecoded(payload: string): Buffer {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const escape of payload.matchAll(/%([0-9A-Fa-f]{2})/g)) {
+    parts.push(Buffer.from(payload.slice(from, escape.index), "utf8"), Buffer.of(Number.parseInt(escape[1] ?? "", 16)));
+    from = escape.index + 3;
+  }
+  parts.push(Buffer.from(payload.slice(from), "utf8"));
+  return Buffer.concat(parts);
 }
 
 /**

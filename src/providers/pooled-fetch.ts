@@ -7,6 +7,8 @@ export interface PooledFetchOptions {
   readonly signal?: AbortSignal;
   /** Sees each answer (e.g. to keep its headers, or to hold it while its body is unread). */
   readonly onResponse?: (response: Response) => void;
+  /** Told when a request is about to go out: a failure before that is not the upstream's. */
+  readonly onRequest?: () => void;
 }
 
 // undici cancels a fetch body whose Response object was garbage collected before the body was
@@ -18,8 +20,9 @@ export function pooledFetch(
   dispatcher: Dispatcher,
   options: PooledFetchOptions = {},
 ): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
-  const { signal, onResponse } = options;
+  const { signal, onResponse, onRequest } = options;
   return async (input, init) => {
+    onRequest?.();
     const url = input instanceof Request ? input.url : input; // the SDKs pass a URL string
     const signals = [init?.signal, signal].filter((s): s is AbortSignal => s instanceof AbortSignal);
     // Node's global RequestInit and the undici package's describe the same object; their

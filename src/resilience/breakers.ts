@@ -3,7 +3,7 @@
 // translate, or a client that went away never trips it. Breakers outlive config reloads for
 // providers whose settings did not change.
 import CircuitBreaker from "opossum";
-import { UpstreamError } from "../providers/errors.ts";
+import { UpstreamError, type UpstreamFailure } from "../providers/errors.ts";
 import type { Breakers } from "../routing/executor.ts";
 
 export type BreakerState = "closed" | "half_open" | "open";
@@ -17,7 +17,7 @@ export interface BreakerSettings {
 
 export interface ProviderHealth {
   state: BreakerState;
-  lastError: { message: string; status: number; at: string } | undefined;
+  lastError: { message: string; status: number; failure: UpstreamFailure; at: string } | undefined;
   lastLatencyMs: number | undefined;
 }
 
@@ -83,7 +83,7 @@ export class BreakerRegistry implements Breakers {
       if ((error as { code?: unknown }).code === "EOPENBREAKER") throw new BreakerOpenError(provider);
       entry.health.lastLatencyMs = Math.round(performance.now() - started);
       if (error instanceof UpstreamError && error.failure !== "aborted") {
-        entry.health.lastError = { message: error.message, status: error.status, at: new Date().toISOString() };
+        entry.health.lastError = { message: error.message, status: error.status, failure: error.failure, at: new Date().toISOString() };
       }
       throw error;
     }

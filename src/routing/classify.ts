@@ -3,7 +3,7 @@
 // that matches, so a client can raise it but never lower it below its key's.
 import type { Complexity, Sensitivity } from "../config/types.ts";
 import type { RawConfig } from "../config/schema.ts";
-import { someClientText, type RequestFeatures, type MeasuredRequest } from "./features.ts";
+import type { MeasuredRequest, RequestFeatures } from "./features.ts";
 import { RoutingError } from "./routing-error.ts";
 
 export const SENSITIVITY_ORDER: readonly Sensitivity[] = ["public", "internal", "confidential"];
@@ -24,6 +24,8 @@ export interface Classification {
 
 export interface ClassifyInput {
   req: MeasuredRequest;
+  /** The client's text that goes upstream (see request-text.ts); read once, and only as far as a detector could still raise the level. */
+  texts: Iterable<string>;
   features: RequestFeatures;
   keyLevel: Sensitivity;
   headers: Record<string, string | string[] | undefined>;
@@ -42,24 +44,41 @@ export function classify(input: ClassifyInput, detectors: readonly Detector[], t
   if (fromHeader) level = Math.max(level, rank(fromHeader));
   if (fromBody) level = Math.max(level, rank(fromBody));
 
-  const detected: string[] = [];
-  for (const detector of detectors) {
-    // A detector that cannot raise the level any further is not worth a scan of the prompt.
-    if (rank(detector.level) <= level) continue;
-    if (someClientText(input.req, (text) => detector.pattern.test(text))) {
-      detected.push(detector.name);
-      level = Math.max(level, rank(detector.level));
-    }
-  }
+  const detection = detect(input.texts, detectors, level);
 
   const asked =
     readLevel(input.headers["x-llm-complexity"], COMPLEXITIES, "x-llm-complexity") ??
     readLevel(metadata?.["complexity"], COMPLEXITIES, "metadata.complexity");
   return {
-    sensitivity: SENSITIVITY_ORDER[level] ?? "confidential",
+    sensitivity: SENSITIVITY_ORDER[detection.level] ?? "confidential",
     complexity: asked ?? estimateComplexity(input.features, thresholds),
-    detected,
+    detected: detection.detected,
   };
+}
+
+/**
+ * Runs the detectors over the texts in one pass. A detector that cannot raise the level any
+ * further is not worth a scan, so none is read when none could, and reading stops as soon as
+ * none can.
+ */
+function detect(texts: Iterable<string>, detectors: readonly Detector[], from: number): { level: number; detected: string[] } {
+  let level = from;
+  const detected: string[] = [];
+  let waiting = detectors.filter((d) => rank(d.level) > level);
+  if (waiting.length === 0) return { level, detected };
+  for (const text of texts) {
+    const before = level;
+    for (const detector of waiting) {
+      if (rank(detector.level) > level && detector.pattern.test(text)) {
+        detected.push(detector.name);
+        level = rank(detector.level);
+      }
+    }
+    if (level === before) continue;
+    waiting = waiting.filter((d) => rank(d.level) > level);
+    if (waiting.length === 0) break;
+  }
+  return { level, detected };
 }
 
 export function estimateComplexity(features: RequestFeatures, t: RawConfig["routing"]["complexity"]): Complexity {

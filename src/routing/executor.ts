@@ -136,7 +136,15 @@ export async function execute<Req, Result>(
           reason = "breaker_open";
           break;
         }
-        const error = asUpstreamError(thrown, target.provider);
+        if (!(thrown instanceof UpstreamError)) {
+          // Adapters throw UpstreamError for everything that went wrong in or after a call to
+          // the upstream, so this was thrown before one went out (request translation, an SDK's
+          // own checks): a fault of the gateway, not of the provider. Another try or target
+          // would fail the same way and the breaker must not count it; the client gets a 500
+          // with no internals and the log gets the stack.
+          throw thrown;
+        }
+        const error = thrown;
         errors.push(error);
         reason = reasonOf(error);
         attempts.push({
@@ -236,17 +244,6 @@ async function attemptOnce<Req, Result>(
     }
     throw error;
   }
-}
-
-function asUpstreamError(error: unknown, provider: string): UpstreamError {
-  if (error instanceof UpstreamError) return error;
-  return new UpstreamError({
-    provider,
-    status: 502,
-    failure: "connection",
-    message: error instanceof Error ? error.message : String(error),
-    cause: error,
-  });
 }
 
 function clientGone(provider: string): UpstreamError {

@@ -59,12 +59,6 @@ function measureInput(req: EmbeddingsRequest): RequestFeatures {
   return { promptTokens: Math.ceil(chars / CHARS_PER_TOKEN) + tokens, hasTools: false, hasImages: false, maxTokens: undefined };
 }
 
-/** Whether any text the client sent (messages, or embeddings input) satisfies `test`. */
-export function someClientText(req: MeasuredRequest, test: (text: string) => boolean): boolean {
-  if (isChatRequest(req)) return req.messages.some((message) => someText(message, test));
-  return embeddingInputs((req).input).some((item) => typeof item === "string" && test(item));
-}
-
 /** Calls `visit` with every piece of text a message carries (string content and text parts). */
 export function forEachText(message: unknown, visit: (text: string) => void): void {
   const content = (message as { content?: unknown }).content;
@@ -77,15 +71,4 @@ export function forEachText(message: unknown, visit: (text: string) => void): vo
     const text = (part as { text?: unknown }).text;
     if (typeof text === "string") visit(text);
   }
-}
-
-/** Whether any piece of text in a message satisfies `test` (stops at the first hit). */
-export function someText(message: unknown, test: (text: string) => boolean): boolean {
-  const content = (message as { content?: unknown }).content;
-  if (typeof content === "string") return test(content);
-  if (!Array.isArray(content)) return false;
-  return content.some((part: unknown) => {
-    const text = (part as { text?: unknown }).text;
-    return typeof text === "string" && test(text);
-  });
 }

@@ -4,13 +4,13 @@
 // metadata with `store` is not tripped by them).
 import type { ChatRequest } from "../providers/types.ts";
 
-const HINTS = ["sensitivity", "complexity"];
+export const ROUTING_HINTS: readonly string[] = ["sensitivity", "complexity"];
 
 export function withoutRoutingHints(req: ChatRequest): ChatRequest {
   const metadata = (req as { metadata?: unknown }).metadata;
   if (typeof metadata !== "object" || metadata === null) return req;
-  if (!HINTS.some((hint) => hint in metadata)) return req;
-  const kept = Object.fromEntries(Object.entries(metadata).filter(([name]) => !HINTS.includes(name)));
+  if (!ROUTING_HINTS.some((hint) => hint in metadata)) return req;
+  const kept = Object.fromEntries(Object.entries(metadata).filter(([name]) => !ROUTING_HINTS.includes(name)));
   const { metadata: _metadata, ...rest } = req;
   return Object.keys(kept).length > 0 ? { ...rest, metadata: kept } : rest;
 }

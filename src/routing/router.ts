@@ -8,6 +8,7 @@ import type { ChatRequest, EmbeddingsRequest } from "../providers/types.ts";
 import { classify, compileDetectors, type Detector } from "./classify.ts";
 import { measure } from "./features.ts";
 import { planFor } from "./plan.ts";
+import { requestText } from "./request-text.ts";
 import { RoutingError } from "./routing-error.ts";
 import { compileRules, type CompiledRule } from "./rules.ts";
 
@@ -31,6 +32,11 @@ export interface RouteInput {
   req: RoutedRequest;
   /** The kind of model the request needs; chat when absent. */
   kind?: ModelKind;
+  /**
+   * The client's text that goes upstream, for the content detectors: by default the canonical
+   * request's. A door that forwards its own wire body passes a walk over that body.
+   */
+  texts?: Iterable<string>;
   key: ResolvedKey | undefined;
   headers: Record<string, string | string[] | undefined>;
   /** Loadbalance draws among healthy providers first. */
@@ -57,7 +63,7 @@ export function createRouter(config: GatewayConfig): Router {
       if (requested === AUTO_MODEL && kind !== "chat") throw RoutingError.wrongKind(AUTO_MODEL, "chat", kind);
 
       const features = measure(req);
-      const { sensitivity, complexity } = classify({ req, features, keyLevel: key?.sensitivity ?? "public", headers: input.headers }, detectors, thresholds);
+      const { sensitivity, complexity } = classify({ req, texts: input.texts ?? requestText(req), features, keyLevel: key?.sensitivity ?? "public", headers: input.headers }, detectors, thresholds);
       const facts = { model: requested, keyName: key?.name, sensitivity, complexity, features };
       const matched = rules.filter((rule) => rule.matches(facts));
       const first = matched[0];

@@ -22,6 +22,6 @@ export interface OutcomeFacts {
 
 export function outcomeOf(facts: OutcomeFacts): Outcome {
   if (facts.streamError) return "stream_error";
-  if (facts.clientGone) return "client_abort";
+  if (facts.clientGone || facts.status === CLIENT_CLOSED_STATUS) return "client_abort";
   return facts.status >= 400 ? "error" : "success";
 }

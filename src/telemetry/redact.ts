@@ -1,5 +1,7 @@
-// Secret redaction for the optional body logging (`logging.bodies: true`). Prompts routinely
-// carry pasted credentials; these patterns catch the common shapes before a line is written.
+// Secret redaction. Two kinds: patterns for the optional body logging (`logging.bodies: true`),
+// since prompts routinely carry pasted credentials; and the exact secrets of the config, taken
+// out of everything that leaves the process (client errors, log lines, /health/providers),
+// since an upstream may echo the credential it was sent.
 
 export const REDACTED = "[redacted]";
 
@@ -55,4 +57,40 @@ export function redactValue(value: unknown, depth = 0): unknown {
     out[name] = SECRET_FIELD.test(name) && v !== null && v !== undefined ? REDACTED : redactValue(v, depth + 1);
   }
   return out;
+}
+
+/** A text with the configured secrets taken out; built once per config (see secretRedactor). */
+export type Redact = (text: string) => string;
+
+/** Below this length a secret would match inside ordinary words, so it is matched as a whole token only. */
+const MIN_SUBSTRING_SECRET = 8;
+
+/**
+ * One precompiled pass that replaces every occurrence of the given secrets (and their
+ * URL-encoded forms) with [redacted]. Longer secrets are tried first, so a secret that
+ * contains another is removed whole. With no secrets it is the identity.
+ */
+export function secretRedactor(secrets: Iterable<string>): Redact {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.trim() === "") continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+  }
+  if (forms.size === 0) return (text) => text;
+  const alternatives = [...forms]
+    .sort((a, b) => b.length - a.length)
+    .map((s) => (s.length >= MIN_SUBSTRING_SECRET ? escapeRegExp(s) : `(?<![A-Za-z0-9_-])${escapeRegExp(s)}(?![A-Za-z0-9_-])`));
+  const pattern = new RegExp(alternatives.join("|"), "g");
+  return (text) => text.replace(pattern, REDACTED);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** A thrown value as a log line shows it (pino's `err` shape), with the secrets taken out. */
+export function loggableError(error: unknown, redact: Redact): { type: string; message: string; stack?: string } {
+  if (!(error instanceof Error)) return { type: typeof error, message: redact(String(error)) };
+  return { type: error.name, message: redact(error.message), ...(error.stack === undefined ? {} : { stack: redact(error.stack) }) };
 }

@@ -40,7 +40,8 @@ export interface Step {
   embeddings?: ScriptedEmbeddings;
   /** Answer with this error status (protocol-shaped error body) instead of a reply. */
   status?: number;
-  message?: string;
+  /** The error's text; a function of the request to echo what was sent (as some upstreams do). */
+  message?: string | ((req: RecordedRequest) => string);
   headers?: Record<string, string>;
   /** Wait before sending headers. */
   delayMs?: number;
@@ -222,7 +223,7 @@ export class FakeUpstream {
     if (step.status !== undefined && step.status >= 400) {
       send(res, {
         status: step.status,
-        body: this.protocol.renderError(step.status, step.message ?? `fake ${this.protocol.name} error ${step.status}`),
+        body: this.protocol.renderError(step.status, messageOf(step, recorded) ?? `fake ${this.protocol.name} error ${step.status}`),
         headers: step.headers ?? {},
       });
       return;
@@ -263,6 +264,10 @@ export class FakeUpstream {
     }
     res.end();
   }
+}
+
+function messageOf(step: Step, req: RecordedRequest): string | undefined {
+  return typeof step.message === "function" ? step.message(req) : step.message;
 }
 
 function send(res: ServerResponse, reply: JsonReply): void {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configFromObject } from "../../src/config/load.ts";
 import { classify, compileDetectors, estimateComplexity } from "../../src/routing/classify.ts";
 import { measure } from "../../src/routing/features.ts";
+import { requestText } from "../../src/routing/request-text.ts";
 import { RoutingError } from "../../src/routing/routing-error.ts";
 import type { ChatRequest } from "../../src/providers/types.ts";
 
@@ -26,7 +27,7 @@ const thresholds = config.raw.routing.complexity;
 const req = (content: string, extra: Record<string, unknown> = {}) =>
   ({ model: "m", messages: [{ role: "user", content }], ...extra }) as unknown as ChatRequest;
 const run = (r: ChatRequest, keyLevel: "public" | "internal" | "confidential" = "public", headers: Record<string, string> = {}) =>
-  classify({ req: r, features: measure(r), keyLevel, headers }, detectors, thresholds);
+  classify({ req: r, texts: requestText(r), features: measure(r), keyLevel, headers }, detectors, thresholds);
 
 describe("sensitivity", () => {
   it("starts at the key's level", () => {
@@ -47,6 +48,38 @@ describe("sensitivity", () => {
     const parts = { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "about Project  Falcon" }] }] } as unknown as ChatRequest;
     expect(run(parts)).toMatchObject({ sensitivity: "internal", detected: ["internal-codename"] });
     expect(run(req("nothing to see")).detected).toEqual([]);
+  });
+
+  it("is raised by content detectors over every client string that goes upstream, and text split across parts", () => {
+    const args = { model: "m", messages: [{ role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "pay", arguments: '{"card":"4111 1111 1111 1111"}' } }] }] } as unknown as ChatRequest;
+    expect(run(args)).toMatchObject({ sensitivity: "confidential", detected: ["card-number"] });
+    const split = { model: "m", messages: [{ role: "user", content: [{ type: "text", text: "card 4111 1111" }, { type: "text", text: " 1111 1111 please" }] }] } as unknown as ChatRequest;
+    expect(run(split).sensitivity).toBe("confidential");
+    expect(run(req("hi", { tools: [{ type: "function", function: { name: "f", description: "for Project Falcon" } }] })).sensitivity).toBe("internal");
+  });
+
+  it("reads no text when no detector could raise the level", () => {
+    const unread: Iterable<string> = {
+      [Symbol.iterator]() {
+        throw new Error("read");
+      },
+    };
+    const r = req("4111 1111 1111 1111");
+    expect(classify({ req: r, texts: unread, features: measure(r), keyLevel: "confidential", headers: {} }, detectors, thresholds).sensitivity).toBe("confidential");
+  });
+
+  it("stops reading once no detector can raise the level any further", () => {
+    let read = 0;
+    function* texts() {
+      for (const text of ["about Project Falcon", "4111 1111 1111 1111", "more", "and more"]) {
+        read += 1;
+        yield text;
+      }
+    }
+    const r = req("hi");
+    const result = classify({ req: r, texts: texts(), features: measure(r), keyLevel: "public", headers: {} }, detectors, thresholds);
+    expect(result).toMatchObject({ sensitivity: "confidential", detected: ["internal-codename", "card-number"] });
+    expect(read).toBe(2);
   });
 
   it("gives the same answer on repeated requests (no regex state carried over)", () => {

@@ -1,6 +1,6 @@
 // Secret redaction for logged bodies, on the kinds of text people paste into prompts.
 import { describe, expect, it } from "vitest";
-import { REDACTED, redactSecrets, redactValue } from "../../src/telemetry/redact.ts";
+import { REDACTED, redactSecrets, redactValue, secretRedactor } from "../../src/telemetry/redact.ts";
 
 describe("redactSecrets", () => {
   it.each([
@@ -61,5 +61,30 @@ describe("redactValue", () => {
     expect(out).toContain("data:image/png (");
     expect(out).toContain("You are helpful.");
     expect(messages[3]).toHaveProperty("api_key", "raw-field-secret"); // the request itself is untouched
+  });
+});
+
+describe("secretRedactor", () => {
+  it("takes out every configured secret wherever it appears, and its URL-encoded form", () => {
+    const redact = secretRedactor(["sk-upstream-0123456789", "p@ss/word+with$special(chars)"]);
+    expect(redact('{"error":"bad key sk-upstream-0123456789 (Bearer sk-upstream-0123456789)"}')).toBe(`{"error":"bad key ${REDACTED} (Bearer ${REDACTED})"}`);
+    expect(redact("auth=p@ss/word+with$special(chars)")).toBe(`auth=${REDACTED}`);
+    expect(redact(`url=https://h/?k=${encodeURIComponent("p@ss/word+with$special(chars)")}`)).toBe(`url=https://h/?k=${REDACTED}`);
+    expect(redact("nothing secret here")).toBe("nothing secret here");
+  });
+
+  it("removes a secret that contains another one whole", () => {
+    const redact = secretRedactor(["abcdefgh12", "abcdefgh1234567890"]);
+    expect(redact("x abcdefgh1234567890 y")).toBe(`x ${REDACTED} y`);
+  });
+
+  it("matches short secrets only as whole tokens, so ordinary words survive", () => {
+    const redact = secretRedactor(["dev", "k9"]);
+    expect(redact("invalid key dev; device k9x and k9")).toBe(`invalid key ${REDACTED}; device k9x and ${REDACTED}`);
+  });
+
+  it("is the identity without secrets, and ignores blank ones", () => {
+    const redact = secretRedactor(["", "   "]);
+    expect(redact("sk-anything")).toBe("sk-anything");
   });
 });

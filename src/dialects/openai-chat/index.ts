@@ -19,5 +19,5 @@ export const openaiChat: FrontDoor<ChatRequest, ChatResult> = {
     record.messages = redactValue(req.messages);
   },
   logOutput: (result, record) => captureCompletion(result, (text) => (record.completion = redactSecrets(text))),
-  write: (res, result, { req, headers }) => writeResult(res, result, { includeUsage: req.stream_options?.include_usage === true, headers }),
+  write: (res, result, { req, headers, redact }) => writeResult(res, result, { includeUsage: req.stream_options?.include_usage === true, headers, redact }),
 };

@@ -4,6 +4,7 @@
 // stream for a complete one.
 import type { ServerResponse } from "node:http";
 import type { ChatCompletionChunk, ChatResult, Usage } from "../../providers/types.ts";
+import type { Redact } from "../../telemetry/redact.ts";
 import { toGatewayError } from "../../http/errors.ts";
 import type { WriteOutcome } from "../../pipeline/front-door.ts";
 
@@ -12,14 +13,17 @@ export interface ReplyOptions {
   includeUsage: boolean;
   /** Headers every response carries (request id, routing, rate limits). */
   headers: Record<string, string>;
+  /** Takes the configured secrets out of an error event's text. */
+  redact: Redact;
 }
 
 export type ReplyOutcome = WriteOutcome;
 
+// No `connection` header: Node sets keep-alive or close from what the client asked, and a
+// fixed `keep-alive` here would override a client's `Connection: close`.
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache",
-  connection: "keep-alive",
   "x-accel-buffering": "no",
 };
 const DONE = "data: [DONE]\n\n";
@@ -54,7 +58,7 @@ async function writeChunks(res: ServerResponse, chunks: AsyncIterable<ChatComple
     }
     res.end(DONE);
   } catch (error) {
-    endWithError(res, error, outcome);
+    endWithError(res, error, outcome, options.redact);
   }
   return outcome;
 }
@@ -83,19 +87,19 @@ async function relay(res: ServerResponse, result: Extract<ChatResult, { kind: "p
     }
     if (!outcome.clientGone) res.end();
   } catch (error) {
-    endWithError(res, error, outcome);
+    endWithError(res, error, outcome, options.redact);
   }
   outcome.usage = await result.usage;
   return outcome;
 }
 
-function endWithError(res: ServerResponse, error: unknown, outcome: ReplyOutcome): void {
+function endWithError(res: ServerResponse, error: unknown, outcome: ReplyOutcome, redact: Redact): void {
   if (res.destroyed || res.writableEnded) {
     outcome.clientGone = true;
     return;
   }
-  const failure = toGatewayError(error);
-  outcome.streamError = error instanceof Error ? error : new Error(String(error));
+  const failure = toGatewayError(error, redact);
+  outcome.streamError = failure;
   res.end(`data: ${JSON.stringify(failure.envelope)}\n\n`);
 }
 

@@ -1,109 +1,58 @@
-// Checks a chat completion request against the OpenAI schema before anything else touches it.
-// Hand-written rather than a schema library: this runs on every request, must not copy the
-// (possibly huge) messages, and must leave unknown fields in place for compatible upstreams.
+// Checks a chat completion request against OpenAI's schema (CreateChatCompletionRequest) before
+// anything else touches it: every known field of the wrong type is a 400 naming the field, so
+// the translating adapters never meet a shape they would throw on. Hand-written rather than a
+// schema library: this runs on every request, must not copy the (possibly huge) messages, and
+// leaves unknown fields in place for OpenAI-compatible upstreams. Values of open-ended enums
+// (reasoning_effort, service_tier, modalities...) are checked for type only, so a value newer
+// than this gateway still reaches the upstream that knows it.
 import type { ChatRequest } from "../../providers/types.ts";
 import { invalidRequest } from "../../http/errors.ts";
-
-type Json = Record<string, unknown>;
-
-const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
-const PART_TYPES = new Set(["text", "image_url", "input_audio", "file", "refusal"]);
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+import {
+  arrayField,
+  booleanField,
+  enumField,
+  isObject,
+  numberField,
+  objectField,
+  objectItems,
+  pathOf,
+  stringField,
+  type Json,
+} from "../../http/request-fields.ts";
+import { checkMessages } from "../../http/validate-chat-messages.ts";
 
 export function validateChatRequest(body: unknown): ChatRequest {
   if (!isObject(body)) throw invalidRequest("request body must be a JSON object");
-  const model = body["model"];
-  if (model === undefined) throw invalidRequest("you must provide a model parameter", "model", "missing_required_parameter");
-  if (typeof model !== "string" || model.length === 0) throw invalidRequest("model must be a non-empty string", "model");
+  const model = stringField(body, "model", "", "required");
+  if (model === "") throw invalidRequest("model must be a non-empty string", "model");
+  checkMessages(arrayField(body, "messages", "", "required", 1) as unknown[]);
 
-  const messages = body["messages"];
-  if (messages === undefined) throw invalidRequest("you must provide a messages parameter", "messages", "missing_required_parameter");
-  if (!Array.isArray(messages)) throw invalidRequest("messages must be an array", "messages");
-  if (messages.length === 0) throw invalidRequest("messages must contain at least one message", "messages");
-  messages.forEach(checkMessage);
-
-  optional(body, "stream", "boolean");
-  if (body["stream_options"] !== undefined && body["stream_options"] !== null) {
-    const so = body["stream_options"];
-    if (!isObject(so)) throw invalidRequest("stream_options must be an object", "stream_options");
-    optional(so, "include_usage", "boolean", "stream_options.include_usage");
-  }
-  range(body, "temperature", 0, 2);
-  range(body, "top_p", 0, 1);
-  range(body, "presence_penalty", -2, 2);
-  range(body, "frequency_penalty", -2, 2);
-  integer(body, "n", 1, 128);
-  integer(body, "max_tokens", 1);
-  integer(body, "max_completion_tokens", 1);
-  integer(body, "seed", Number.MIN_SAFE_INTEGER);
-  integer(body, "top_logprobs", 0, 20);
-  optional(body, "logprobs", "boolean");
-  optional(body, "parallel_tool_calls", "boolean");
-  optional(body, "user", "string");
-  checkStop(body["stop"]);
-  checkTools(body["tools"]);
-  checkToolChoice(body["tool_choice"]);
-  checkResponseFormat(body["response_format"]);
-  if (body["metadata"] !== undefined && body["metadata"] !== null && !isObject(body["metadata"])) {
-    throw invalidRequest("metadata must be an object of strings", "metadata");
-  }
+  checkSampling(body);
+  checkOutput(body);
+  checkTools(body);
+  checkFunctions(body);
+  checkResponseFormat(body);
+  checkMetadata(body);
   return body as unknown as ChatRequest;
 }
 
-function checkMessage(message: unknown, i: number): void {
-  const at = `messages[${i}]`;
-  if (!isObject(message)) throw invalidRequest(`${at} must be an object`, at);
-  const role = message["role"];
-  if (typeof role !== "string" || !ROLES.has(role)) {
-    throw invalidRequest(`${at}.role must be one of ${[...ROLES].join(", ")}`, `${at}.role`);
-  }
-  const content = message["content"];
-  const hasToolCalls = Array.isArray(message["tool_calls"]) && message["tool_calls"].length > 0;
-  if (content === undefined || content === null) {
-    if (role !== "assistant" || (!hasToolCalls && message["function_call"] === undefined && message["refusal"] === undefined)) {
-      throw invalidRequest(`${at}.content is required for role ${role}`, `${at}.content`);
-    }
-  } else if (Array.isArray(content)) {
-    content.forEach((part, j) => checkPart(part, `${at}.content[${j}]`));
-  } else if (typeof content !== "string") {
-    throw invalidRequest(`${at}.content must be a string or an array of content parts`, `${at}.content`);
-  }
-  if (role === "tool" && typeof message["tool_call_id"] !== "string") {
-    throw invalidRequest(`${at}.tool_call_id is required for role tool`, `${at}.tool_call_id`);
-  }
-  if (message["name"] !== undefined && typeof message["name"] !== "string") {
-    throw invalidRequest(`${at}.name must be a string`, `${at}.name`);
-  }
-  if (message["tool_calls"] !== undefined) {
-    if (role !== "assistant" || !Array.isArray(message["tool_calls"])) {
-      throw invalidRequest(`${at}.tool_calls must be an array on an assistant message`, `${at}.tool_calls`);
-    }
-    message["tool_calls"].forEach((call: unknown, j: number) => {
-      const p = `${at}.tool_calls[${j}]`;
-      if (!isObject(call) || typeof call["id"] !== "string") throw invalidRequest(`${p}.id must be a string`, `${p}.id`);
-      const fn = call["function"];
-      if (call["type"] !== undefined && call["type"] !== "function" && call["type"] !== "custom") {
-        throw invalidRequest(`${p}.type must be "function"`, `${p}.type`);
-      }
-      if (call["type"] !== "custom" && (!isObject(fn) || typeof fn["name"] !== "string" || typeof fn["arguments"] !== "string")) {
-        throw invalidRequest(`${p}.function needs a string name and string arguments`, `${p}.function`);
-      }
-    });
-  }
-}
-
-function checkPart(part: unknown, at: string): void {
-  if (!isObject(part) || typeof part["type"] !== "string" || !PART_TYPES.has(part["type"])) {
-    throw invalidRequest(`${at}.type must be one of ${[...PART_TYPES].join(", ")}`, `${at}.type`);
-  }
-  if (part["type"] === "text" && typeof part["text"] !== "string") throw invalidRequest(`${at}.text must be a string`, `${at}.text`);
-  if (part["type"] === "image_url") {
-    const image = part["image_url"];
-    if (!isObject(image) || typeof image["url"] !== "string") {
-      throw invalidRequest(`${at}.image_url.url must be a string`, `${at}.image_url.url`);
-    }
-  }
+function checkSampling(body: Json): void {
+  numberField(body, "temperature", "", { min: 0, max: 2 });
+  numberField(body, "top_p", "", { min: 0, max: 1 });
+  numberField(body, "presence_penalty", "", { min: -2, max: 2 });
+  numberField(body, "frequency_penalty", "", { min: -2, max: 2 });
+  numberField(body, "n", "", { min: 1, max: 128, integer: true });
+  numberField(body, "max_tokens", "", { min: 1, integer: true });
+  numberField(body, "max_completion_tokens", "", { min: 1, integer: true });
+  numberField(body, "seed", "", { integer: true });
+  numberField(body, "top_logprobs", "", { min: 0, max: 20, integer: true });
+  booleanField(body, "logprobs");
+  const bias = objectField(body, "logit_bias");
+  for (const token of Object.keys(bias ?? {})) numberField(bias as Json, token, "logit_bias", { min: -100, max: 100 }, "nonNull");
+  checkStop(body["stop"]);
+  stringField(body, "reasoning_effort");
+  stringField(body, "verbosity");
+  stringField(body, "service_tier");
 }
 
 function checkStop(stop: unknown): void {
@@ -113,67 +62,121 @@ function checkStop(stop: unknown): void {
   }
 }
 
-function checkTools(tools: unknown): void {
-  if (tools === undefined || tools === null) return;
-  if (!Array.isArray(tools)) throw invalidRequest("tools must be an array", "tools");
-  tools.forEach((tool: unknown, i) => {
-    const at = `tools[${i}]`;
-    if (!isObject(tool)) throw invalidRequest(`${at} must be an object`, at);
-    if (tool["type"] === "custom") return;
-    if (tool["type"] !== "function") throw invalidRequest(`${at}.type must be "function"`, `${at}.type`);
-    const fn = tool["function"];
-    if (!isObject(fn) || typeof fn["name"] !== "string" || fn["name"].length === 0) {
-      throw invalidRequest(`${at}.function.name must be a non-empty string`, `${at}.function.name`);
-    }
-    if (fn["parameters"] !== undefined && !isObject(fn["parameters"])) {
-      throw invalidRequest(`${at}.function.parameters must be a JSON schema object`, `${at}.function.parameters`);
-    }
-  });
-}
-
-function checkToolChoice(choice: unknown): void {
-  if (choice === undefined || choice === null) return;
-  if (choice === "none" || choice === "auto" || choice === "required") return;
-  if (isObject(choice) && (choice["type"] === "function" || choice["type"] === "custom")) {
-    const fn = choice[choice["type"]];
-    if (isObject(fn) && typeof fn["name"] === "string") return;
+/** How the answer is delivered: streaming, modalities, audio, prediction, storage and the like. */
+function checkOutput(body: Json): void {
+  booleanField(body, "stream");
+  const streamOptions = objectField(body, "stream_options");
+  if (streamOptions) {
+    booleanField(streamOptions, "include_usage", "stream_options");
+    booleanField(streamOptions, "include_obfuscation", "stream_options");
   }
-  if (isObject(choice) && choice["type"] === "allowed_tools") return;
-  throw invalidRequest(`tool_choice must be "none", "auto", "required" or {"type":"function","function":{"name":...}}`, "tool_choice");
+  const modalities = arrayField(body, "modalities");
+  modalities?.forEach((m, i) => {
+    if (typeof m !== "string") throw invalidRequest(`${pathOf("modalities", i)} must be a string`, pathOf("modalities", i));
+  });
+  const audio = objectField(body, "audio");
+  if (audio) {
+    stringField(audio, "format", "audio", "required");
+    const voice = audio["voice"];
+    if (typeof voice !== "string" && !(isObject(voice) && typeof voice["id"] === "string")) {
+      throw invalidRequest(`audio.voice must be a voice name or {"id": ...}`, "audio.voice");
+    }
+  }
+  const prediction = objectField(body, "prediction");
+  if (prediction) {
+    enumField(prediction, "type", "prediction", ["content"], "required");
+    const content = prediction["content"];
+    if (typeof content !== "string") {
+      const parts = arrayField(prediction, "content", "prediction", "required", 1) as unknown[];
+      for (const [part, at] of objectItems(parts, "prediction.content")) {
+        enumField(part, "type", at, ["text"], "required");
+        stringField(part, "text", at, "required");
+      }
+    }
+  }
+  const moderation = objectField(body, "moderation");
+  if (moderation) stringField(moderation, "model", "moderation", "required");
+  const search = objectField(body, "web_search_options");
+  if (search) {
+    stringField(search, "search_context_size", "web_search_options");
+    const location = objectField(search, "user_location", "web_search_options");
+    if (location) objectField(location, "approximate", "web_search_options.user_location", "required");
+  }
+  booleanField(body, "store");
+  booleanField(body, "parallel_tool_calls");
+  stringField(body, "user");
+  stringField(body, "safety_identifier");
+  stringField(body, "prompt_cache_key");
+  stringField(body, "prompt_cache_retention");
+  objectField(body, "prompt_cache_options");
 }
 
-function checkResponseFormat(format: unknown): void {
-  if (format === undefined || format === null) return;
-  if (!isObject(format)) throw invalidRequest("response_format must be an object", "response_format");
-  const type = format["type"];
-  if (type === "text" || type === "json_object") return;
-  if (type === "json_schema") {
-    const schema = format["json_schema"];
-    if (!isObject(schema) || typeof schema["name"] !== "string") {
-      throw invalidRequest("response_format.json_schema needs a name and a schema", "response_format.json_schema");
+function checkTools(body: Json): void {
+  const tools = arrayField(body, "tools");
+  for (const [tool, at] of objectItems(tools ?? [], "tools")) {
+    const type = enumField(tool, "type", at, ["function", "custom"], "required");
+    const definition = objectField(tool, type as string, at, "required") as Json;
+    const defAt = pathOf(at, type as string);
+    const name = stringField(definition, "name", defAt, "required");
+    if (name === "") throw invalidRequest(`${pathOf(defAt, "name")} must be a non-empty string`, pathOf(defAt, "name"));
+    stringField(definition, "description", defAt);
+    if (type === "function") {
+      objectField(definition, "parameters", defAt);
+      booleanField(definition, "strict", defAt);
+    } else {
+      objectField(definition, "format", defAt);
     }
+  }
+  checkToolChoice(body);
+}
+
+/** Not nullable in the schema: the translating adapters read a present tool_choice as a choice. */
+function checkToolChoice(body: Json): void {
+  const choice = body["tool_choice"];
+  if (choice === undefined || choice === "none" || choice === "auto" || choice === "required") return;
+  if (!isObject(choice)) throw invalidRequest(`tool_choice must be "none", "auto", "required" or an object naming a tool`, "tool_choice");
+  const type = enumField(choice, "type", "tool_choice", ["function", "custom", "allowed_tools"], "required") as string;
+  const named = objectField(choice, type, "tool_choice", "required") as Json;
+  if (type !== "allowed_tools") {
+    stringField(named, "name", pathOf("tool_choice", type), "required");
     return;
   }
-  throw invalidRequest(`response_format.type must be text, json_object or json_schema`, "response_format.type");
-}
-
-function optional(obj: Json, field: string, type: "boolean" | "string", param = field): void {
-  const v = obj[field];
-  if (v !== undefined && v !== null && typeof v !== type) throw invalidRequest(`${param} must be a ${type}`, param);
-}
-
-function range(obj: Json, field: string, min: number, max: number): void {
-  const v = obj[field];
-  if (v === undefined || v === null) return;
-  if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
-    throw invalidRequest(`${field} must be a number between ${min} and ${max}`, field);
+  enumField(named, "mode", "tool_choice.allowed_tools", ["auto", "required"], "required");
+  const listed = arrayField(named, "tools", "tool_choice.allowed_tools", "required") as unknown[];
+  for (const [tool, at] of objectItems(listed, "tool_choice.allowed_tools.tools")) {
+    const listedType = enumField(tool, "type", at, ["function", "custom"], "required") as string;
+    stringField(objectField(tool, listedType, at, "required") as Json, "name", pathOf(at, listedType), "required");
   }
 }
 
-function integer(obj: Json, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  const v = obj[field];
-  if (v === undefined || v === null) return;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw invalidRequest(`${field} must be an integer${min > Number.MIN_SAFE_INTEGER ? ` of at least ${min}` : ""}`, field);
+/** The deprecated `functions` / `function_call` pair, still part of the schema. */
+function checkFunctions(body: Json): void {
+  const functions = arrayField(body, "functions", "", "nonNull", 1);
+  for (const [fn, at] of objectItems(functions ?? [], "functions")) {
+    stringField(fn, "name", at, "required");
+    stringField(fn, "description", at);
+    objectField(fn, "parameters", at);
   }
+  const call = body["function_call"];
+  if (call === undefined || call === "none" || call === "auto") return;
+  if (!isObject(call)) throw invalidRequest(`function_call must be "none", "auto" or {"name": ...}`, "function_call");
+  stringField(call, "name", "function_call", "required");
+}
+
+function checkResponseFormat(body: Json): void {
+  const format = objectField(body, "response_format");
+  if (!format) return;
+  const type = enumField(format, "type", "response_format", ["text", "json_object", "json_schema"], "required");
+  if (type !== "json_schema") return;
+  const schema = objectField(format, "json_schema", "response_format", "required") as Json;
+  stringField(schema, "name", "response_format.json_schema", "required");
+  stringField(schema, "description", "response_format.json_schema");
+  objectField(schema, "schema", "response_format.json_schema");
+  booleanField(schema, "strict", "response_format.json_schema");
+}
+
+/** Up to 16 string pairs in OpenAI's API; the gateway also reads its routing hints here. */
+function checkMetadata(body: Json): void {
+  const metadata = objectField(body, "metadata");
+  for (const key of Object.keys(metadata ?? {})) stringField(metadata as Json, key, "metadata", "nonNull");
 }

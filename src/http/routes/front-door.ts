@@ -17,7 +17,8 @@ export function frontDoorRoute<Req extends RoutedRequest, Result>(
   return async function frontDoorHandler(c) {
     const runtime = source.current;
     const { incoming, outgoing } = c.env;
-    const body = await readJsonBody(incoming, runtime.config.raw.server.body_limit_bytes);
+    const { server } = runtime.config.raw;
+    const body = await readJsonBody(incoming, server.body_limit_bytes, server.body_timeout_ms);
     const req = door.parse(body);
     await runPipeline(door, req, {
       runtime,

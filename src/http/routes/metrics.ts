@@ -13,9 +13,9 @@ export interface MetricsAnswer {
 
 /** Builds the answer function once: the token's digest is computed here, not per scrape. */
 export function metricsAnswer(metrics: GatewayMetrics, token: string | undefined): (authorization: string | undefined) => Promise<MetricsAnswer> {
-  const expected = token === undefined ? undefined : digest(token);
+  const authorized = token === undefined ? () => true : bearerGuard(token);
   return async function answer(authorization) {
-    if (expected && !bearerMatches(authorization, expected)) {
+    if (!authorized(authorization)) {
       return {
         status: 401,
         headers: { "content-type": "text/plain; charset=utf-8", "www-authenticate": 'Bearer realm="metrics"' },
@@ -34,13 +34,19 @@ export function metricsRoute(metrics: GatewayMetrics, token: string | undefined)
   };
 }
 
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
+/**
+ * Whether an Authorization header carries `Bearer <token>`. Compares digests in constant time,
+ * so a wrong token's timing says nothing about the right one; the token's digest is computed once.
+ */
+export function bearerGuard(token: string): (authorization: string | undefined) => boolean {
+  const expected = digest(token);
+  return (header) => {
+    const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!match?.[1]) return false;
+    return timingSafeEqual(digest(match[1].trim()), expected);
+  };
 }
 
-/** Compares digests in constant time, so a wrong token's timing says nothing about the right one. */
-function bearerMatches(header: string | undefined, expected: Buffer): boolean {
-  const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header.trim());
-  if (!match?.[1]) return false;
-  return timingSafeEqual(digest(match[1].trim()), expected);
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
 }

@@ -36,7 +36,8 @@ export function listModels(source: RuntimeSource): Handler<GatewayEnv> {
 
 export function getModel(source: RuntimeSource): Handler<GatewayEnv> {
   return function getModelHandler(c) {
-    const id = decodeURIComponent(c.req.param("id") ?? "");
+    // Already percent-decoded by the router (left as sent where that is not valid UTF-8).
+    const id = c.req.param("id") ?? "";
     const found = visibleModels(source.current.config, c).find((m) => m.id === id);
     if (!found) {
       throw new GatewayError(404, "invalid_request_error", `The model '${id}' does not exist or you do not have access to it.`, {

@@ -2,6 +2,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "@anthropic-ai/sdk";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 import { GatewayInputError } from "../input-error.ts";
+import { transportError } from "../transport-error.ts";
 import { streamError } from "./stream.ts";
 
 /** Where the failure happened: before the response headers, or while reading the stream. */
@@ -17,9 +18,7 @@ export function toUpstreamError(provider: string, error: unknown, signal: AbortS
   if (error instanceof APIConnectionTimeoutError) {
     return new UpstreamError({ provider, status: 504, failure: "timeout", message: `${provider}: upstream timed out`, cause: error });
   }
-  if (error instanceof APIConnectionError) {
-    return new UpstreamError({ provider, status: 502, failure: "connection", message: `${provider}: ${error.message}`, cause: error });
-  }
+  if (error instanceof APIConnectionError) return transportError(provider, error, signal);
   if (error instanceof APIError) {
     // instanceof yields APIError<any, any>; read the generic fields as unknown.
     const status: unknown = error.status;
@@ -44,7 +43,7 @@ export function toUpstreamError(provider: string, error: unknown, signal: AbortS
   if (phase === "stream") {
     return new UpstreamError({ provider, status: 502, failure: "stream", message: `${provider}: stream broke: ${message}`, cause: error });
   }
-  return new UpstreamError({ provider, status: 502, failure: "connection", message: `${provider}: ${message}`, cause: error });
+  return transportError(provider, error, signal);
 }
 
 function header(headers: unknown, name: string): string | undefined {

@@ -1,5 +1,5 @@
 // The Anthropic adapter: translation around the official SDK, over the adapter's own undici pool.
-import Anthropic from "@anthropic-ai/sdk";
+import Anthropic, { APIError } from "@anthropic-ai/sdk";
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
@@ -48,6 +48,9 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
         const message = await client.messages.create({ ...params, stream: false }, options);
         return { kind: "completion", completion: toChatCompletion(message, ctx) };
       } catch (error) {
+        // The SDK reports every failed call as an APIError; anything else was thrown before a
+        // request went out (serialising the body, the SDK's own checks): not the upstream's.
+        if (!(error instanceof APIError) && !call.signal.aborted) throw error;
         throw toUpstreamError(id, error, call.signal, "request");
       }
     },

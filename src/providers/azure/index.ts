@@ -2,7 +2,7 @@
 // requests go out as the client sent them (unknown fields included) and answers come back
 // unchanged; the adapter adds the deployment path, the api-version and the api-key header.
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import { AzureOpenAI } from "openai";
+import { APIError, AzureOpenAI } from "openai";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
 import type { CallOptions, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
@@ -58,6 +58,9 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
         const body: ChatCompletionCreateParamsNonStreaming = { ...req, model };
         return { kind: "completion", completion: await client.chat.completions.create(body, options) };
       } catch (error) {
+        // The SDK reports every failed call as an APIError; anything else was thrown before a
+        // request went out (serialising the body, the SDK's own checks): not the upstream's.
+        if (!(error instanceof APIError) && !call.signal.aborted) throw error;
         throw toUpstreamError(id, error, call.signal, "request");
       }
     },

@@ -4,6 +4,7 @@
 import { ApiError } from "@google/genai";
 import { abortedCallError } from "../aborted-call.ts";
 import { UpstreamError, isRetryableStatus, type UpstreamErrorBody } from "../errors.ts";
+import { transportError } from "../transport-error.ts";
 
 export type CallPhase = "request" | "stream";
 
@@ -43,7 +44,7 @@ export function toUpstreamError(provider: string, error: unknown, signal: AbortS
   if (phase === "stream") {
     return new UpstreamError({ provider, status: 502, failure: "stream", message: `${provider} stream broke: ${detail}`, cause: error });
   }
-  return new UpstreamError({ provider, status: 502, failure: "connection", message: `${provider} unreachable: ${detail}`, cause: error });
+  return transportError(provider, error, signal);
 }
 
 /** The `{error:{...}}` object inside an SDK error message, when there is one. */

@@ -40,10 +40,13 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
     },
   });
 
-  /** Per-call SDK options: the request id upstream, the abort signal, no SDK-side automation. */
-  const callConfig = (signal: AbortSignal, requestId: string): GenerateContentConfig => ({
+  /**
+   * Per-call SDK options: the request id upstream, the abort signal, no SDK-side automation, and
+   * a fetch over the same pool that notes when the request goes out.
+   */
+  const callConfig = (signal: AbortSignal, requestId: string, fetch: typeof globalThis.fetch): GenerateContentConfig => ({
     abortSignal: signal,
-    httpOptions: { headers: { "x-request-id": requestId } },
+    httpOptions: { headers: { "x-request-id": requestId }, fetch },
     automaticFunctionCalling: { disable: true },
     // Continuation would silently re-open a broken stream; a broken stream must surface instead.
     automaticContinuation: false,
@@ -53,6 +56,8 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
     id,
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
+      const request = { sent: false };
+      const fetch = pooledFetch(pool.dispatcher, { onRequest: () => (request.sent = true) });
       try {
         const images = await loadImages(imageUrls(req), call.images, call.signal);
         const native = toGeminiRequest(req, model, images);
@@ -61,7 +66,7 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
           const res = await ai.models.generateContent({
             model,
             contents: native.contents,
-            config: { ...native.config, ...callConfig(call.signal, call.requestId) },
+            config: { ...native.config, ...callConfig(call.signal, call.requestId, fetch) },
           });
           return { kind: "completion", completion: toChatCompletion(res, meta) };
         }
@@ -70,11 +75,13 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
         const upstream = await ai.models.generateContentStream({
           model,
           contents: native.contents,
-          config: { ...native.config, ...callConfig(AbortSignal.any([call.signal, stop.signal]), call.requestId) },
+          config: { ...native.config, ...callConfig(AbortSignal.any([call.signal, stop.signal]), call.requestId, fetch) },
         });
         return { kind: "stream", chunks: translateStream(id, upstream, meta, call.signal, stop) };
       } catch (error) {
         if (error instanceof GatewayInputError) throw error;
+        // Thrown before a request went out (translation, the SDK's own conversion): not the upstream's.
+        if (!request.sent && !call.signal.aborted) throw error;
         throw toUpstreamError(id, error, call.signal, "request");
       }
     },

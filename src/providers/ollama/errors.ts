@@ -3,6 +3,7 @@
 // `{"error": ...}` line as a plain Error, and leaves network failures to fetch.
 import { abortedCallError } from "../aborted-call.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
+import { transportError } from "../transport-error.ts";
 
 export interface ErrorContext {
   provider: string;
@@ -44,7 +45,7 @@ export function toUpstreamError(error: unknown, ctx: ErrorContext): UpstreamErro
   if (ctx.phase === "stream") {
     return new UpstreamError({ provider, status: 502, failure: "stream", message: `${provider} stream failed: ${detail}`, body: { message: detail }, cause: error });
   }
-  return new UpstreamError({ provider, status: 502, failure: "connection", message: `${provider} unreachable: ${detail}`, cause: error });
+  return transportError(provider, error, ctx.signal);
 }
 
 /** fetch hides the socket error (ECONNREFUSED and the like) in `cause`. */

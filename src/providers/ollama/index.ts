@@ -61,6 +61,8 @@ export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderA
         const lines = await client.chat({ ...toSdkRequest(request), stream: true });
         return { kind: "stream", chunks: translateStream(lines, meta, () => errorContext(call.signal, transport, "stream")) };
       } catch (error) {
+        // Thrown before a request went out (the SDK's own handling of the body): not the upstream's.
+        if (!transport.called && !call.signal.aborted) throw error;
         throw toUpstreamError(error, errorContext(call.signal, transport, "request"));
       }
     },

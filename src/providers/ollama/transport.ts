@@ -11,6 +11,8 @@ export interface CallTransport {
   readonly headers: Headers | undefined;
   /** The last HTTP answer itself, held so its body outlives a garbage collection (see below). */
   readonly response: Response | undefined;
+  /** Whether the SDK sent a request at all (it may throw before it does). */
+  readonly called: boolean;
 }
 
 export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal): CallTransport {
@@ -18,7 +20,8 @@ export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal)
   // (the call's stream keeps this transport alive) stops a GC between the answer and the first
   // read from cutting the stream (see pooledFetch).
   let response: Response | undefined;
-  const fetch = pooledFetch(dispatcher, { signal, onResponse: (res) => (response = res) });
+  let called = false;
+  const fetch = pooledFetch(dispatcher, { signal, onResponse: (res) => (response = res), onRequest: () => (called = true) });
   return {
     fetch,
     get headers() {
@@ -26,6 +29,9 @@ export function createCallTransport(dispatcher: Dispatcher, signal: AbortSignal)
     },
     get response() {
       return response;
+    },
+    get called() {
+      return called;
     },
   };
 }

@@ -45,6 +45,7 @@ describe("toUpstreamError", () => {
   it("maps connection failures to 502 connection, timeouts to 504 timeout", () => {
     const refused = new APIConnectionError({ message: "Connection error.", cause: new Error("connect ECONNREFUSED 127.0.0.1:1") });
     expect(mapped(refused)).toMatchObject({ status: 502, failure: "connection", retryable: true });
+    expect(mapped(refused).message).not.toContain("127.0.0.1");
     expect(mapped(new APIConnectionTimeoutError())).toMatchObject({ status: 504, failure: "timeout", retryable: true });
   });
 

@@ -53,7 +53,8 @@ describe("toUpstreamError", () => {
   it("reports fetch failures as connection failures before the stream and stream failures after", () => {
     const refused = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" }) });
     expect(toUpstreamError("gem", refused, live, "request")).toMatchObject({ status: 502, failure: "connection", retryable: true });
-    expect(toUpstreamError("gem", refused, live, "request").message).toContain("ECONNREFUSED");
+    // The code, never the address: clients read this message.
+    expect(toUpstreamError("gem", refused, live, "request").message).toBe("gem: connection failed (ECONNREFUSED)");
     expect(toUpstreamError("gem", new TypeError("terminated"), live, "stream")).toMatchObject({ status: 502, failure: "stream" });
   });
 

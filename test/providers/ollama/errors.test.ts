@@ -55,6 +55,7 @@ describe("toUpstreamError", () => {
     const error = toUpstreamError(refused, ctx());
     expect(error).toMatchObject({ status: 502, failure: "connection", retryable: true });
     expect(error.message).toContain("ECONNREFUSED");
+    expect(error.message).not.toContain("127.0.0.1");
   });
 
   it("maps an error while reading a started stream to failure stream, 502, with Ollama's message", () => {
