@@ -58,7 +58,7 @@ describe("execute", () => {
     expect(healthy.calls).toBe(0);
     expect(breakers.allows("broken")).toBe(true);
     // The client sees a generic 500, never the JavaScript message.
-    const answer = toGatewayError(bug);
+    const answer = toGatewayError(bug, (text) => text);
     expect([answer.status, answer.type, answer.message]).toEqual([500, "server_error", "internal error"]);
   });
 
