@@ -25,8 +25,8 @@
 // the approximation.
 import { bpePieces, utf8Size } from "./bpe-pieces.ts";
 
-const SAMPLES = 32;
-const SAMPLE_BYTES = 96;
+const SAMPLES = 128;
+const SAMPLE_BYTES = 48;
 /** The most UTF-8 bytes one estimate hands to the tokenizer. */
 export const MAX_TOKENIZED_BYTES = SAMPLES * SAMPLE_BYTES;
 /** How far a sample window's edge moves to land on a space. */

@@ -8,7 +8,6 @@ import type { ChatRequest, ProviderAdapter } from "../../src/providers/types.ts"
 import { BreakerRegistry } from "../../src/resilience/breakers.ts";
 import { chatOperation } from "../../src/pipeline/operations/chat.ts";
 import { execute, type ExecutionContext } from "../../src/routing/executor.ts";
-import { secretRedactor } from "../../src/telemetry/redact.ts";
 
 const target = (provider: string): ConcreteTarget => ({ provider, model: `${provider}-model`, timeoutMs: 5_000, firstByteTimeoutMs: 5_000, defaultMaxTokens: undefined, space: undefined });
 const req: ChatRequest = { model: "m", messages: [{ role: "user", content: "hi" }] };
@@ -60,7 +59,7 @@ describe("execute", () => {
     expect(healthy.calls).toBe(0);
     expect(breakers.allows("broken")).toBe(true);
     // The client sees a generic 500, never the JavaScript message.
-    const answer = toGatewayError(bug, secretRedactor([]));
+    const answer = toGatewayError(bug, (text) => text);
     expect([answer.status, answer.type, answer.message]).toEqual([500, "server_error", "internal error"]);
   });
 
