@@ -3,7 +3,7 @@
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp } from "./app.ts";
+import { createApp, type AppDeps } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
 import { startMetricsServer } from "./http/metrics-server.ts";
 import { answerParserErrors } from "./http/parser-errors.ts";
@@ -50,6 +50,8 @@ export interface StartOptions {
   /** Telemetry hooks for rate-limit refusals and store errors (the metrics get them either way). */
   limitEvents?: LimiterDeps["hooks"];
   metrics?: GatewayMetrics;
+  /** The pipeline's response cache and spend budgets (none when absent). */
+  pipeline?: Pick<AppDeps, "cache" | "budgets">;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
@@ -90,7 +92,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const source: RuntimeSource = state;
   // The limit store answers (always true in memory; false while Redis is unreachable).
   const readinessChecks: ReadinessCheck[] = [{ name: "limits_store", check: () => state.current.limiter.ready(800) }];
-  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks });
+  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, ...options.pipeline });
 
   let inFlight = 0;
   let idle: (() => void) | undefined;
