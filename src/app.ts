@@ -6,12 +6,13 @@ import { errorHeaders, GatewayError, toGatewayError } from "./http/errors.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
-import { apiByPath, mountable, type MountedDoor } from "./http/routes/front-door.ts";
+import { apiByPath, errorRenderersByPath, mountable, type MountedDoor } from "./http/routes/front-door.ts";
 import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
 import { openaiChat } from "./dialects/openai-chat/index.ts";
 import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
+import { anthropicMessages } from "./dialects/anthropic-messages/index.ts";
 import type { Budgets } from "./pipeline/budget-seam.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
@@ -41,7 +42,10 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   const doors: MountedDoor[] = [
     mountable(source, openaiChat, pipeline),
     mountable(source, openaiEmbeddings, pipeline),
+    mountable(source, anthropicMessages, pipeline),
   ];
+
+  const errorRenderers = errorRenderersByPath(doors);
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId());
@@ -87,6 +91,11 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
       return RESPONSE_ALREADY_SENT;
     }
     const headers = { ...c.get("replyHeaders"), ...errorHeaders(error) };
+    const render = errorRenderers.get(c.req.path);
+    if (render) {
+      const reply = render(error, c.get("requestId"));
+      return c.json(reply.body, reply.status as 400, { ...headers, ...reply.headers });
+    }
     return c.json(error.envelope, error.status as 400, headers);
   });
   return app;

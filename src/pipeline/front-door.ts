@@ -1,13 +1,14 @@
 // A front door as the pipeline sees it: one inbound API (OpenAI chat, OpenAI embeddings, ...)
 // that turns its wire body into the canonical request and writes the canonical result back in
 // its own framing. A door knows no provider; the pipeline knows no wire format.
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { GatewayError } from "../http/errors.ts";
 import type { Redact } from "../telemetry/redact.ts";
 import type { RequestRecord } from "../telemetry/request-record.ts";
 import type { Operation } from "./operation.ts";
 
 /** The `api` label and log field: one bounded word per front door. */
-export type Api = "chat" | "embeddings";
+export type Api = "chat" | "embeddings" | "messages";
 
 /** Tokens an answer reported; answers that generate nothing (embeddings) have no completion count. */
 export interface TokenUsage {
@@ -34,13 +35,34 @@ export interface WriteContext<Req> {
   readonly redact: Redact;
 }
 
+/** What the transport knows of the request besides its body. */
+export interface RequestLine {
+  readonly headers: IncomingHttpHeaders;
+  /** The query string as sent (`?beta=true`), empty when none. */
+  readonly search: string;
+}
+
+/** An error response in a door's own envelope. */
+export interface ErrorReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+}
+
 export interface FrontDoor<Req, Result> {
   readonly api: Api;
   /** The route under `/v1` (also served without the prefix). */
   readonly path: string;
   readonly operation: Operation<Req, Result>;
   /** Validates the parsed JSON body into the canonical request; a 400 naming the field otherwise. */
-  parse(body: unknown): Req;
+  parse(body: unknown, line: RequestLine): Req;
+  /**
+   * The client's strings that go upstream, for the content detectors, when the door forwards a
+   * wire body of its own; the canonical request's are read otherwise.
+   */
+  texts?(req: Req): Iterable<string>;
+  /** Renders an error in the door's own envelope; the OpenAI envelope otherwise. */
+  renderError?(error: GatewayError, requestId: string): ErrorReply;
   /** Whether the client asked for a stream. */
   streams(req: Req): boolean;
   /** Puts the (redacted) request content on the log record; only with `logging.bodies: true`. */

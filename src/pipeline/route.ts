@@ -5,11 +5,12 @@ import type { ModelKind } from "../config/types.ts";
 import type { RouteDecision, RoutedRequest } from "../routing/router.ts";
 import type { Inbound } from "./inbound.ts";
 
-export function route(req: RoutedRequest, kind: ModelKind, inbound: Inbound): RouteDecision {
+export function route(req: RoutedRequest, kind: ModelKind, inbound: Inbound, texts?: Iterable<string>): RouteDecision {
   const { runtime, record } = inbound;
   const decision = runtime.router.decide({
     req,
     kind,
+    ...(texts === undefined ? {} : { texts }),
     key: inbound.key,
     headers: inbound.headers,
     isHealthy: (provider) => runtime.breakers.allows(provider),

@@ -35,7 +35,7 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
   const logBodies = config.raw.logging.bodies;
   if (logBodies) door.logBody(req, record);
 
-  const decision = route(req, operation.kind, inbound);
+  const decision = route(req, operation.kind, inbound, door.texts?.(req));
   const cache = deps.cache ?? noCache;
   const query: CacheQuery<Req> = { req, decision, keyName: inbound.key?.name, headers: inbound.headers };
   const lookup = cache.lookup(operation, query);

@@ -72,9 +72,29 @@ export interface CallOptions {
   readonly warn?: (message: string) => void;
 }
 
+/** The inbound APIs a provider may speak itself (the native lane). */
+export type Dialect = "anthropic-messages";
+
+/** A front door's body for a provider that speaks the door's API: forwarded with only `model` set. */
+export interface NativeRequest {
+  /** The client's body as parsed once; it goes upstream with only `model` replaced. */
+  readonly body: Readonly<Record<string, unknown>>;
+  /** The client's protocol headers to forward unchanged (versions, beta flags), lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The client's query string (`?beta=true`), forwarded as it came; empty when none. */
+  readonly search: string;
+  /** Which of the dialect's operations: the main one, or its token count. */
+  readonly endpoint: "create" | "count_tokens";
+}
+
+/** Upstream bytes relayed as they are, usage observed on the way. */
+export type PassthroughResult = Extract<ChatResult, { kind: "passthrough" }>;
+
 export interface ProviderAdapter {
   /** The provider's key in providers.yaml. */
   readonly id: string;
+  /** The inbound APIs this provider speaks itself, served by `native`. */
+  readonly dialects?: readonly Dialect[];
   /** `model` is the upstream model name. Failures are thrown as `UpstreamError`. */
   chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult>;
   /**
@@ -83,6 +103,11 @@ export interface ProviderAdapter {
    * thrown as GatewayInputError, so the executor skips the target like any unservable one.
    */
   embed?(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult>;
+  /**
+   * The native lane, for the dialects this provider speaks itself; absent (or throwing
+   * GatewayInputError for a dialect it does not speak) otherwise. Failures are UpstreamError.
+   */
+  native?(dialect: Dialect, body: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult>;
   listModels(signal: AbortSignal): Promise<string[]>;
   /** Releases pools and sockets; called on shutdown and when a reload drops the provider. */
   close(): Promise<void>;

@@ -4,11 +4,12 @@ import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages
 import type { ProviderConfig } from "../../config/schema.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
-import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
+import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, Dialect, NativeRequest, PassthroughResult, ProviderAdapter } from "../types.ts";
 import { toUpstreamError } from "./errors.ts";
 import { toAnthropicRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
 import { AnthropicStreamTranslator, type StreamContext } from "./stream.ts";
+import { callNative, type NativeEndpoint } from "./native.ts";
 import { createUpstreamPool } from "../upstream-pool.ts";
 
 type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
@@ -28,9 +29,16 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
     fetch: pooledFetch(pool.dispatcher),
   });
+  const native: NativeEndpoint = {
+    provider: id,
+    baseUrl: config.base_url.replace(/\/+$/, ""),
+    dispatcher: pool.dispatcher,
+    headers: { "x-api-key": config.api_key, ...config.headers },
+  };
 
   return {
     id,
+    dialects: ["anthropic-messages"],
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
       const { params, jsonTool, ignored } = toAnthropicRequest(req, model, {
@@ -53,6 +61,10 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
         if (!(error instanceof APIError) && !call.signal.aborted) throw error;
         throw toUpstreamError(id, error, call.signal, "request");
       }
+    },
+
+    native(dialect: Dialect, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
+      return callNative(native, dialect, req, model, call);
     },
 
     async listModels(signal: AbortSignal): Promise<string[]> {
