@@ -41,8 +41,8 @@ function toolUsesOf(reply: ScriptedReply) {
 const usageOf = (reply: ScriptedReply, output: number) => ({
   input_tokens: reply.usage?.prompt ?? 0,
   output_tokens: output,
-  cache_creation_input_tokens: 0,
-  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: reply.usage?.cacheWrite ?? 0,
+  cache_read_input_tokens: reply.usage?.cacheRead ?? 0,
   cache_creation: null,
   server_tool_use: null,
   service_tier: "standard",

@@ -28,22 +28,27 @@ export interface MessagesError {
 
 export function renderMessagesError(error: GatewayError, requestId: string): ErrorReply {
   const status = overloaded(error) ? OVERLOADED : error.status;
-  const type = ANTHROPIC_TYPES.has(error.type) ? error.type : typeFor(status);
   return {
     status,
-    body: { ...envelope(type, error.message), request_id: requestId },
+    body: { ...envelope(typeOf(error, status), error.message), request_id: requestId },
     headers: { "request-id": requestId },
   };
 }
 
 /** The `event: error` frame that ends a stream which failed after it started. */
 export function errorEvent(error: GatewayError): string {
-  const type = overloaded(error) ? "overloaded_error" : ANTHROPIC_TYPES.has(error.type) ? error.type : typeFor(error.status);
-  return `event: error\ndata: ${JSON.stringify(envelope(type, error.message))}\n\n`;
+  const status = overloaded(error) ? OVERLOADED : error.status;
+  return `event: error\ndata: ${JSON.stringify(envelope(typeOf(error, status), error.message))}\n\n`;
 }
 
 function envelope(type: string, message: string): MessagesError {
   return { type: "error", error: { type, message } };
+}
+
+/** An upstream's own Anthropic type is kept; the gateway's errors take the type of their status. */
+function typeOf(error: GatewayError, status: number): string {
+  if (error.cause instanceof UpstreamError && ANTHROPIC_TYPES.has(error.type)) return error.type;
+  return typeFor(status);
 }
 
 function typeFor(status: number): string {

@@ -139,6 +139,6 @@ export async function* withPings<T>(source: AsyncIterable<T>, intervalMs: number
     clearTimeout(timer);
     // Left early (the client went away): a read may still be pending, and ends with the upstream.
     next.catch(() => undefined);
-    void iterator.return?.()?.catch(() => undefined);
+    void iterator.return?.().catch(() => undefined);
   }
 }

@@ -167,7 +167,7 @@ function toolsOf(tools: unknown, untranslatable: string[]): ChatCompletionFuncti
     if (!isObject(tool)) return [];
     const type = tool["type"];
     if (type !== undefined && type !== null && type !== "custom") {
-      untranslatable.push(`tools.${i}: server tool ${String(type)}`);
+      untranslatable.push(`tools.${i}: server tool ${typeof type === "string" ? type : "of unknown type"}`);
       return [];
     }
     const fn: ChatCompletionFunctionTool["function"] = {

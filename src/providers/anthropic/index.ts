@@ -63,8 +63,8 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
       }
     },
 
-    native(dialect: Dialect, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
-      return callNative(native, dialect, req, model, call);
+    native(_dialect: Dialect, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
+      return callNative(native, req, model, call);
     },
 
     async listModels(signal: AbortSignal): Promise<string[]> {

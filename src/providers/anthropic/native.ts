@@ -5,10 +5,9 @@
 import { request, type Dispatcher } from "undici";
 import { parseErrorEnvelope } from "../error-envelope.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
-import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
 import { guardedBody } from "../guarded-body.ts";
-import type { CallOptions, Dialect, NativeRequest, PassthroughResult } from "../types.ts";
+import type { CallOptions, NativeRequest, PassthroughResult } from "../types.ts";
 import { canonicalUsage, scanMessagesUsage, watchStreamUsage } from "./usage-scan.ts";
 
 export interface NativeEndpoint {
@@ -24,9 +23,9 @@ const DEFAULT_VERSION = "2023-06-01";
 /** Answer headers the client may need: what the body is, and the upstream's own request id. */
 const RELAYED_HEADERS = ["content-type", "request-id"];
 
-export async function callNative(endpoint: NativeEndpoint, dialect: Dialect, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
+/** Anthropic speaks one dialect, Messages (the adapter declares it in `dialects`). */
+export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
   const { provider } = endpoint;
-  if (dialect !== "anthropic-messages") throw new GatewayInputError(`provider '${provider}' does not speak ${dialect}`, undefined, "dialect_unsupported");
   const path = req.endpoint === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
   let res: Dispatcher.ResponseData;
   try {
