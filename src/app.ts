@@ -13,6 +13,7 @@ import { getModel, listModels } from "./http/routes/models.ts";
 import { openaiChat } from "./dialects/openai-chat/index.ts";
 import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
 import { anthropicMessages } from "./dialects/anthropic-messages/index.ts";
+import { anthropicCountTokens } from "./dialects/anthropic-messages/count-tokens.ts";
 import type { Budgets } from "./pipeline/budget-seam.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
@@ -43,6 +44,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     mountable(source, openaiChat, pipeline),
     mountable(source, openaiEmbeddings, pipeline),
     mountable(source, anthropicMessages, pipeline),
+    mountable(source, anthropicCountTokens, pipeline),
   ];
 
   const errorRenderers = errorRenderersByPath(doors);

@@ -2,7 +2,7 @@
 // Gemini and Ollama upstreams. The answer comes back as an Anthropic message or an event stream
 // a strict validator accepts, tool input rebuilt exactly, stop reasons and usage converted; the
 // upstream gets the conversation in its own shape, without the Claude-only parts.
-import Anthropic from "@anthropic-ai/sdk";
+import Anthropic, { type APIError } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startGeminiFake } from "../fakes/gemini.ts";
@@ -125,7 +125,7 @@ describe("Messages door, translated lane: what chat cannot carry", () => {
       .create({ model: "gpt", max_tokens: 100, messages: [{ role: "user", content: "news?" }], tools: [{ type: "web_search_20250305", name: "web_search" }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
-    expect((error as Anthropic.APIError).error).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("web_search_20250305") as unknown } });
+    expect((error as APIError).error).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("web_search_20250305") as unknown } });
     expect(fake.chatRequests).toHaveLength(0);
   });
 });
