@@ -19,6 +19,12 @@ const targets = (profile: Profile): Target[] => [
   { label: `${profile.streams1000.count} streams: no errors in any round`, value: (r) => maxOf(r, "streams1000", "gateway", "failures"), limit: 0, kind: "max" },
   { label: `${profile.streams1000.count} streams: RSS ≤ 150 MB (143 MiB)`, value: (r) => medianOf(r, "streams1000", "gateway", "rssPeak"), limit: 150e6 / 2 ** 20, kind: "max" },
   { label: "soak growth ≤ 0.5 MiB/min", value: (r) => medianOf(r, "soak", "gateway", "mibPerMin"), limit: 0.5, kind: "max" },
+  {
+    label: "messages native lane: CPU per request ≤ 1.5× undici proxy",
+    value: (r) => medianOf(r, "messages", "gateway", "cpuUsPerRequest") / medianOf(r, "messages", "undici", "cpuUsPerRequest"),
+    limit: 1.5,
+    kind: "max",
+  },
   { label: "cold start < 500 ms", value: (r) => medianOf(r, "coldstart", "gateway", "ms"), limit: 500, kind: "max" },
 ];
 
