@@ -118,6 +118,36 @@ describe("Messages door, translated lane: what chat cannot carry", () => {
     });
   });
   afterAll(() => stopAll(gw, fake));
+  beforeEach(() => resetAll(fake));
+
+  it("sends an image block as an image part", async () => {
+    const client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
+    await client.messages.create({
+      model: "gpt",
+      max_tokens: 100,
+      messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }, { type: "text", text: "What is this?" }] }],
+    });
+    const sent = fake.lastChat.body as { messages: { content: unknown }[] };
+    expect(sent.messages[0]?.content).toEqual([
+      { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
+      { type: "text", text: "What is this?" },
+    ]);
+  });
+
+  it("ends a stream that breaks after its first byte with an Anthropic error event", async () => {
+    fake.script({ reply: { text: "one two three four five six" }, cutAfterFrames: 3 });
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": "any", "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt", max_tokens: 100, stream: true, messages: [{ role: "user", content: "count" }] }),
+    });
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(() => validateEventStream(text)).toThrow(/error event/);
+    const frames = text.trim().split("\n\n");
+    expect(frames[0]).toMatch(/^event: message_start/);
+    expect(frames.at(-1)).toMatch(/^event: error\ndata: \{"type":"error","error":\{"type":"api_error","message":/);
+  });
 
   it("refuses a server tool with invalid_request_error naming it, and sends nothing upstream", async () => {
     const client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
