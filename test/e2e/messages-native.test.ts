@@ -112,6 +112,9 @@ describe("Messages door, native lane (Anthropic upstream)", () => {
       body: JSON.stringify(agentTurn("claude-sonnet-4-6")),
     });
     expect(res.status).toBe(200);
+    // The upstream's own bytes, not a re-encoding of them.
+    expect(await res.text()).toBe(JSON.stringify(anthropicProtocol.renderJson(defaultReply, fake.lastChat).body));
+    expect(res.headers.get("request-id")).toBe(res.headers.get("x-request-id"));
     expect(fake.lastChat.query.get("beta")).toBe("true");
     expect(fake.lastChat.headers["anthropic-beta"]).toBe("claude-code-20250219");
   });

@@ -20,8 +20,8 @@ export interface NativeEndpoint {
 }
 
 const DEFAULT_VERSION = "2023-06-01";
-/** Answer headers the client may need: what the body is, and the upstream's own request id. */
-const RELAYED_HEADERS = ["content-type", "request-id"];
+/** Answer headers the client needs; the gateway sets its own request id and rate-limit headers. */
+const RELAYED_HEADERS = ["content-type"];
 
 /** Anthropic speaks one dialect, Messages (the adapter declares it in `dialects`). */
 export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
