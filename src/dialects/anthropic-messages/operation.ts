@@ -6,7 +6,7 @@
 import { chatOperation, primedPassthrough } from "../../pipeline/operations/chat.ts";
 import type { Operation } from "../../pipeline/operation.ts";
 import { GatewayInputError } from "../../providers/input-error.ts";
-import type { ChatResult, PassthroughResult, ProviderAdapter } from "../../providers/types.ts";
+import type { ChatResult, NativeRequest, PassthroughResult, ProviderAdapter } from "../../providers/types.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
 import { estimatePromptTokens } from "../../limits/tokens.ts";
 import { MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
@@ -17,7 +17,7 @@ export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAda
   return adapter.native !== undefined && adapter.dialects?.includes("anthropic-messages") === true;
 }
 
-export function nativeRequest(source: MessagesSource, endpoint: "create" | "count_tokens") {
+export function nativeRequest(source: MessagesSource, endpoint: NativeRequest["endpoint"]): NativeRequest {
   return { body: source.body, headers: source.headers, search: source.search, endpoint };
 }
 

@@ -9,7 +9,7 @@ import { toUpstreamError } from "./errors.ts";
 import { toAnthropicRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
 import { AnthropicStreamTranslator, type StreamContext } from "./stream.ts";
-import { callNative, type NativeEndpoint } from "./native.ts";
+import { callNative, nativeUrls, type NativeEndpoint } from "./native.ts";
 import { createUpstreamPool } from "../upstream-pool.ts";
 
 type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
@@ -29,9 +29,11 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
     fetch: pooledFetch(pool.dispatcher),
   });
+  const baseUrl = config.base_url.replace(/\/+$/, "");
   const native: NativeEndpoint = {
     provider: id,
-    baseUrl: config.base_url.replace(/\/+$/, ""),
+    baseUrl,
+    urls: nativeUrls(baseUrl),
     dispatcher: pool.dispatcher,
     headers: { "x-api-key": config.api_key, ...config.headers },
   };

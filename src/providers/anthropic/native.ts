@@ -14,6 +14,8 @@ export interface NativeEndpoint {
   readonly provider: string;
   /** The bare host, as the SDK takes it. */
   readonly baseUrl: string;
+  /** The URLs every request uses, parsed once: both endpoints, bare and with Claude Code's `?beta=true`. */
+  readonly urls: ReadonlyMap<string, URL>;
   readonly dispatcher: Dispatcher;
   /** Credentials and configured extra headers. */
   readonly headers: Readonly<Record<string, string>>;
@@ -23,13 +25,19 @@ const DEFAULT_VERSION = "2023-06-01";
 /** Answer headers the client needs; the gateway sets its own request id and rate-limit headers. */
 const RELAYED_HEADERS = ["content-type"];
 
+/** The usual URLs of a base URL, for `NativeEndpoint.urls`. */
+export function nativeUrls(baseUrl: string): ReadonlyMap<string, URL> {
+  const paths = ["/v1/messages", "/v1/messages/count_tokens"].flatMap((path) => [path, `${path}?beta=true`]);
+  return new Map(paths.map((path) => [path, new URL(`${baseUrl}${path}`)]));
+}
+
 /** Anthropic speaks one dialect, Messages (the adapter declares it in `dialects`). */
 export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
   const { provider } = endpoint;
-  const path = req.endpoint === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages";
+  const path = `${req.endpoint === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages"}${req.search}`;
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(`${endpoint.baseUrl}${path}${req.search}`, {
+    res = await request(endpoint.urls.get(path) ?? `${endpoint.baseUrl}${path}`, {
       method: "POST",
       dispatcher: endpoint.dispatcher,
       headers: {
