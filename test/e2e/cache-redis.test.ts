@@ -22,9 +22,6 @@ async function cacheStatus(client: OpenAI, content: string): Promise<string | nu
   return response.headers.get("x-llm-cache");
 }
 
-/** Entries reach Redis in the background, just after the miss is answered. */
-const settleWrites = () => new Promise((resolve) => setTimeout(resolve, 100));
-
 describe.skipIf(!available)("response cache shared through Redis", () => {
   let redis: RedisServer;
   let fake: FakeUpstream;
@@ -60,20 +57,22 @@ describe.skipIf(!available)("response cache shared through Redis", () => {
   const client = (gateway: GatewayProcess) => new OpenAI({ apiKey: "sk-team", baseURL: `${gateway.url}/v1`, maxRetries: 0 });
 
   it("answers one replica's miss from the other, compressed or not, and every entry has a TTL under the cache prefix", async () => {
-    expect(await cacheStatus(client(one), "shared across replicas")).toBe("miss");
-    await settleWrites();
-    expect(await cacheStatus(client(two), "shared across replicas")).toBe("hit");
-
-    const long = "a long answer ".repeat(500);
-    fake.script({ reply: { text: long } });
-    await client(one).chat.completions.create(ask("long answer"));
-    await settleWrites();
-    const hit = await client(two).chat.completions.create(ask("long answer"));
-    expect(hit.choices[0]?.message.content).toBe(long);
-    expect(fake.chatRequests).toHaveLength(2);
-
     const direct = new Redis(redis.url);
+    // Entries reach Redis in the background, just after the miss is answered.
+    const stored = (count: number) => eventually(async () => expect(await direct.dbsize()).toBe(count), 5_000);
     try {
+      expect(await cacheStatus(client(one), "shared across replicas")).toBe("miss");
+      await stored(1);
+      expect(await cacheStatus(client(two), "shared across replicas")).toBe("hit");
+
+      const long = "a long answer ".repeat(500);
+      fake.script({ reply: { text: long } });
+      await client(one).chat.completions.create(ask("long answer"));
+      await stored(2);
+      const hit = await client(two).chat.completions.create(ask("long answer"));
+      expect(hit.choices[0]?.message.content).toBe(long);
+      expect(fake.chatRequests).toHaveLength(2);
+
       const keys = await direct.keys("*");
       expect(keys.length).toBe(2);
       const tags: string[] = [];
