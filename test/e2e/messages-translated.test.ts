@@ -159,3 +159,30 @@ describe("Messages door, translated lane: what chat cannot carry", () => {
     expect(fake.chatRequests).toHaveLength(0);
   });
 });
+
+describe("Messages door and the response cache", () => {
+  let fake: FakeUpstream;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    fake = await startOpenAIFake();
+    gw = await startTestGateway({
+      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
+      models: { cached: { targets: [{ provider: "up", model: "gpt-4o-mini" }], cache: true } },
+      cache: { store: "memory" },
+    });
+  });
+  afterAll(() => stopAll(gw, fake));
+
+  it("never answers a Messages request from a chat entry, nor stores its answers as chat ones", async () => {
+    const question = "What is the capital of France?";
+    await gw.client().chat.completions.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] });
+    const client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
+    for (let i = 0; i < 2; i++) {
+      const message = await client.messages.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] });
+      expect(message.type).toBe("message");
+      expect(message.content).toEqual([{ type: "text", text: "Hello from the fake upstream." }]);
+    }
+    expect(fake.chatRequests).toHaveLength(3);
+  });
+});

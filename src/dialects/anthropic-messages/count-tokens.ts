@@ -18,6 +18,8 @@ export type CountResult = { lane: "native"; result: PassthroughResult } | { lane
 
 const countOperation: Operation<MessagesRequest, CountResult> = {
   kind: "chat",
+  // Answers are Messages-shaped (relayed bytes, or translated on the way out), not chat ones.
+  cacheable: false,
   async call(adapter, req, model, options) {
     if (!speaksMessages(adapter)) return { lane: "estimate", inputTokens: estimatePromptTokens(req, model) };
     const result = await adapter.native("anthropic-messages", nativeRequest(req[MESSAGES_BODY], "count_tokens"), model, options);

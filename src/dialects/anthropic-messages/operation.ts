@@ -23,6 +23,8 @@ export function nativeRequest(source: MessagesSource, endpoint: NativeRequest["e
 
 export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
   kind: "chat",
+  // Answers are Messages-shaped (relayed bytes, or translated on the way out), not chat ones.
+  cacheable: false,
   async call(adapter, req, model, options) {
     const source = req[MESSAGES_BODY];
     if (speaksMessages(adapter)) {
