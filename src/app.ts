@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { GatewayEnv, RequestRecord } from "./http/context.ts";
 import { errorHeaders, GatewayError, toGatewayError } from "./http/errors.ts";
+import { providerReports } from "./http/provider-reports.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
@@ -36,7 +37,8 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
   // Metrics settings apply at start; on their own port they are served by server.ts instead.
   const exposition = source.current.config.raw.server.metrics;
-  app.get("/health/providers", providersHealth(source, exposition.token));
+  const reports = providerReports(source);
+  app.get("/health/providers", providersHealth(reports, exposition.token));
   if (exposition.enabled && exposition.port === undefined) app.get("/metrics", metricsRoute(metrics, exposition.token));
 
   const api = new Hono<GatewayEnv>();
