@@ -1,4 +1,4 @@
-// A fast fake OpenAI Chat Completions upstream for load tests: node:http only, responses
+// A fast fake OpenAI Chat Completions (and Embeddings) upstream for load tests: node:http only, responses
 // pre-rendered per model, deterministic fault injection. Knobs are set on the command line and
 // can be changed at run time (POST /__bench/knobs) so one process serves every scenario.
 //
@@ -96,6 +96,43 @@ function completionText(sizeBytes: number): string {
   return word.repeat(Math.ceil(sizeBytes / word.length)).slice(0, sizeBytes);
 }
 
+/** Embeddings vectors are text-embedding-3-small's width unless `dimensions` asks for fewer. */
+const EMBED_WIDTH = 1536;
+
+interface EmbedBody {
+  model: string;
+  inputs: number;
+  base64: boolean;
+  width: number;
+}
+
+function readEmbedBody(raw: string): EmbedBody | undefined {
+  try {
+    const body = JSON.parse(raw) as { model?: unknown; input?: unknown; encoding_format?: unknown; dimensions?: unknown };
+    const inputs = Array.isArray(body.input) && typeof body.input[0] !== "number" ? body.input.length : 1;
+    const width = typeof body.dimensions === "number" ? body.dimensions : EMBED_WIDTH;
+    return { model: typeof body.model === "string" ? body.model : "text-embedding-3-small", inputs, base64: body.encoding_format === "base64", width };
+  } catch {
+    return undefined;
+  }
+}
+
+/** OpenAI's embeddings answer: one vector per input, JSON numbers or base64 of float32. */
+function renderEmbeddings(body: EmbedBody): Buffer {
+  const values = Array.from({ length: body.width }, (_, i) => Math.round(Math.sin(i) * 1024) / 1024);
+  const bytes = Buffer.alloc(values.length * 4);
+  values.forEach((v, i) => bytes.writeFloatLE(v, i * 4));
+  const embedding = body.base64 ? bytes.toString("base64") : values;
+  return Buffer.from(
+    JSON.stringify({
+      object: "list",
+      data: Array.from({ length: body.inputs }, (_, index) => ({ object: "embedding", index, embedding })),
+      model: body.model,
+      usage: { prompt_tokens: body.inputs * 20, total_tokens: body.inputs * 20 },
+    }),
+  );
+}
+
 function renderCompletion(model: string, knobs: FakeKnobs): Buffer {
   const text = completionText(knobs.sizeBytes);
   const completionTokens = Math.max(1, Math.ceil(text.length / 4));
@@ -186,6 +223,22 @@ export async function startFakeUpstream(options: { port?: number; knobs?: Partia
     count(status);
     res.writeHead(status, { ...JSON_HEADERS, "content-length": payload.length });
     res.end(payload);
+  };
+
+  const embeddings = new Map<string, Buffer>();
+  const handleEmbeddings = (res: ServerResponse, raw: string) => {
+    const body = readEmbedBody(raw);
+    if (!body) {
+      sendJson(res, 400, Buffer.from(JSON.stringify({ error: { message: "body is not JSON", type: "invalid_request_error", param: null, code: null } })));
+      return;
+    }
+    const key = `${body.model}:${body.inputs}:${body.width}:${body.base64 ? "b" : "f"}`;
+    let payload = embeddings.get(key);
+    if (!payload) {
+      payload = renderEmbeddings(body);
+      embeddings.set(key, payload);
+    }
+    sendJson(res, 200, payload);
   };
 
   const completionFor = (model: string): Buffer => {
@@ -296,6 +349,7 @@ export async function startFakeUpstream(options: { port?: number; knobs?: Partia
       const q = url.indexOf("?");
       const path = q >= 0 ? url.slice(0, q) : url;
       if (req.method === "POST" && path.endsWith("/chat/completions")) return handleChat(req, res, raw);
+      if (req.method === "POST" && path.endsWith("/embeddings")) return handleEmbeddings(res, raw);
       if (path.startsWith("/__bench/") && handleControl(req, res, raw, path)) return;
       if (req.method === "GET" && path.endsWith("/models")) return sendJson(res, 200, models);
       if (path === "/health") return sendJson(res, 200, Buffer.from('{"status":"ok"}'));

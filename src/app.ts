@@ -7,10 +7,14 @@ import { providerReports, type ProviderReports } from "./http/provider-reports.t
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
-import { chatCompletions } from "./http/routes/chat.ts";
+import { apiByPath, mountable, type MountedDoor } from "./http/routes/front-door.ts";
 import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
+import { openaiChat } from "./dialects/openai-chat/index.ts";
+import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
+import type { Budgets } from "./pipeline/budget-seam.ts";
+import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
 import { statusRoute, type StatusAnswers } from "./status/routes.ts";
@@ -30,13 +34,24 @@ export interface AppDeps {
   reports?: ProviderReports;
   /** The status page, served here unless metrics have a port of their own; absent: not served. */
   status?: StatusAnswers | undefined;
+  /** The pipeline's response cache; none when absent. */
+  cache?: ResponseCache;
+  /** The pipeline's spend budgets; none when absent. */
+  budgets?: Budgets;
 }
 
 export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv> {
   const metrics = deps.metrics ?? createGatewayMetrics();
+  const pipeline = { metrics, cache: deps.cache, budgets: deps.budgets };
+  // The front doors: adding one is a folder under src/dialects/ and a line here.
+  const doors: MountedDoor[] = [
+    mountable(source, openaiChat, pipeline),
+    mountable(source, openaiEmbeddings, pipeline),
+  ];
+
   const app = new Hono<GatewayEnv>();
   app.use(requestId());
-  app.use(accessLog(deps.logger, { metrics }));
+  app.use(accessLog(deps.logger, { metrics, apis: apiByPath(doors) }));
 
   app.get("/health", health());
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
@@ -53,7 +68,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
 
   const api = new Hono<GatewayEnv>();
   api.use(authenticate(() => source.current.config.keys));
-  api.post("/chat/completions", chatCompletions(source, { metrics }));
+  for (const door of doors) api.post(door.path, door.handler);
   api.get("/models", listModels(source));
   api.get("/models/:id{.+}", getModel(source));
   app.route("/v1", api);

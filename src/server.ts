@@ -3,7 +3,7 @@
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp } from "./app.ts";
+import { createApp, type AppDeps } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
 import { startMetricsServer } from "./http/metrics-server.ts";
 import { providerReports } from "./http/provider-reports.ts";
@@ -55,6 +55,8 @@ export interface StartOptions {
   /** Telemetry hooks for rate-limit refusals and store errors (the metrics get them either way). */
   limitEvents?: LimiterDeps["hooks"];
   metrics?: GatewayMetrics;
+  /** The pipeline's response cache and spend budgets (none when absent). */
+  pipeline?: Pick<AppDeps, "cache" | "budgets">;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
@@ -101,7 +103,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const status = exposition.enabled
     ? statusAnswers({ source, metrics, reports, reloads, startedAt: Date.now(), token: exposition.token })
     : undefined;
-  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, reports, status });
+  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, reports, status, ...options.pipeline });
 
   let inFlight = 0;
   let idle: (() => void) | undefined;

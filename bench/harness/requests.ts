@@ -4,6 +4,8 @@ export const BENCH_KEY = "bench-key-0123456789";
 export const MODEL = "gpt-4o-mini";
 export const FALLBACK_MODEL = "bench-fallback";
 export const CHAT_PATH = "/v1/chat/completions";
+export const EMBED_MODEL = "text-embedding-3-small";
+export const EMBED_PATH = "/v1/embeddings";
 
 export const headers: Record<string, string> = {
   "content-type": "application/json",
@@ -28,4 +30,13 @@ const SENTENCE = "the team will review every open item before the next release "
 /** A user message of roughly `tokens` tokens (ordinary English, about one token per word). */
 export function contentOfTokens(tokens: number): string {
   return SENTENCE.repeat(Math.max(1, Math.round(tokens / 10)));
+}
+
+/** A RAG-style embeddings call: 8 passages of about 40 tokens, base64 as the openai SDKs ask. */
+export function embeddingsBody(): string {
+  return JSON.stringify({
+    model: EMBED_MODEL,
+    input: Array.from({ length: 8 }, (_, i) => `passage ${i}: ${contentOfTokens(40)}`),
+    encoding_format: "base64",
+  });
 }

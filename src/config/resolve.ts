@@ -2,6 +2,7 @@
 // expanded (cycles are errors naming the loop), key digests, effective timeouts, and which
 // providers and keys are disabled by a missing secret.
 import { createHash } from "node:crypto";
+import { kindProblems } from "./kinds.ts";
 import type { RawConfig, TargetConfig } from "./schema.ts";
 import type { ConcreteTarget, GatewayConfig, PublicModel, ResolvedKey, ResolvedProvider, RouteNode } from "./types.ts";
 
@@ -45,6 +46,7 @@ export function resolveConfig(
       timeoutMs: t.timeout_ms ?? provider?.timeout_ms ?? raw.resilience.timeout_ms,
       firstByteTimeoutMs: t.first_byte_timeout_ms ?? provider?.first_byte_timeout_ms ?? raw.resilience.first_byte_timeout_ms,
       defaultMaxTokens: t.default_max_tokens,
+      space: t.space,
     };
   };
 
@@ -88,6 +90,7 @@ export function resolveConfig(
     if (!route) continue;
     models.set(name, {
       name,
+      kind: model.kind,
       route,
       price: model.price,
       rpm: model.rpm,
@@ -95,6 +98,8 @@ export function resolveConfig(
       providers: [...new Set(targetsOf(route).map((t) => t.provider))],
     });
   }
+
+  problems.push(...kindProblems(raw, new Map([...models].map(([name, model]) => [name, targetsOf(model.route)]))));
 
   const knownModel = (name: string) => modelNames.has(name);
   if (raw.routing.default !== undefined && !knownModel(raw.routing.default)) {

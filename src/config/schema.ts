@@ -66,6 +66,9 @@ const ollamaProvider = z.strictObject({
   ...providerCommon,
 });
 
+/** Provider types whose adapter can embed (a test holds this to the adapters' `embed`). */
+export const EMBEDDING_PROVIDER_TYPES: ReadonlySet<string> = new Set(["openai", "azure", "gemini", "ollama"]);
+
 export const providerSchema = z.discriminatedUnion("type", [
   openaiProvider,
   azureProvider,
@@ -82,6 +85,11 @@ const targetSchema = z.union([
     weight: z.number().positive().default(1),
     /** Anthropic-style max_tokens default for this model. */
     default_max_tokens: positiveInt.optional(),
+    /**
+     * Embeddings: the vector space this target's vectors live in. Targets serving different
+     * upstream models may back one embeddings model only when each declares the same space.
+     */
+    space: z.string().min(1).optional(),
     ...timeouts,
   }),
   z.strictObject({
@@ -98,6 +106,8 @@ const priceSchema = z.strictObject({
 });
 
 const modelSchema = z.strictObject({
+  /** The one operation this model serves. */
+  kind: z.enum(["chat", "embeddings"]).default("chat"),
   strategy: z.enum(["fallback", "loadbalance"]).default("fallback"),
   targets: z.array(targetSchema).min(1),
   price: priceSchema.optional(),
@@ -259,6 +269,7 @@ export type RawConfig = z.infer<typeof configSchema>;
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProviderType = ProviderConfig["type"];
 export type ModelConfig = z.infer<typeof modelSchema>;
+export type ModelKind = ModelConfig["kind"];
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type RuleConfig = z.infer<typeof ruleSchema>;
 export type KeyConfig = z.infer<typeof keySchema>;

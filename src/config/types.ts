@@ -1,6 +1,6 @@
 // The config as the running gateway uses it: validated, interpolated, cross-checked, with
 // everything that can be precomputed (route trees, key digests, timeouts) built once.
-import type { Complexity, ModelConfig, ProviderConfig, RawConfig, RuleConfig, Sensitivity } from "./schema.ts";
+import type { Complexity, ModelConfig, ModelKind, ProviderConfig, RawConfig, RuleConfig, Sensitivity } from "./schema.ts";
 
 export interface ResolvedProvider {
   readonly id: string;
@@ -15,6 +15,8 @@ export interface ConcreteTarget {
   readonly timeoutMs: number;
   readonly firstByteTimeoutMs: number;
   readonly defaultMaxTokens: number | undefined;
+  /** Embeddings: the vector space declared for this target, if any. */
+  readonly space: string | undefined;
 }
 
 /** A public model's targets as a tree: aliases nest, each level with its own strategy. */
@@ -28,6 +30,8 @@ export type RouteNode =
 
 export interface PublicModel {
   readonly name: string;
+  /** The operation it serves: a request for the other one is refused, naming the model and its kind. */
+  readonly kind: ModelKind;
   readonly route: RouteNode;
   readonly price: ModelConfig["price"];
   readonly rpm: number | undefined;
@@ -67,4 +71,4 @@ export interface GatewayConfig {
   readonly loadedAt: number;
 }
 
-export type { Complexity, Sensitivity };
+export type { Complexity, ModelKind, Sensitivity };

@@ -1,51 +1,9 @@
 // The per-request state every middleware and route shares, typed once.
 import type { HttpBindings } from "@hono/node-server";
 import type { ResolvedKey } from "../config/types.ts";
-import type { Attempt } from "../routing/executor.ts";
+import type { RequestRecord } from "../telemetry/request-record.ts";
 
-/** What the access log line reports; filled in as the request moves through the gateway. */
-export interface RequestRecord {
-  /** performance.now() when the request arrived (set by the access log). */
-  startedAt?: number;
-  keyName?: string;
-  /** The model the client asked for (may be `auto`, may be unknown: never a metric label). */
-  model?: string;
-  /** The public model that served, when it differs (what `auto` resolved to). */
-  servedModel?: string;
-  /** The configured public model routing resolved, always set once routing succeeded (the metrics' `model`). */
-  publicModel?: string;
-  route?: string;
-  sensitivity?: string;
-  complexity?: string;
-  /** Every target tried, in order, with outcome and latency. */
-  attempts?: Attempt[];
-  provider?: string;
-  upstreamModel?: string;
-  fallbacks?: number;
-  stream?: boolean;
-  promptTokens?: number;
-  completionTokens?: number;
-  ttftMs?: number;
-  /** Streams: mean time per completion token after the first. */
-  interTokenMs?: number;
-  /** Time spent waiting on upstreams: the executor (attempts, retry backoff) plus stream delivery. */
-  upstreamWaitMs?: number;
-  /** The serving upstream call, to the end of its response (stream included). */
-  upstreamMs?: number;
-  costUsd?: number;
-  /** The client went away before the response was complete. */
-  clientGone?: boolean;
-  /** Redacted request messages and completion text, only with `logging.bodies: true`. */
-  messages?: unknown;
-  completion?: string;
-  error?: string;
-  /** Status actually sent (a stream that fails after its head still says 200 here). */
-  status?: number;
-  /** Parameters the serving provider adjusted or ignored (also in `x-llm-warnings`). */
-  warnings?: string[];
-  /** A stream that ended with an error event after it started. */
-  streamError?: string;
-}
+export type { RequestRecord };
 
 export interface GatewayEnv {
   Bindings: HttpBindings;

@@ -129,6 +129,7 @@ function fromRouting(error: RoutingError): GatewayError {
       return new GatewayError(403, "permission_error", error.message, { ...init, code: "routing_policy_denied" });
     case "no_default":
     case "invalid_header":
+    case "wrong_kind":
       return new GatewayError(400, "invalid_request_error", error.message, { ...init, code: error.refusal });
   }
 }

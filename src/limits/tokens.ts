@@ -146,3 +146,14 @@ function list(value: unknown): readonly unknown[] {
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
+
+/** Embeddings input: the texts' tokens, and a token array's entries one each (no framing). */
+export function estimateInputTokens(inputs: readonly (string | readonly number[])[], model: string): number {
+  const text = usesOpenAITokenizer(model) ? openAITally() : approximateTally();
+  let tokens = 0;
+  for (const item of inputs) {
+    if (typeof item === "string") text.add(item);
+    else tokens += item.length;
+  }
+  return tokens + text.total();
+}

@@ -13,6 +13,8 @@ export type UpstreamFailure =
   | "connection" //    refused, reset, DNS, TLS: nothing usable came back
   | "timeout" //       first-byte or total timeout
   | "stream" //        the stream broke or reported an error after it started
+  | "malformed" //     a 2xx answer that breaks the contract (wrong vector count or width): the same
+  //                   target would answer the same, so not retryable, but another target may serve
   | "aborted"; //      the client went away; never retried, never counted against the provider
 
 export interface UpstreamErrorInit {
@@ -54,7 +56,7 @@ export class UpstreamError extends Error {
 }
 
 export function isRetryableStatus(status: number, failure: UpstreamFailure): boolean {
-  if (failure === "aborted") return false;
+  if (failure === "aborted" || failure === "malformed") return false;
   if (failure !== "http") return true;
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }

@@ -7,6 +7,7 @@ import type {
   ChatCompletionCreateParams,
 } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
+import type { EmbeddingCreateParams } from "openai/resources/embeddings";
 import type { ImagePolicy } from "./images.ts";
 
 export type { ChatCompletion, ChatCompletionChunk };
@@ -40,6 +41,19 @@ export type ChatResult =
       usage: Promise<Usage | undefined>;
     };
 
+/** The validated client request (input kept as sent: string | string[] | number[] | number[][]). */
+export type EmbeddingsRequest = EmbeddingCreateParams & { readonly [extra: string]: unknown };
+
+/** One vector: JSON numbers as the upstream gave them, or base64 of little-endian float32. */
+export type EmbeddingVector = readonly number[] | string;
+
+export interface EmbeddingsResult {
+  /** One per input, in input order. */
+  readonly embeddings: readonly EmbeddingVector[];
+  /** Upstream-reported usage; undefined when the upstream reports none (Gemini) — the pipeline estimates. */
+  readonly usage: { readonly prompt_tokens: number; readonly total_tokens: number } | undefined;
+}
+
 export interface CallOptions {
   /** Aborted on client disconnect, total timeout or first-byte timeout. */
   readonly signal: AbortSignal;
@@ -63,6 +77,12 @@ export interface ProviderAdapter {
   readonly id: string;
   /** `model` is the upstream model name. Failures are thrown as `UpstreamError`. */
   chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult>;
+  /**
+   * Absent for providers without embeddings. Failures are thrown as UpstreamError; a request the
+   * target cannot take as given (token-array input to a text-only API, a parameter it lacks) is
+   * thrown as GatewayInputError, so the executor skips the target like any unservable one.
+   */
+  embed?(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult>;
   listModels(signal: AbortSignal): Promise<string[]>;
   /** Releases pools and sockets; called on shutdown and when a reload drops the provider. */
   close(): Promise<void>;

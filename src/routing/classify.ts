@@ -3,8 +3,7 @@
 // that matches, so a client can raise it but never lower it below its key's.
 import type { Complexity, Sensitivity } from "../config/types.ts";
 import type { RawConfig } from "../config/schema.ts";
-import type { ChatRequest } from "../providers/types.ts";
-import type { RequestFeatures } from "./features.ts";
+import type { MeasuredRequest, RequestFeatures } from "./features.ts";
 import { RoutingError } from "./routing-error.ts";
 
 export const SENSITIVITY_ORDER: readonly Sensitivity[] = ["public", "internal", "confidential"];
@@ -24,7 +23,7 @@ export interface Classification {
 }
 
 export interface ClassifyInput {
-  req: ChatRequest;
+  req: MeasuredRequest;
   /** The client's text that goes upstream (see request-text.ts); read once, and only as far as a detector could still raise the level. */
   texts: Iterable<string>;
   features: RequestFeatures;
@@ -102,7 +101,7 @@ function readLevel<T extends string>(value: unknown, allowed: readonly T[], wher
   throw new RoutingError("invalid_header", `${where} must be one of ${allowed.join(", ")}`, where);
 }
 
-function metadataOf(req: ChatRequest): Record<string, unknown> | undefined {
+function metadataOf(req: MeasuredRequest): Record<string, unknown> | undefined {
   const metadata = (req as { metadata?: unknown }).metadata;
   return typeof metadata === "object" && metadata !== null ? (metadata as Record<string, unknown>) : undefined;
 }

@@ -1,12 +1,14 @@
 // Runs a plan: each target in order, each with retries (exponential backoff, full jitter,
 // Retry-After honored up to a cap), falling through to the next target on faults another
-// target could fix. A stream is committed only once its first chunk has arrived, so a stream
-// that fails before its first byte still falls back.
+// target could fix. What one attempt is (a chat call, an embeddings call) is the operation's:
+// the executor only sees a promise that resolves once the answer is committed (the chat
+// operation commits a stream at its first output, so a stream that fails before its first
+// byte still falls back).
 import type { ConcreteTarget } from "../config/types.ts";
 import { backoffDelay, sleep } from "../resilience/backoff.ts";
 import { UpstreamError } from "../providers/errors.ts";
 import type { ImagePolicy } from "../providers/images.ts";
-import type { ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
+import type { CallOptions, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
 import { BreakerOpenError } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
@@ -40,6 +42,15 @@ export interface Attempt {
   latencyMs: number;
 }
 
+/** One operation (chat, embeddings) as the executor runs it against one target. */
+export interface TargetOperation<Req, Result> {
+  /**
+   * Calls one target; resolves once the answer is committed. Throws UpstreamError for upstream
+   * faults and GatewayInputError when this target cannot take the request (it is skipped).
+   */
+  call(adapter: ProviderAdapter, req: Req, model: string, options: CallOptions): Promise<Result>;
+}
+
 export interface ExecutionContext {
   readonly requestId: string;
   readonly publicModel: string;
@@ -56,8 +67,8 @@ export interface ExecutionContext {
   onFallback?(from: string, reason: string): void;
 }
 
-export interface Execution {
-  result: ChatResult;
+export interface Execution<Result> {
+  result: Result;
   target: ConcreteTarget;
   attempts: Attempt[];
   /** Targets given up on before the one that served. */
@@ -72,7 +83,12 @@ export interface Execution {
 
 class ClientGone extends Error {}
 
-export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest, ctx: ExecutionContext): Promise<Execution> {
+export async function execute<Req, Result>(
+  plan: readonly ConcreteTarget[],
+  operation: TargetOperation<Req, Result>,
+  req: Req,
+  ctx: ExecutionContext,
+): Promise<Execution<Result>> {
   const attempts: Attempt[] = [];
   const errors: UpstreamError[] = [];
   const skipped: string[] = [];
@@ -102,7 +118,7 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
     for (let attempt = 0; attempt <= ctx.retry.retries; attempt++) {
       const started = performance.now();
       try {
-        const served = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, req, ctx));
+        const served = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, ctx));
         attempts.push({ provider: target.provider, model: target.model, outcome: "ok", reason: "ok", latencyMs: performance.now() - started });
         return { ...served, target, attempts, fallbacks };
       } catch (thrown) {
@@ -140,8 +156,9 @@ export async function execute(plan: readonly ConcreteTarget[], req: ChatRequest,
           latencyMs: performance.now() - started,
         });
         if (!error.retryable) {
-          // A problem with the request itself would fail everywhere: stop here.
-          if (!(error.failure === "http" && isProviderSideStatus(error.status))) throw new PlanFailedError(errors, skipped);
+          // A problem with the request itself would fail everywhere: stop here. A provider-side
+          // refusal (credentials, model name) or a malformed answer is this target's own.
+          if (!(error.failure === "malformed" || (error.failure === "http" && isProviderSideStatus(error.status)))) throw new PlanFailedError(errors, skipped);
           break;
         }
         if (attempt === ctx.retry.retries) break;
@@ -176,12 +193,13 @@ function retryWait(error: UpstreamError, attempt: number, ctx: ExecutionContext)
 }
 
 /** One call to one target, bounded by the first-byte and total timeouts. */
-async function attemptOnce(
+async function attemptOnce<Req, Result>(
   adapter: ProviderAdapter,
   target: ConcreteTarget,
-  req: ChatRequest,
+  operation: TargetOperation<Req, Result>,
+  req: Req,
   ctx: ExecutionContext,
-): Promise<{ result: ChatResult; finish(): void; signal: AbortSignal; warnings: string[] }> {
+): Promise<{ result: Result; finish(): void; signal: AbortSignal; warnings: string[] }> {
   const controller = new AbortController();
   let timedOut: "first_byte" | "total" | undefined;
   const onClientGone = () => controller.abort(new ClientGone("client disconnected"));
@@ -202,7 +220,7 @@ async function attemptOnce(
 
   const warnings: string[] = [];
   try {
-    const result = await adapter.chat(req, target.model, {
+    const result = await operation.call(adapter, req, target.model, {
       warn: (message) => warnings.push(message),
       signal: controller.signal,
       requestId: ctx.requestId,
@@ -210,9 +228,8 @@ async function attemptOnce(
       defaultMaxTokens: target.defaultMaxTokens,
       images: ctx.images,
     });
-    const committed = await untilFirstChunk(result);
     clearTimeout(firstByte);
-    return { result: committed, finish, signal: controller.signal, warnings };
+    return { result, finish, signal: controller.signal, warnings };
   } catch (error) {
     finish();
     if (ctx.clientSignal.aborted) throw new ClientGone("client disconnected");
@@ -227,41 +244,6 @@ async function attemptOnce(
     }
     throw error;
   }
-}
-
-/**
- * Waits for a stream's first real output (text, a tool call, a finish) so that a failure before
- * it can still fall back: a role-only opening chunk commits nothing yet.
- */
-async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
-  if (result.kind === "completion") return result;
-  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
-  if (Array.isArray(result.body)) return result;
-  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
-}
-
-function hasOutput(chunk: ChatCompletionChunk): boolean {
-  if (chunk.usage) return true;
-  return chunk.choices.some((c) => c.finish_reason !== null || Boolean(c.delta.content) || (c.delta.tool_calls?.length ?? 0) > 0 || Boolean(c.delta.refusal));
-}
-
-/** Reads ahead until `ready` holds (or the stream ends), then replays what it read. */
-async function primed<T>(source: AsyncIterable<T>, ready: (item: T) => boolean): Promise<AsyncIterable<T>> {
-  const iterator = source[Symbol.asyncIterator]();
-  const buffered: IteratorResult<T>[] = [];
-  for (;;) {
-    const next = await iterator.next();
-    buffered.push(next);
-    if (next.done === true || ready(next.value)) break;
-  }
-  return {
-    [Symbol.asyncIterator]() {
-      return {
-        next: async () => buffered.shift() ?? iterator.next(),
-        return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T }),
-      };
-    },
-  };
 }
 
 function clientGone(provider: string): UpstreamError {

@@ -1,5 +1,15 @@
-// What routing needs to know about a request, measured in one pass over the messages.
-import type { ChatRequest } from "../providers/types.ts";
+// What routing needs to know about a request, measured in one pass over the messages (or, for
+// embeddings, over the input texts).
+import { embeddingInputs } from "../providers/embeddings-input.ts";
+import type { ChatRequest, EmbeddingsRequest } from "../providers/types.ts";
+
+/** The canonical requests routing measures and classifies. */
+export type MeasuredRequest = ChatRequest | EmbeddingsRequest;
+
+/** Chat requests carry messages; embeddings requests carry input. */
+export function isChatRequest(req: MeasuredRequest): req is ChatRequest {
+  return Array.isArray((req as { messages?: unknown }).messages);
+}
 
 export interface RequestFeatures {
   /** Estimated prompt tokens (see estimate below). */
@@ -16,7 +26,8 @@ const TOKENS_PER_MESSAGE = 4;
 /** An image of unknown size, priced like a 1024×1024 high-detail image. */
 const TOKENS_PER_IMAGE = 765;
 
-export function measure(req: ChatRequest): RequestFeatures {
+export function measure(req: MeasuredRequest): RequestFeatures {
+  if (!isChatRequest(req)) return measureInput(req);
   let chars = 0;
   let images = 0;
   for (const message of req.messages) {
@@ -35,6 +46,17 @@ export function measure(req: ChatRequest): RequestFeatures {
     hasImages: images > 0,
     maxTokens: maxTokens ?? undefined,
   };
+}
+
+/** Embeddings: the input texts (token arrays count one token an entry); nothing is generated. */
+function measureInput(req: EmbeddingsRequest): RequestFeatures {
+  let chars = 0;
+  let tokens = 0;
+  for (const item of embeddingInputs(req.input)) {
+    if (typeof item === "string") chars += item.length;
+    else tokens += item.length;
+  }
+  return { promptTokens: Math.ceil(chars / CHARS_PER_TOKEN) + tokens, hasTools: false, hasImages: false, maxTokens: undefined };
 }
 
 /** Calls `visit` with every piece of text a message carries (string content and text parts). */

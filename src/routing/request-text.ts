@@ -1,4 +1,4 @@
-// The text of a chat request that reaches an upstream, for the content detectors: every string
+// The text of a chat (or embeddings) request that reaches an upstream, for the content detectors: every string
 // the client supplied, wherever it sits (message content and names, refusals, tool calls and
 // their arguments, tool definitions, response_format schemas, metadata, stop, prediction, image
 // URLs, fields the gateway does not know, which compatible upstreams receive unchanged), object
@@ -6,7 +6,7 @@
 // body of its own hands the router its own `Iterable<string>` over that body instead.
 //
 // In document order, iterative (no nesting depth can overflow it) and linear in the body.
-import type { ChatRequest } from "../providers/types.ts";
+import type { MeasuredRequest } from "./features.ts";
 import { ROUTING_HINTS } from "./hints.ts";
 
 type Json = Record<string, unknown>;
@@ -40,16 +40,16 @@ const LONGEST_WORD = Math.max(...[...GRAMMAR].map((word) => word.length));
  * iterable is, and then all at once: collecting into an array costs a fraction of what yielding
  * string by string through generators would, on a path every request takes.
  */
-export function requestText(req: ChatRequest): Iterable<string> {
+export function requestText(req: MeasuredRequest): Iterable<string> {
   return new RequestText(req);
 }
 
 // A class rather than an object literal with a computed iterator key: V8 iterates the literal
 // several times slower, which shows on a small request.
 class RequestText implements Iterable<string> {
-  readonly #req: ChatRequest;
+  readonly #req: MeasuredRequest;
 
-  constructor(req: ChatRequest) {
+  constructor(req: MeasuredRequest) {
     this.#req = req;
   }
 
@@ -58,7 +58,7 @@ class RequestText implements Iterable<string> {
   }
 }
 
-function textOf(req: ChatRequest): string[] {
+function textOf(req: MeasuredRequest): string[] {
   const out: string[] = [];
   const body = req as Json;
   for (const field of Object.keys(body)) {

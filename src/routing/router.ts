@@ -3,8 +3,8 @@
 // `allow_providers` applies, not only the first's: rule order can never let a request past a
 // policy that matches it.
 import { AUTO_MODEL } from "../config/resolve.ts";
-import type { Complexity, ConcreteTarget, GatewayConfig, PublicModel, ResolvedKey, Sensitivity } from "../config/types.ts";
-import type { ChatRequest } from "../providers/types.ts";
+import type { Complexity, ConcreteTarget, GatewayConfig, ModelKind, PublicModel, ResolvedKey, Sensitivity } from "../config/types.ts";
+import type { ChatRequest, EmbeddingsRequest } from "../providers/types.ts";
 import { classify, compileDetectors, type Detector } from "./classify.ts";
 import { measure } from "./features.ts";
 import { planFor } from "./plan.ts";
@@ -25,8 +25,13 @@ export interface RouteDecision {
   allowed: ReadonlySet<string> | undefined;
 }
 
+/** The canonical requests routing reads (the model asked for, the texts, the hints). */
+export type RoutedRequest = ChatRequest | EmbeddingsRequest;
+
 export interface RouteInput {
-  req: ChatRequest;
+  req: RoutedRequest;
+  /** The kind of model the request needs; chat when absent. */
+  kind?: ModelKind;
   /**
    * The client's text that goes upstream, for the content detectors: by default the canonical
    * request's. A door that forwards its own wire body passes a walk over that body.
@@ -51,9 +56,11 @@ export function createRouter(config: GatewayConfig): Router {
   return {
     decide(input) {
       const { req, key } = input;
+      const kind = input.kind ?? "chat";
       const requested = req.model;
       if (requested !== AUTO_MODEL && !config.models.has(requested)) throw RoutingError.unknownModel(requested);
       if (key?.models && !key.models.has(requested)) throw RoutingError.modelNotAllowed(requested, key.name);
+      if (requested === AUTO_MODEL && kind !== "chat") throw RoutingError.wrongKind(AUTO_MODEL, "chat", kind);
 
       const features = measure(req);
       const { sensitivity, complexity } = classify({ req, texts: input.texts ?? requestText(req), features, keyLevel: key?.sensitivity ?? "public", headers: input.headers }, detectors, thresholds);
@@ -65,6 +72,7 @@ export function createRouter(config: GatewayConfig): Router {
       if (name === undefined) throw RoutingError.noDefault();
       const model = config.models.get(name);
       if (!model) throw RoutingError.unknownModel(name);
+      if (model.kind !== kind) throw RoutingError.wrongKind(requested, model.kind, kind);
 
       const allowed = intersect(matched.flatMap((r) => (r.allowProviders ? [r.allowProviders] : [])));
       const isHealthy = input.isHealthy;

@@ -1,5 +1,7 @@
 // Routing refusals as values the HTTP layer renders: each knows its status and OpenAI type.
-export type RoutingRefusal = "unknown_model" | "model_not_allowed" | "no_default" | "policy_empty_plan" | "invalid_header";
+import type { ModelKind } from "../config/types.ts";
+
+export type RoutingRefusal = "unknown_model" | "model_not_allowed" | "no_default" | "policy_empty_plan" | "invalid_header" | "wrong_kind";
 
 export class RoutingError extends Error {
   override readonly name = "RoutingError";
@@ -21,6 +23,13 @@ export class RoutingError extends Error {
 
   static modelNotAllowed(model: string, key: string): RoutingError {
     return new RoutingError("model_not_allowed", `API key '${key}' is not allowed to use model '${model}'.`, "model");
+  }
+
+  /** A chat request on an embeddings model, or the reverse (`auto` is a chat model). */
+  static wrongKind(model: string, kind: ModelKind, asked: ModelKind): RoutingError {
+    const article = (k: ModelKind) => (k === "chat" ? "a chat" : "an embeddings");
+    const operation = asked === "chat" ? "chat completions" : "embeddings";
+    return new RoutingError("wrong_kind", `The model '${model}' is ${article(kind)} model and cannot serve ${operation}; use ${article(asked)} model.`, "model");
   }
 
   static noDefault(): RoutingError {

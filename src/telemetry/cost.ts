@@ -9,11 +9,12 @@ export interface Price {
 
 export interface TokenCounts {
   readonly prompt_tokens: number;
-  readonly completion_tokens: number;
+  /** Absent for answers that generate nothing (embeddings). */
+  readonly completion_tokens?: number | undefined;
 }
 
 /** USD for these tokens; undefined when the model has no price or the upstream reported no usage. */
 export function costUsd(price: Price | undefined, usage: TokenCounts | undefined): number | undefined {
   if (!price || !usage) return undefined;
-  return (usage.prompt_tokens * price.input_per_mtok + usage.completion_tokens * price.output_per_mtok) / 1_000_000;
+  return (usage.prompt_tokens * price.input_per_mtok + (usage.completion_tokens ?? 0) * price.output_per_mtok) / 1_000_000;
 }

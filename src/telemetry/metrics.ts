@@ -29,8 +29,10 @@ export type InternalErrorKind = "uncaught_exception" | "unhandled_rejection";
 export type BreakerState = "closed" | "half_open" | "open";
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
-/** One finished chat request, with its labels already bounded (see request-facts.ts). */
+/** One finished front-door request, with its labels already bounded (see request-facts.ts). */
 export interface FinishedRequest {
+  /** The front door: chat, embeddings. */
+  api: string;
   key: string;
   model: string;
   route: string;
@@ -52,7 +54,7 @@ export interface FinishedRequest {
 
 export interface GatewayMetrics {
   readonly contentType: string;
-  /** A chat request came in (in-flight gauge up); every call is matched by one requestDone. */
+  /** A front-door request came in (in-flight gauge up); every call is matched by one requestDone. */
   requestStarted(): void;
   requestDone(done: FinishedRequest): void;
   retry(provider: string, reason: string): void;
@@ -82,7 +84,7 @@ export interface MetricsSnapshot {
   readonly durations: HistogramSnapshot;
 }
 
-const REQUEST_LABELS = ["key", "model", "route", "provider", "status_class", "outcome"] as const;
+const REQUEST_LABELS = ["key", "model", "api", "route", "provider", "status_class", "outcome"] as const;
 const TOKEN_LABELS = ["key", "model", "provider", "upstream_model", "type"] as const;
 
 /** Everything one label combination touches, built once and reused by later requests. */
@@ -110,7 +112,7 @@ export function createGatewayMetrics(): GatewayMetrics {
 
   const requests = cellCounter(registry, {
     name: name("requests_total"),
-    help: "Chat completion requests by key, public model, route rule, serving provider, status class and outcome.",
+    help: "Requests by front door (api), key, public model, route rule, serving provider, status class and outcome.",
     labelNames: REQUEST_LABELS,
   });
   const tokens = cellCounter(registry, {
@@ -126,7 +128,7 @@ export function createGatewayMetrics(): GatewayMetrics {
   const duration = cellHistogram({
     name: name("request_duration_seconds"),
     help: "Whole request time, streams to their last byte.",
-    labelNames: ["model", "provider", "outcome"],
+    labelNames: ["model", "api", "provider", "outcome"],
     buckets: LATENCY_BUCKETS,
   });
   const upstream = cellHistogram({
@@ -138,7 +140,7 @@ export function createGatewayMetrics(): GatewayMetrics {
   const overhead = cellHistogram({
     name: name("gateway_overhead_seconds"),
     help: "Request time minus the time spent waiting on upstreams (calls, retry backoff, stream delivery).",
-    labelNames: ["model", "provider"],
+    labelNames: ["model", "api", "provider"],
     buckets: OVERHEAD_BUCKETS,
   });
   const ttft = cellHistogram({
@@ -181,7 +183,7 @@ export function createGatewayMetrics(): GatewayMetrics {
   let inflight = 0;
   new Gauge({
     name: name("inflight_requests"),
-    help: "Chat requests in progress.",
+    help: "Front-door requests (chat, embeddings) in progress.",
     registers,
     collect() {
       this.set(inflight);
@@ -207,18 +209,18 @@ export function createGatewayMetrics(): GatewayMetrics {
   const series = new Map<string, RequestSeries>();
   const seriesFor = (d: FinishedRequest): RequestSeries => {
     const klass = statusClass(d.status);
-    const id = `${d.key}\u0001${d.model}\u0001${d.route}\u0001${d.provider}\u0001${d.upstreamModel}\u0001${klass}\u0001${d.outcome}`;
+    const id = `${d.api}\u0001${d.key}\u0001${d.model}\u0001${d.route}\u0001${d.provider}\u0001${d.upstreamModel}\u0001${klass}\u0001${d.outcome}`;
     let found = series.get(id);
     if (!found) {
       found = {
-        requests: requests.cell([d.key, d.model, d.route, d.provider, klass, d.outcome]),
+        requests: requests.cell([d.key, d.model, d.api, d.route, d.provider, klass, d.outcome]),
         promptTokens: undefined,
         completionTokens: undefined,
         cost: undefined,
         tokenLabels: [d.key, d.model, d.provider, d.upstreamModel],
         costLabels: [d.key, d.model],
-        duration: duration.cell([d.model, d.provider, d.outcome]),
-        overhead: overhead.cell([d.model, d.provider]),
+        duration: duration.cell([d.model, d.api, d.provider, d.outcome]),
+        overhead: overhead.cell([d.model, d.api, d.provider]),
         upstream: undefined,
         ttft: undefined,
         interToken: undefined,

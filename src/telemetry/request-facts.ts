@@ -6,6 +6,7 @@ import { CLIENT_CLOSED_STATUS, outcomeOf } from "./outcome.ts";
 
 /** The request record's fields telemetry reads (src/http/context.ts RequestRecord has them all). */
 export interface RequestFacts {
+  api?: string;
   keyName?: string;
   publicModel?: string;
   route?: string;
@@ -42,6 +43,7 @@ export function finishRequest(facts: RequestFacts, finish: Finish): FinishedRequ
   // A client that left before any response head gets nginx's 499, not the error nobody received.
   const status = facts.status ?? (facts.clientGone ? CLIENT_CLOSED_STATUS : finish.responseStatus);
   return {
+    api: facts.api ?? NONE,
     key: facts.keyName ?? (status === 401 ? NO_KEY : OPEN_KEY),
     model: facts.publicModel ?? UNKNOWN_MODEL,
     route: facts.route ?? NONE,

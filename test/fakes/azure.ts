@@ -1,16 +1,17 @@
 // Fake Azure OpenAI data plane. Azure's wire is OpenAI's, so replies are rendered by the OpenAI
-// fake; this adds Azure's routes (`POST /openai/deployments/{deployment}/chat/completions` and
-// `GET /openai/models`, both with `api-version`), its content-filter annotations (the prompt
+// fake; this adds Azure's routes (`POST /openai/deployments/{deployment}/chat/completions`,
+// `.../embeddings` and `GET /openai/models`, all with `api-version`), its content-filter annotations (the prompt
 // annotation frame that opens every stream, per-choice filter results) and its error bodies.
 // The key arrives in the `api-key` header; requests are recorded, not checked.
 import { FakeUpstream, type Protocol, type RecordedRequest } from "./fake-upstream.ts";
-import { openaiProtocol } from "./openai.ts";
+import { openaiProtocol, renderOpenAIEmbeddings } from "./openai.ts";
 
 const CHAT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+const EMBEDDINGS_PATH = /^\/openai\/deployments\/([^/]+)\/embeddings$/;
 
-/** The deployment a chat request addressed, from its path. */
+/** The deployment a chat or embeddings request addressed, from its path. */
 export function deploymentOf(req: RecordedRequest): string | undefined {
-  const found = CHAT_PATH.exec(req.path)?.[1];
+  const found = (CHAT_PATH.exec(req.path) ?? EMBEDDINGS_PATH.exec(req.path))?.[1];
   return found === undefined ? undefined : decodeURIComponent(found);
 }
 
@@ -70,6 +71,10 @@ export const azureProtocol: Protocol = {
       return { status: 200, body: { object: "list", data: [model("gpt-4o", true), model("gpt-4o-mini", true), model("text-embedding-3-small", false)] } };
     }
     return undefined;
+  },
+  embeddings: {
+    matches: (req) => req.method === "POST" && EMBEDDINGS_PATH.test(req.path) && req.query.has("api-version"),
+    render: renderOpenAIEmbeddings,
   },
 };
 

@@ -1,7 +1,8 @@
 // Shared machinery for fake upstreams: a loopback HTTP server that records what it received and
 // plays scripted steps (reply, error status, delay, hang, cut stream, mid-stream error). Each
 // provider's wire format lives in a `Protocol`; the scripted reply is provider-neutral, so one
-// test body can run against every provider.
+// test body can run against every provider. Embeddings calls play the same steps (errors,
+// delays, hangs) and answer with deterministic vectors (embedding-vectors.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -25,8 +26,18 @@ export interface ScriptedReply {
   model?: string;
 }
 
+/** Faults of an embeddings answer, to exercise the gateway's checks. */
+export interface ScriptedEmbeddings {
+  /** Answer this many vectors, whatever the input count (a collapsed or padded batch). */
+  count?: number;
+  /** Vectors of this width, whatever was asked. */
+  width?: number;
+}
+
 export interface Step {
   reply?: ScriptedReply;
+  /** For embeddings calls: a faulty answer instead of the right one. */
+  embeddings?: ScriptedEmbeddings;
   /** Answer with this error status (protocol-shaped error body) instead of a reply. */
   status?: number;
   /** The error's text; a function of the request to echo what was sent (as some upstreams do). */
@@ -74,6 +85,11 @@ export interface Protocol {
   renderStreamError(message: string): string;
   /** Non-chat routes (model lists and the like). */
   other?(req: RecordedRequest): JsonReply | undefined;
+  /** The embeddings route, when the provider has one; its calls consume scripted steps like chat calls. */
+  embeddings?: {
+    matches(req: RecordedRequest): boolean;
+    render(req: RecordedRequest, script: ScriptedEmbeddings): JsonReply;
+  };
 }
 
 export const defaultReply: ScriptedReply = {
@@ -128,11 +144,22 @@ export class FakeUpstream {
     return last;
   }
 
+  /** Embeddings requests only, in arrival order. */
+  get embedRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => this.protocol.embeddings?.matches(r) === true);
+  }
+
+  get lastEmbed(): RecordedRequest {
+    const last = this.embedRequests.at(-1);
+    if (!last) throw new Error(`${this.protocol.name} fake received no embeddings request`);
+    return last;
+  }
+
   get openSockets(): number {
     return this.sockets.size;
   }
 
-  /** Queue one-shot steps, consumed by the next chat requests in order. */
+  /** Queue one-shot steps, consumed by the next chat or embeddings requests in order. */
   script(...steps: Step[]): this {
     this.queue.push(...steps);
     return this;
@@ -182,7 +209,8 @@ export class FakeUpstream {
     });
 
     const kind = this.protocol.classify(recorded);
-    if (!kind.chat) {
+    const embeddings = this.protocol.embeddings?.matches(recorded) === true ? this.protocol.embeddings : undefined;
+    if (!kind.chat && !embeddings) {
       const other = this.protocol.other?.(recorded);
       send(res, other ?? { status: 404, body: this.protocol.renderError(404, `no route ${url.pathname}`) });
       return;
@@ -200,6 +228,12 @@ export class FakeUpstream {
       });
       return;
     }
+    if (embeddings) {
+      const json = embeddings.render(recorded, step.embeddings ?? {});
+      send(res, { ...json, headers: { ...json.headers, ...step.headers } });
+      return;
+    }
+    if (!kind.chat) return;
     const reply = { ...defaultReply, ...step.reply };
     if (!kind.stream) {
       const json = this.protocol.renderJson(reply, recorded);

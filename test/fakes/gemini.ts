@@ -3,16 +3,46 @@
 // end marker), Google's `{error:{code,message,status,details}}` bodies, and the paged
 // `GET /v1beta/models` list. Like Gemini 2.5+/3 it signs the first function call of a reply
 // with a `thoughtSignature`, and it repeats the running usageMetadata on every stream event.
+// `:batchEmbedContents` answers deterministic vectors (one per request, the parts of a content
+// embedded together as the real API does), no usage, and refuses more than 100 requests.
+import { fakeEmbeddings } from "./embedding-vectors.ts";
 import {
   FakeUpstream,
   splitText,
   type FinishReason,
   type Protocol,
+  type JsonReply,
   type RecordedRequest,
+  type ScriptedEmbeddings,
   type ScriptedReply,
 } from "./fake-upstream.ts";
 
 const CHAT_PATH = /^\/v1beta\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
+const EMBED_PATH = /^\/v1beta\/models\/([^/:]+):batchEmbedContents$/;
+/** Gemini's own cap on requests per batchEmbedContents call. */
+export const GEMINI_EMBED_BATCH_LIMIT = 100;
+
+interface EmbedRequest {
+  model?: string;
+  content?: { parts?: { text?: string }[] };
+  outputDimensionality?: number;
+}
+
+/** The batchEmbedContents answer: one `{values}` per request, in request order. */
+function renderEmbeddings(req: RecordedRequest, script: ScriptedEmbeddings): JsonReply {
+  const model = EMBED_PATH.exec(req.path)?.[1] ?? "";
+  const requests = (req.body as { requests?: EmbedRequest[] } | undefined)?.requests ?? [];
+  const invalid = (message: string): JsonReply => ({ status: 400, body: geminiProtocol.renderError(400, message) });
+  if (requests.length > GEMINI_EMBED_BATCH_LIMIT) {
+    return invalid(`* BatchEmbedContentsRequest.requests: at most ${GEMINI_EMBED_BATCH_LIMIT} requests can be in one batch\n`);
+  }
+  if (requests.some((r) => r.model !== `models/${model}`)) {
+    return invalid(`* BatchEmbedContentsRequest.model: unexpected model name format\n`);
+  }
+  const texts = requests.map((r) => (r.content?.parts ?? []).map((p) => p.text ?? "").join(""));
+  const vectors = fakeEmbeddings(texts, requests[0]?.outputDimensionality, script);
+  return { status: 200, body: { embeddings: vectors.map((values) => ({ values })) } };
+}
 
 const FINISH: Record<FinishReason, string> = {
   stop: "STOP",
@@ -156,6 +186,10 @@ export const geminiProtocol: Protocol = {
         ...next,
       },
     };
+  },
+  embeddings: {
+    matches: (req) => req.method === "POST" && EMBED_PATH.test(req.path),
+    render: renderEmbeddings,
   },
 };
 

@@ -2,8 +2,10 @@
 // lines (the default when `stream` is absent), the last with `done: true`, `done_reason` and the
 // token counts; `{"error": "..."}` bodies and in-stream error lines; `GET /api/tags`.
 // Like the real server, tool calls come whole with object arguments and no id, and
-// `done_reason` stays "stop" when the answer is tool calls.
-import { FakeUpstream, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
+// `done_reason` stays "stop" when the answer is tool calls. `POST /api/embed` answers
+// deterministic vectors with `prompt_eval_count` as the token count.
+import { fakeEmbeddings, fakeTokenCount } from "./embedding-vectors.ts";
+import { FakeUpstream, splitText, type JsonReply, type Protocol, type RecordedRequest, type ScriptedEmbeddings, type ScriptedReply } from "./fake-upstream.ts";
 
 interface OllamaBody {
   model?: string;
@@ -41,6 +43,27 @@ function finalFields(reply: ScriptedReply) {
 }
 
 const line = (value: unknown) => `${JSON.stringify(value)}\n`;
+
+interface EmbedBody {
+  model?: string;
+  input?: string | string[];
+  dimensions?: number;
+}
+
+function renderEmbed(req: RecordedRequest, script: ScriptedEmbeddings): JsonReply {
+  const body = req.body as EmbedBody;
+  const inputs = typeof body.input === "string" ? [body.input] : (body.input ?? []);
+  return {
+    status: 200,
+    body: {
+      model: body.model ?? "nomic-embed-text",
+      embeddings: fakeEmbeddings(inputs, body.dimensions, script),
+      total_duration: 14_143_917,
+      load_duration: 1_019_500,
+      prompt_eval_count: fakeTokenCount(inputs),
+    },
+  };
+}
 
 export const ollamaProtocol: Protocol = {
   name: "ollama",
@@ -115,6 +138,10 @@ export const ollamaProtocol: Protocol = {
       return { status: 200, body: { version: "0.12.6" } };
     }
     return undefined;
+  },
+  embeddings: {
+    matches: (req) => req.method === "POST" && req.path === "/api/embed",
+    render: renderEmbed,
   },
 };
 

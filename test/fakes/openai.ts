@@ -1,11 +1,16 @@
 // Fake OpenAI Chat Completions upstream: JSON, SSE `chat.completion.chunk`s with tool-call
 // deltas, the usage chunk when `stream_options.include_usage` is set, then `data: [DONE]`.
+// `POST /embeddings` answers deterministic vectors, as float arrays by default or base64 of
+// float32 when `encoding_format: "base64"` is asked, and refuses empty strings as OpenAI does.
+import { fakeEmbeddings, fakeTokenCount, float32Base64, type FakeEmbeddingInput } from "./embedding-vectors.ts";
 import {
   FakeUpstream,
+  type JsonReply,
   splitArguments,
   splitText,
   type Protocol,
   type RecordedRequest,
+  type ScriptedEmbeddings,
   type ScriptedReply,
 } from "./fake-upstream.ts";
 
@@ -29,6 +34,43 @@ function toolCallsOf(reply: ScriptedReply) {
 function usageOf(reply: ScriptedReply) {
   const u = reply.usage ?? { prompt: 0, completion: 0 };
   return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
+}
+
+interface EmbeddingsBody {
+  model?: string;
+  input?: string | FakeEmbeddingInput[] | number[];
+  dimensions?: number;
+  encoding_format?: string;
+}
+
+function inputsOf(input: EmbeddingsBody["input"]): FakeEmbeddingInput[] {
+  if (input === undefined) return [];
+  if (typeof input === "string") return [input];
+  return typeof input[0] === "number" ? [input as number[]] : (input as FakeEmbeddingInput[]);
+}
+
+/** OpenAI's embeddings answer for this request (Azure's is the same). */
+export function renderOpenAIEmbeddings(req: RecordedRequest, script: ScriptedEmbeddings): JsonReply {
+  const body = req.body as EmbeddingsBody;
+  const inputs = inputsOf(body.input);
+  if (inputs.some((input) => input === "")) {
+    return { status: 400, body: { error: { message: "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference.", type: "invalid_request_error", param: null, code: null } } };
+  }
+  const base64 = body.encoding_format === "base64";
+  const tokens = fakeTokenCount(inputs);
+  return {
+    status: 200,
+    body: {
+      object: "list",
+      data: fakeEmbeddings(inputs, body.dimensions, script).map((vector, index) => ({
+        object: "embedding",
+        index,
+        embedding: base64 ? float32Base64(vector) : vector,
+      })),
+      model: body.model ?? "text-embedding-fake",
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    },
+  };
 }
 
 export const openaiProtocol: Protocol = {
@@ -104,6 +146,10 @@ export const openaiProtocol: Protocol = {
       return { status: 200, body: { object: "list", data: [{ id: "gpt-4o-mini", object: "model", created: 1_700_000_000, owned_by: "openai" }] } };
     }
     return undefined;
+  },
+  embeddings: {
+    matches: (req) => req.method === "POST" && req.path.endsWith("/embeddings"),
+    render: renderOpenAIEmbeddings,
   },
 };
 

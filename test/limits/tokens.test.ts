@@ -70,21 +70,31 @@ describe("estimatePromptTokens, OpenAI models", () => {
     expect(estimatePromptTokens({ messages }, "gpt-4o")).toBe(exactChat(messages));
   });
 
-  it("stays within 5% of the real count on a ~100k-token body of mixed content", () => {
+  // Above the exact budget the tokenizer sees ~6 KB of sampled windows, whatever the body's
+  // size (a bound on event-loop time). Sampling is within a few percent and leans high, the
+  // safe side for a limit; the reservation is corrected to real usage when the answer ends.
+  // The corpus is this repository's own text, so it shifts as the code grows: the bounds leave
+  // room for that rather than fit one snapshot.
+  const withinSampling = (estimate: number, exact: number) => {
+    expect((estimate - exact) / exact).toBeGreaterThan(-0.05);
+    expect((estimate - exact) / exact).toBeLessThan(0.1);
+  };
+
+  it("stays within sampling bounds of the real count on a ~100k-token body of mixed content", () => {
     const text = corpus(420_000);
     const exact = countTokens(text, { disallowedSpecial: new Set() });
     expect(exact).toBeGreaterThan(90_000);
     const estimate = estimatePromptTokens({ messages: [{ role: "user", content: text }] }, "gpt-4o");
-    expect(Math.abs(estimate - exact) / exact).toBeLessThan(0.05);
+    withinSampling(estimate, exact);
   });
 
-  it("stays within 5% on many messages that together exceed the exact budget", () => {
+  it("stays within sampling bounds on many messages that together exceed the exact budget", () => {
     const text = corpus(300_000);
     const messages = [];
     for (let i = 0; i < 300; i += 1) messages.push({ role: i % 2 ? "assistant" : "user", content: text.slice(i * 1_000, (i + 1) * 1_000) });
     const exact = exactChat(messages);
     const estimate = estimatePromptTokens({ messages }, "gpt-4o");
-    expect(Math.abs(estimate - exact) / exact).toBeLessThan(0.05);
+    withinSampling(estimate, exact);
   });
 
   it("counts content parts, tool calls and tool results", () => {

@@ -6,9 +6,10 @@ import { toGatewayError } from "../../src/http/errors.ts";
 import { UpstreamError } from "../../src/providers/errors.ts";
 import type { ChatRequest, ProviderAdapter } from "../../src/providers/types.ts";
 import { BreakerRegistry } from "../../src/resilience/breakers.ts";
+import { chatOperation } from "../../src/pipeline/operations/chat.ts";
 import { execute, type ExecutionContext } from "../../src/routing/executor.ts";
 
-const target = (provider: string): ConcreteTarget => ({ provider, model: `${provider}-model`, timeoutMs: 5_000, firstByteTimeoutMs: 5_000, defaultMaxTokens: undefined });
+const target = (provider: string): ConcreteTarget => ({ provider, model: `${provider}-model`, timeoutMs: 5_000, firstByteTimeoutMs: 5_000, defaultMaxTokens: undefined, space: undefined });
 const req: ChatRequest = { model: "m", messages: [{ role: "user", content: "hi" }] };
 
 /** An adapter whose chat calls are counted and answered by `answer`. */
@@ -52,7 +53,7 @@ describe("execute", () => {
     const broken = adapter("broken", () => Promise.reject(bug));
     const healthy = adapter("healthy", () => Promise.reject(new Error("must not be called")));
     for (let i = 0; i < 3; i++) {
-      await expect(execute([target("broken"), target("healthy")], req, context([broken, healthy]))).rejects.toBe(bug);
+      await expect(execute([target("broken"), target("healthy")], chatOperation, req, context([broken, healthy]))).rejects.toBe(bug);
     }
     expect(broken.calls).toBe(3);
     expect(healthy.calls).toBe(0);
@@ -65,7 +66,7 @@ describe("execute", () => {
   it("still retries, falls back on and counts a connection failure", async () => {
     const down = adapter("broken", () => Promise.reject(new UpstreamError({ provider: "broken", status: 502, failure: "connection", message: "refused" })));
     const healthy = adapter("healthy", () => Promise.reject(new UpstreamError({ provider: "healthy", status: 502, failure: "connection", message: "refused" })));
-    await expect(execute([target("broken"), target("healthy")], req, context([down, healthy]))).rejects.toThrow();
+    await expect(execute([target("broken"), target("healthy")], chatOperation, req, context([down, healthy]))).rejects.toThrow();
     expect(down.calls).toBeGreaterThan(0);
     expect(healthy.calls).toBeGreaterThan(0);
     expect(breakers.allows("broken")).toBe(false);

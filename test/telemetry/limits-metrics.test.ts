@@ -35,10 +35,10 @@ describe("rate-limit refusals", () => {
     expect(err.status).toBe(429);
     await eventually(() => expect(requestLines(gw)).toHaveLength(2));
     expect(fake.chatRequests).toHaveLength(1);
-    const labels = { model: "fast", provider: "none" };
+    const labels = { api: "chat", model: "fast", provider: "none" };
     expectMoved(moved(before, await scrape(`${gw.url}/metrics`)), {
       [seriesName(m("rate_limited_total"), { limit: "requests", key: "team-a" })]: 1,
-      [seriesName(m("requests_total"), { key: "team-a", model: "fast", route: "all", provider: "none", status_class: "4xx", outcome: "error" })]: 1,
+      [seriesName(m("requests_total"), { api: "chat", key: "team-a", model: "fast", route: "all", provider: "none", status_class: "4xx", outcome: "error" })]: 1,
       [seriesName(m("request_duration_seconds_count"), { ...labels, outcome: "error" })]: 1,
       [seriesName(m("request_duration_seconds_bucket"), { ...labels, outcome: "error", le: "+Inf" })]: 1,
       [seriesName(m("gateway_overhead_seconds_count"), labels)]: 1,

@@ -7,6 +7,7 @@ import { parseSamples, seriesName } from "./scrape.ts";
 const read = async (metrics: ReturnType<typeof createGatewayMetrics>) => parseSamples(await metrics.scrape());
 
 const served: FinishedRequest = {
+  api: "chat",
   key: "team-a",
   model: "fast",
   route: "none",
@@ -60,7 +61,7 @@ describe("GatewayMetrics", () => {
     metrics.requestStarted();
     metrics.requestDone({ ...served, key: "team-b", costUsd: 0.5 });
     const s = await read(metrics);
-    const labels = { key: "team-a", model: "fast", route: "none", provider: "up", status_class: "2xx", outcome: "success" };
+    const labels = { api: "chat", key: "team-a", model: "fast", route: "none", provider: "up", status_class: "2xx", outcome: "success" };
     expect(s.get(seriesName("llm_gateway_requests_total", labels))).toBe(3);
     expect(s.get(seriesName("llm_gateway_requests_total", { ...labels, key: "team-b" }))).toBe(1);
     const tokens = { key: "team-a", model: "fast", provider: "up", upstream_model: "gpt-4o-mini" };
@@ -74,7 +75,7 @@ describe("GatewayMetrics", () => {
     expect(s.get(seriesName("llm_gateway_time_to_first_token_seconds_bucket", { ...target, le: "0.05" }))).toBe(0);
     expect(s.get(seriesName("llm_gateway_time_to_first_token_seconds_bucket", { ...target, le: "0.1" }))).toBe(4);
     expect(s.get(seriesName("llm_gateway_inter_token_latency_seconds_sum", target))).toBeCloseTo(4 * 0.012, 12);
-    expect(s.get(seriesName("llm_gateway_gateway_overhead_seconds_bucket", { model: "fast", provider: "up", le: "0.0005" }))).toBe(4);
+    expect(s.get(seriesName("llm_gateway_gateway_overhead_seconds_bucket", { api: "chat", model: "fast", provider: "up", le: "0.0005" }))).toBe(4);
     expect(s.get("llm_gateway_inflight_requests")).toBe(0);
   });
 

@@ -41,12 +41,12 @@ function servedRequest(s: Served): Record<string, number> {
   const tokenLabels = { key: s.key, model: s.model, provider: s.provider, upstream_model: s.upstreamModel };
   const target = { model: s.model, provider: s.provider, upstream_model: s.upstreamModel };
   return {
-    [seriesName(m("requests_total"), { key: s.key, model: s.model, route: s.route ?? "none", provider: s.provider, status_class: "2xx", outcome: "success" })]: 1,
+    [seriesName(m("requests_total"), { api: "chat", key: s.key, model: s.model, route: s.route ?? "none", provider: s.provider, status_class: "2xx", outcome: "success" })]: 1,
     [seriesName(m("tokens_total"), { ...tokenLabels, type: "prompt" })]: prompt,
     [seriesName(m("tokens_total"), { ...tokenLabels, type: "completion" })]: completion,
     ...(s.price ? { [seriesName(m("cost_usd_total"), { key: s.key, model: s.model })]: cost(s.price, prompt, completion) } : {}),
-    ...observed("request_duration_seconds", { model: s.model, provider: s.provider, outcome: "success" }),
-    ...observed("gateway_overhead_seconds", { model: s.model, provider: s.provider }),
+    ...observed("request_duration_seconds", { api: "chat", model: s.model, provider: s.provider, outcome: "success" }),
+    ...observed("gateway_overhead_seconds", { api: "chat", model: s.model, provider: s.provider }),
     ...observed("upstream_duration_seconds", { provider: s.provider, upstream_model: s.upstreamModel }),
     ...(s.stream ? observed("time_to_first_token_seconds", target) : {}),
     ...(s.stream && completion > 1 ? observed("inter_token_latency_seconds", target) : {}),
@@ -56,9 +56,9 @@ function servedRequest(s: Served): Record<string, number> {
 /** Everything one request that got no served response moves. */
 function failedRequest(key: string, model: string, route: string, statusClass: string, outcome = "error", provider = "none"): Record<string, number> {
   return {
-    [seriesName(m("requests_total"), { key, model, route, provider, status_class: statusClass, outcome })]: 1,
-    ...observed("request_duration_seconds", { model, provider, outcome }),
-    ...observed("gateway_overhead_seconds", { model, provider }),
+    [seriesName(m("requests_total"), { api: "chat", key, model, route, provider, status_class: statusClass, outcome })]: 1,
+    ...observed("request_duration_seconds", { api: "chat", model, provider, outcome }),
+    ...observed("gateway_overhead_seconds", { api: "chat", model, provider }),
   };
 }
 
@@ -202,9 +202,9 @@ describe("metrics after scripted traffic", () => {
     await settled(lines + 1);
     const target = { model: "fast", provider: "primary", upstream_model: "gpt-4o-mini" };
     expectMoved(await movedSince(), {
-      [seriesName(m("requests_total"), { key: "team-a", model: "fast", route: "fast-lane", provider: "primary", status_class: "2xx", outcome: "stream_error" })]: 1,
-      ...observed("request_duration_seconds", { model: "fast", provider: "primary", outcome: "stream_error" }),
-      ...observed("gateway_overhead_seconds", { model: "fast", provider: "primary" }),
+      [seriesName(m("requests_total"), { api: "chat", key: "team-a", model: "fast", route: "fast-lane", provider: "primary", status_class: "2xx", outcome: "stream_error" })]: 1,
+      ...observed("request_duration_seconds", { api: "chat", model: "fast", provider: "primary", outcome: "stream_error" }),
+      ...observed("gateway_overhead_seconds", { api: "chat", model: "fast", provider: "primary" }),
       ...observed("upstream_duration_seconds", { provider: "primary", upstream_model: "gpt-4o-mini" }),
       ...observed("time_to_first_token_seconds", target),
     });
@@ -219,9 +219,9 @@ describe("metrics after scripted traffic", () => {
     await settled(lines + 1);
     const target = { model: "fast", provider: "primary", upstream_model: "gpt-4o-mini" };
     expectMoved(await movedSince(), {
-      [seriesName(m("requests_total"), { key: "team-a", model: "fast", route: "fast-lane", provider: "primary", status_class: "2xx", outcome: "client_abort" })]: 1,
-      ...observed("request_duration_seconds", { model: "fast", provider: "primary", outcome: "client_abort" }),
-      ...observed("gateway_overhead_seconds", { model: "fast", provider: "primary" }),
+      [seriesName(m("requests_total"), { api: "chat", key: "team-a", model: "fast", route: "fast-lane", provider: "primary", status_class: "2xx", outcome: "client_abort" })]: 1,
+      ...observed("request_duration_seconds", { api: "chat", model: "fast", provider: "primary", outcome: "client_abort" }),
+      ...observed("gateway_overhead_seconds", { api: "chat", model: "fast", provider: "primary" }),
       ...observed("upstream_duration_seconds", { provider: "primary", upstream_model: "gpt-4o-mini" }),
       ...observed("time_to_first_token_seconds", target),
     });

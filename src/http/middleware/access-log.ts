@@ -1,6 +1,6 @@
 // One JSON line per request, written when the response (stream included) is over, and the
-// same facts reported to the metrics for chat requests. Never the prompt, never a key: bodies
-// appear only with `logging.bodies: true`, already redacted by the chat route.
+// same facts reported to the metrics for the front doors' requests. Never the prompt, never a
+// key: bodies appear only with `logging.bodies: true`, already redacted by the front door.
 import type { MiddlewareHandler } from "hono";
 import { lineWriter, type Logger } from "../../telemetry/logger.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
@@ -9,10 +9,12 @@ import type { GatewayEnv } from "../context.ts";
 
 export interface AccessLogOptions {
   metrics?: GatewayMetrics | undefined;
+  /**
+   * The requests the metrics count, LLM traffic (not probes, scrapes or model listings): the
+   * front doors' POST paths, each with its `api` label.
+   */
+  apis?: ReadonlyMap<string, string> | undefined;
 }
-
-/** The requests the metrics count: LLM traffic, not probes, scrapes or model listings. */
-const CHAT_PATHS = new Set(["/v1/chat/completions", "/chat/completions"]);
 /** Scrapes and probes arrive every few seconds; at info level they would drown the traffic. */
 const QUIET_PATHS = new Set(["/metrics", "/health", "/ready"]);
 
@@ -20,12 +22,15 @@ const ms = (value: number | undefined) => (value === undefined ? undefined : Mat
 
 export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
   const { metrics } = options;
+  const apis = options.apis ?? new Map<string, string>();
   const write = lineWriter(logger, "request");
   return async function accessLogMiddleware(c, next) {
     const r = c.get("record");
     const started = performance.now();
     r.startedAt = started;
-    const counted = metrics !== undefined && c.req.method === "POST" && CHAT_PATHS.has(c.req.path);
+    const api = c.req.method === "POST" ? apis.get(c.req.path) : undefined;
+    if (api !== undefined) r.api = api;
+    const counted = metrics !== undefined && api !== undefined;
     if (counted) metrics.requestStarted();
     try {
       await next();
@@ -36,6 +41,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         requestId: c.get("requestId"),
         method: c.req.method,
         path: c.req.path,
+        api: r.api ?? null,
         status: done.status,
         outcome: done.outcome,
         latencyMs: ms(done.durationMs),
@@ -60,6 +66,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         error: r.error,
         streamError: r.streamError,
         messages: r.messages,
+        input: r.input,
         completion: r.completion,
       };
       if (done.status >= 500 || r.streamError) write("warn", line);

@@ -5,7 +5,8 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParams
 import { APIError, AzureOpenAI } from "openai";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
-import type { CallOptions, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
+import type { CallOptions, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
+import { embedAzure } from "./embed.ts";
 import { toUpstreamError } from "./errors.ts";
 import { azureChunks } from "./stream.ts";
 import { createUpstreamPool } from "../upstream-pool.ts";
@@ -62,6 +63,10 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
         if (!(error instanceof APIError) && !call.signal.aborted) throw error;
         throw toUpstreamError(id, error, call.signal, "request");
       }
+    },
+
+    embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
+      return embedAzure(client, id, req, model, call);
     },
 
     /**

@@ -4,10 +4,12 @@ import { GoogleGenAI, type GenerateContentConfig, type GenerateContentResponse }
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
 import { loadImages } from "../images.ts";
+import { warnUserIgnored } from "../embeddings-input.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
-import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
+import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
+import { fromGeminiEmbeddings, toGeminiEmbedCalls } from "./embed.ts";
 import { toUpstreamError } from "./errors.ts";
 import type { GeminiResponseMeta } from "./native.ts";
 import { imageUrls, toGeminiRequest } from "./request.ts";
@@ -80,6 +82,25 @@ export function createGeminiAdapter(id: string, config: GeminiConfig): ProviderA
         if (error instanceof GatewayInputError) throw error;
         // Thrown before a request went out (translation, the SDK's own conversion): not the upstream's.
         if (!request.sent && !call.signal.aborted) throw error;
+        throw toUpstreamError(id, error, call.signal, "request");
+      }
+    },
+
+    async embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
+      const calls = toGeminiEmbedCalls(req, model, id);
+      warnUserIgnored(req, id, call);
+      // Batches go out together; the first failure stops the others.
+      const stop = new AbortController();
+      const signal = AbortSignal.any([call.signal, stop.signal]);
+      try {
+        const answers = await Promise.all(
+          calls.map((params) =>
+            ai.models.embedContent({ ...params, config: { ...params.config, abortSignal: signal, httpOptions: { headers: { "x-request-id": call.requestId } } } }),
+          ),
+        );
+        return fromGeminiEmbeddings(calls, answers, id);
+      } catch (error) {
+        stop.abort();
         throw toUpstreamError(id, error, call.signal, "request");
       }
     },

@@ -2,9 +2,11 @@
 // each call carries its own abort signal and `x-request-id`, all sharing one connection pool.
 import { Ollama, type ChatRequest as SdkChatRequest } from "ollama";
 import type { ProviderConfig } from "../../config/schema.ts";
+import { warnUserIgnored } from "../embeddings-input.ts";
 import { loadImages } from "../images.ts";
 import { newResponseMeta, type ResponseMeta } from "../openai-shapes.ts";
-import type { CallOptions, ChatRequest, ChatResult, ChatCompletionChunk, ProviderAdapter } from "../types.ts";
+import type { CallOptions, ChatRequest, ChatResult, ChatCompletionChunk, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
+import { fromOllamaEmbed, toOllamaEmbedRequest, type OllamaEmbedResponse } from "./embed.ts";
 import { toUpstreamError, type ErrorContext } from "./errors.ts";
 import { imageUrlsOf } from "./messages.ts";
 import { toOllamaRequest } from "./request.ts";
@@ -63,6 +65,19 @@ export function createOllamaAdapter(id: string, config: OllamaConfig): ProviderA
         if (!transport.called && !call.signal.aborted) throw error;
         throw toUpstreamError(error, errorContext(call.signal, transport, "request"));
       }
+    },
+
+    async embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
+      const request = toOllamaEmbedRequest(req, model, id, config.keep_alive);
+      warnUserIgnored(req, id, call);
+      const { client, transport } = clientFor(call.signal, call.requestId);
+      let answer: OllamaEmbedResponse;
+      try {
+        answer = await client.embed(request);
+      } catch (error) {
+        throw toUpstreamError(error, errorContext(call.signal, transport, "request"));
+      }
+      return fromOllamaEmbed(answer, id);
     },
 
     async listModels(signal: AbortSignal): Promise<string[]> {

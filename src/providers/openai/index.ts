@@ -4,8 +4,9 @@
 import { request, type Dispatcher } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
-import type { CallOptions, ChatRequest, ChatResult, ProviderAdapter, Usage } from "../types.ts";
+import type { CallOptions, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter, Usage } from "../types.ts";
 import { transportError } from "../transport-error.ts";
+import { embedOpenAI, type EmbedEndpoint } from "./embed.ts";
 import { httpError } from "./errors.ts";
 import { relaySse } from "./sse-relay.ts";
 import { scanUsage } from "./usage-scan.ts";
@@ -29,6 +30,7 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
     ...(config.organization ? { "openai-organization": config.organization } : {}),
     ...config.headers,
   };
+  const embeddings: EmbedEndpoint = { provider: id, url: new URL(`${base}/embeddings`), dispatcher, headers: fixedHeaders };
 
   return {
     id,
@@ -75,6 +77,10 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
       const buf = Buffer.concat(chunks);
       const usage: Usage | undefined = scanUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
       return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
+    },
+
+    embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
+      return embedOpenAI(embeddings, req, model, call);
     },
 
     async listModels(signal: AbortSignal): Promise<string[]> {

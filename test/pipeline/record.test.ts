@@ -2,8 +2,8 @@
 // computed from marks the writer already takes (no per-chunk work).
 import { describe, expect, it } from "vitest";
 import type { RequestRecord } from "../../src/http/context.ts";
-import { recordReply } from "../../src/http/record-reply.ts";
-import type { ReplyOutcome } from "../../src/http/reply.ts";
+import { recordReply } from "../../src/pipeline/record.ts";
+import type { ReplyOutcome } from "../../src/dialects/openai-chat/reply.ts";
 
 const usage = { prompt_tokens: 1_000, completion_tokens: 11, total_tokens: 1_011 };
 const price = { input_per_mtok: 3, output_per_mtok: 15 };

@@ -4,8 +4,8 @@
 // completion tokens that followed it (vLLM's "time per output token"), so it counts tokens,
 // not network reads or chunks, which may each carry several tokens.
 import { costUsd, type Price } from "../telemetry/cost.ts";
-import type { RequestRecord } from "./context.ts";
-import type { ReplyOutcome } from "./reply.ts";
+import type { RequestRecord } from "../telemetry/request-record.ts";
+import type { WriteOutcome } from "./front-door.ts";
 
 export interface ReplyTimes {
   /** performance.now() when the writer started (the serving call had just committed). */
@@ -16,10 +16,11 @@ export interface ReplyTimes {
   servingAttemptMs: number | undefined;
 }
 
-export function recordReply(record: RequestRecord, reply: ReplyOutcome, times: ReplyTimes, price: Price | undefined): void {
+export function recordReply(record: RequestRecord, reply: WriteOutcome, times: ReplyTimes, price: Price | undefined): void {
   if (reply.usage) {
+    const completion = reply.usage.completion_tokens;
     record.promptTokens = reply.usage.prompt_tokens;
-    record.completionTokens = reply.usage.completion_tokens;
+    if (completion !== undefined) record.completionTokens = completion;
     const cost = costUsd(price, reply.usage);
     if (cost !== undefined) record.costUsd = cost;
   }

@@ -5,8 +5,8 @@
 // leaves unknown fields in place for OpenAI-compatible upstreams. Values of open-ended enums
 // (reasoning_effort, service_tier, modalities...) are checked for type only, so a value newer
 // than this gateway still reaches the upstream that knows it.
-import type { ChatRequest } from "../providers/types.ts";
-import { invalidRequest } from "./errors.ts";
+import type { ChatRequest } from "../../providers/types.ts";
+import { invalidRequest } from "../../http/errors.ts";
 import {
   arrayField,
   booleanField,
@@ -18,8 +18,8 @@ import {
   pathOf,
   stringField,
   type Json,
-} from "./request-fields.ts";
-import { checkMessages } from "./validate-chat-messages.ts";
+} from "../../http/request-fields.ts";
+import { checkMessages } from "../../http/validate-chat-messages.ts";
 
 export function validateChatRequest(body: unknown): ChatRequest {
   if (!isObject(body)) throw invalidRequest("request body must be a JSON object");

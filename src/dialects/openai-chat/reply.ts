@@ -3,9 +3,10 @@
 // out ends the stream with one error event and no [DONE], so clients never mistake a cut
 // stream for a complete one.
 import type { ServerResponse } from "node:http";
-import type { ChatCompletionChunk, ChatResult, Usage } from "../providers/types.ts";
-import type { Redact } from "../telemetry/redact.ts";
-import { toGatewayError } from "./errors.ts";
+import type { ChatCompletionChunk, ChatResult, Usage } from "../../providers/types.ts";
+import type { Redact } from "../../telemetry/redact.ts";
+import { toGatewayError } from "../../http/errors.ts";
+import type { WriteOutcome } from "../../pipeline/front-door.ts";
 
 export interface ReplyOptions {
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
@@ -16,15 +17,7 @@ export interface ReplyOptions {
   redact: Redact;
 }
 
-export interface ReplyOutcome {
-  usage: Usage | undefined;
-  /** When the first body byte was handed to the socket (performance.now()). */
-  firstByteAt: number | undefined;
-  /** The failure that ended a stream after it started, as the client was told it (secrets redacted). */
-  streamError: Error | undefined;
-  /** The client went away before the response was complete. */
-  clientGone: boolean;
-}
+export type ReplyOutcome = WriteOutcome;
 
 // No `connection` header: Node sets keep-alive or close from what the client asked, and a
 // fixed `keep-alive` here would override a client's `Connection: close`.

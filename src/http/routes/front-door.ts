@@ -1,0 +1,50 @@
+// Binds a front door to the pipeline: read the body once, let the door parse it into the
+// canonical request, and hand the request to the pipeline, which writes the response itself.
+import type { Handler } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { Api, FrontDoor } from "../../pipeline/front-door.ts";
+import { runPipeline, type PipelineDeps } from "../../pipeline/run.ts";
+import type { RoutedRequest } from "../../routing/router.ts";
+import type { RuntimeSource } from "../../runtime.ts";
+import { readJsonBody } from "../body.ts";
+import type { GatewayEnv } from "../context.ts";
+
+export function frontDoorRoute<Req extends RoutedRequest, Result>(
+  source: RuntimeSource,
+  door: FrontDoor<Req, Result>,
+  deps: PipelineDeps,
+): Handler<GatewayEnv> {
+  return async function frontDoorHandler(c) {
+    const runtime = source.current;
+    const { incoming, outgoing } = c.env;
+    const { server } = runtime.config.raw;
+    const body = await readJsonBody(incoming, server.body_limit_bytes, server.body_timeout_ms);
+    const req = door.parse(body);
+    await runPipeline(door, req, {
+      runtime,
+      requestId: c.get("requestId"),
+      key: c.get("key"),
+      headers: incoming.headers,
+      res: outgoing,
+      record: c.get("record"),
+      replyHeaders: c.get("replyHeaders"),
+    }, deps);
+    return RESPONSE_ALREADY_SENT;
+  };
+}
+
+/** A front door ready to mount: its route and the `api` label its path carries. */
+export interface MountedDoor {
+  readonly api: Api;
+  readonly path: string;
+  readonly handler: Handler<GatewayEnv>;
+}
+
+export function mountable<Req extends RoutedRequest, Result>(source: RuntimeSource, door: FrontDoor<Req, Result>, deps: PipelineDeps): MountedDoor {
+  return { api: door.api, path: door.path, handler: frontDoorRoute(source, door, deps) };
+}
+
+/** Each door's paths (with and without `/v1`) to its `api` label, for the access log. */
+export function apiByPath(doors: readonly MountedDoor[]): ReadonlyMap<string, Api> {
+  return new Map(doors.flatMap((door) => [[`/v1${door.path}`, door.api] as const, [door.path, door.api] as const]));
+}

@@ -1,0 +1,52 @@
+// A front door as the pipeline sees it: one inbound API (OpenAI chat, OpenAI embeddings, ...)
+// that turns its wire body into the canonical request and writes the canonical result back in
+// its own framing. A door knows no provider; the pipeline knows no wire format.
+import type { ServerResponse } from "node:http";
+import type { Redact } from "../telemetry/redact.ts";
+import type { RequestRecord } from "../telemetry/request-record.ts";
+import type { Operation } from "./operation.ts";
+
+/** The `api` label and log field: one bounded word per front door. */
+export type Api = "chat" | "embeddings";
+
+/** Tokens an answer reported; answers that generate nothing (embeddings) have no completion count. */
+export interface TokenUsage {
+  readonly prompt_tokens: number;
+  readonly completion_tokens?: number;
+}
+
+/** What writing an answer showed, for limits, metrics and the log line. */
+export interface WriteOutcome {
+  usage: TokenUsage | undefined;
+  /** When the first body byte was handed to the socket (performance.now()). */
+  firstByteAt: number | undefined;
+  /** The failure that ended a stream after it started, as the client was told it (secrets redacted). */
+  streamError: Error | undefined;
+  /** The client went away before the response was complete. */
+  clientGone: boolean;
+}
+
+export interface WriteContext<Req> {
+  readonly req: Req;
+  /** Headers every response carries (request id, routing, rate limits). */
+  readonly headers: Record<string, string>;
+  /** Takes the configured secrets out of error text written mid-answer. */
+  readonly redact: Redact;
+}
+
+export interface FrontDoor<Req, Result> {
+  readonly api: Api;
+  /** The route under `/v1` (also served without the prefix). */
+  readonly path: string;
+  readonly operation: Operation<Req, Result>;
+  /** Validates the parsed JSON body into the canonical request; a 400 naming the field otherwise. */
+  parse(body: unknown): Req;
+  /** Whether the client asked for a stream. */
+  streams(req: Req): boolean;
+  /** Puts the (redacted) request content on the log record; only with `logging.bodies: true`. */
+  logBody(req: Req, record: RequestRecord): void;
+  /** Wraps the result so its output text reaches the log record; only with `logging.bodies: true`. */
+  logOutput(result: Result, record: RequestRecord): Result;
+  /** Encodes the result onto the response (JSON or the door's stream framing). */
+  write(res: ServerResponse, result: Result, context: WriteContext<Req>): Promise<WriteOutcome>;
+}

@@ -1,0 +1,88 @@
+// The chat operation: one chat call per target, committed only once a stream's first real
+// output has arrived (so a stream that fails before its first byte still falls back), and
+// metered so a stream cut short is charged for what it delivered.
+import { estimatePromptTokens } from "../../limits/tokens.ts";
+import type { ChatCompletionChunk, ChatRequest, ChatResult } from "../../providers/types.ts";
+import { withoutRoutingHints } from "../../routing/hints.ts";
+import type { Admission } from "../admit.ts";
+import type { Operation } from "../operation.ts";
+
+export const chatOperation: Operation<ChatRequest, ChatResult> = {
+  kind: "chat",
+  async call(adapter, req, model, options) {
+    return untilFirstChunk(await adapter.chat(req, model, options));
+  },
+  upstreamRequest: withoutRoutingHints,
+  promptTokens: estimatePromptTokens,
+  completionBudget(req, defaultMaxTokens) {
+    // Every choice of `n` may use the whole completion budget. Clients still send the older
+    // max_tokens, and it bounds the completion just the same.
+    return (req.max_completion_tokens ?? req.max_tokens ?? defaultMaxTokens) * (req.n ?? 1);
+  },
+  meter(result, admission) {
+    if (!admission.counted) return result;
+    if (result.kind === "stream") return { ...result, chunks: countingChunks(result.chunks, admission) };
+    if (result.kind === "passthrough" && !Array.isArray(result.body)) {
+      return { ...result, body: countingEvents(result.body as AsyncIterable<Uint8Array>, admission) };
+    }
+    return result;
+  },
+};
+
+/**
+ * Waits for a stream's first real output (text, a tool call, a finish) so that a failure before
+ * it can still fall back: a role-only opening chunk commits nothing yet.
+ */
+async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
+  if (result.kind === "completion") return result;
+  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
+  if (Array.isArray(result.body)) return result;
+  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
+}
+
+function hasOutput(chunk: ChatCompletionChunk): boolean {
+  if (chunk.usage) return true;
+  return chunk.choices.some((c) => c.finish_reason !== null || Boolean(c.delta.content) || (c.delta.tool_calls?.length ?? 0) > 0 || Boolean(c.delta.refusal));
+}
+
+/** Reads ahead until `ready` holds (or the stream ends), then replays what it read. */
+async function primed<T>(source: AsyncIterable<T>, ready: (item: T) => boolean): Promise<AsyncIterable<T>> {
+  const iterator = source[Symbol.asyncIterator]();
+  const buffered: IteratorResult<T>[] = [];
+  for (;;) {
+    const next = await iterator.next();
+    buffered.push(next);
+    if (next.done === true || ready(next.value)) break;
+  }
+  return {
+    [Symbol.asyncIterator]() {
+      return {
+        next: async () => buffered.shift() ?? iterator.next(),
+        return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T }),
+      };
+    },
+  };
+}
+
+async function* countingChunks(source: AsyncIterable<ChatCompletionChunk>, admission: Admission): AsyncGenerator<ChatCompletionChunk> {
+  for await (const chunk of source) {
+    admission.delivered += 1;
+    yield chunk;
+  }
+}
+
+async function* countingEvents(source: AsyncIterable<Uint8Array>, admission: Admission): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    admission.delivered += sseEvents(chunk);
+    yield chunk;
+  }
+}
+
+const DATA = Buffer.from("data:");
+
+function sseEvents(chunk: Uint8Array): number {
+  const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  let count = 0;
+  for (let at = bytes.indexOf(DATA); at !== -1; at = bytes.indexOf(DATA, at + DATA.length)) count += 1;
+  return count;
+}

@@ -1,0 +1,47 @@
+// Every embeddings answer is checked before it reaches a client: one vector per input, each of
+// the asked width, made of finite numbers. A batch collapsed into one vector, or a vector cut to
+// a quarter of its width, would otherwise land silently in the caller's vector index.
+import { UpstreamError } from "./errors.ts";
+import { embeddingInputs } from "./embeddings-input.ts";
+import type { EmbeddingsRequest, EmbeddingsResult, EmbeddingVector } from "./types.ts";
+
+/** A 2xx answer that breaks the contract: 502, not retried on the same target, other targets may serve. */
+export function malformedAnswer(provider: string, detail: string): UpstreamError {
+  return new UpstreamError({ provider, status: 502, failure: "malformed", message: `${provider} sent a malformed embeddings answer: ${detail}` });
+}
+
+export function checkEmbeddings(req: EmbeddingsRequest, result: EmbeddingsResult, provider: string): void {
+  const expected = embeddingInputs(req.input).length;
+  if (result.embeddings.length !== expected) {
+    throw malformedAnswer(provider, `${result.embeddings.length} vectors for ${expected} inputs`);
+  }
+  let width: number | undefined;
+  result.embeddings.forEach((vector, i) => {
+    const w = widthOf(vector);
+    if (w === undefined) throw malformedAnswer(provider, `vector ${i} is not ${typeof vector === "string" ? "base64 of float32 values" : "a list of finite numbers"}`);
+    if (w === 0) throw malformedAnswer(provider, `vector ${i} is empty`);
+    if (req.dimensions !== undefined && w !== req.dimensions) {
+      throw malformedAnswer(provider, `vector ${i} has ${w} dimensions, ${req.dimensions} were asked for`);
+    }
+    // One model gives one width: a vector of another width is a cut or padded one.
+    if (width !== undefined && w !== width) throw malformedAnswer(provider, `vector ${i} has ${w} dimensions, vector 0 has ${width}`);
+    width = w;
+  });
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The vector's width, or undefined when it is not a valid vector. */
+function widthOf(vector: EmbeddingVector): number | undefined {
+  if (typeof vector !== "string") {
+    // Typed as numbers, but built from upstream JSON: checked as what it may really be.
+    const values: unknown = vector;
+    if (!Array.isArray(values)) return undefined;
+    return values.every((v) => typeof v === "number" && Number.isFinite(v)) ? values.length : undefined;
+  }
+  if (vector.length % 4 !== 0 || !BASE64.test(vector)) return undefined;
+  const bytes = Buffer.from(vector, "base64");
+  if (bytes.length % 4 !== 0) return undefined;
+  for (let at = 0; at < bytes.length; at += 4) if (!Number.isFinite(bytes.readFloatLE(at))) return undefined;
+  return bytes.length / 4;
+}
