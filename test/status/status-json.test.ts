@@ -37,7 +37,7 @@ describe("GET /status.json", () => {
           smart: { strategy: "fallback", targets: [{ model: "fast" }] },
         },
         keys: [
-          { name: "team-a", key: KEY, rpm: 10, tpm: 10_000, max_concurrent: 4 },
+          { name: "team-a", key: KEY, rpm: 10, tpm: 300, max_concurrent: 4 },
           { name: "ci", key: "sk-ci-0123456789" },
         ],
         resilience: { retries: 0 },
@@ -80,12 +80,12 @@ describe("GET /status.json", () => {
     const before = (await status(gw)).body.keys[0];
     const client = gw.client(KEY);
     fake.script({ reply: { text: "ok", usage: { prompt: 10, completion: 5 } } }, { reply: { text: "ok", usage: { prompt: 10, completion: 5 } } });
-    for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }] });
+    for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }], max_tokens: 10 });
     const { body } = await status(gw);
     const after = body.keys[0];
     expect((after?.requests?.used ?? 0) - (before?.requests?.used ?? 0)).toBe(2);
     expect(after?.requests?.limit).toBe(10);
-    // 30 tokens were charged; a tpm bucket drains continuously, so some may be gone already.
+    // 30 tokens were charged; 300 tpm drains them in 6 s, so some may be gone already.
     expect((after?.tokens?.used ?? 0) - (before?.tokens?.used ?? 0)).toBeGreaterThan(0);
     expect(after?.concurrency).toEqual({ in_use: 0, max: 4 });
     // Reading the status again admitted nothing (10 rpm drains one request in 6 s).
@@ -98,7 +98,7 @@ describe("GET /status.json", () => {
 
   it("shows a provider's last error by kind with its redacted text, and the model's error rate", async () => {
     fake.script({ status: 500, message: `boom with ${UPSTREAM_SECRET}` });
-    await apiError(gw.client(KEY).chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }] }));
+    await apiError(gw.client(KEY).chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }], max_tokens: 10 }));
     const { text, body } = await status(gw);
     const primary = body.providers.find((p) => p.id === "primary");
     expect(primary).toMatchObject({ enabled: true, breaker: "closed", last_error: { kind: "http_5xx", status: 500 } });
