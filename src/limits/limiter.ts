@@ -8,7 +8,7 @@ import { WINDOW_MS, type KeyLimitSet, type LimitSets, type ModelLimitSet, type R
 import { refusalMessage, storeUnavailableMessage, tooLargeMessage } from "./messages.ts";
 import { createSlotLeases } from "./slot-leases.ts";
 import { createStoreErrorReporter, type LimitLogger, type StoreErrorEvent, type StoreOperation } from "./store-errors.ts";
-import type { BucketAdjustment, CheckResult, LimitKind, LimitStore, RateBucket, RateKind, SlotClaim } from "./types.ts";
+import type { BucketAdjustment, BucketRef, CheckResult, LimitKind, LimitStore, RateBucket, RateKind, SlotClaim } from "./types.ts";
 
 export interface AdmitRequest {
   /** The authenticated key's name; undefined when the gateway runs without keys. */
@@ -47,6 +47,13 @@ export interface Refused {
 
 export type Admission = Admitted | Refused;
 
+/** A key's standing against its limits right now, for operators; absent parts have no limit. */
+export interface KeyUsage {
+  readonly requests?: { readonly used: number; readonly limit: number };
+  readonly tokens?: { readonly used: number; readonly limit: number };
+  readonly concurrency?: { readonly inUse: number; readonly max: number };
+}
+
 export interface RefusedEvent {
   readonly keyName: string | undefined;
   readonly publicModel: string;
@@ -80,6 +87,11 @@ export interface Limiter {
   /** Whether a token limit applies, i.e. whether admit needs a prompt token estimate. */
   needsTokenEstimate(keyName: string | undefined, publicModel: string): boolean;
   admit(request: AdmitRequest): Promise<Admission>;
+  /**
+   * Reads a key's rate buckets and slots from the store without admitting anything; undefined
+   * when the key has no limits. Rejects when the store cannot answer.
+   */
+  usage(keyName: string): Promise<KeyUsage | undefined>;
   /** Failed store operations since start, for telemetry. */
   readonly storeErrors: number;
   /** Concurrency slots this process holds right now. */
@@ -225,6 +237,20 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       return key?.tokens !== undefined || sets.models.get(publicModel)?.tokens !== undefined;
     },
     admit,
+    async usage(keyName) {
+      const key = sets.keys.get(keyName);
+      if (key === undefined) return undefined;
+      const buckets: BucketRef[] = [];
+      if (key.requests) buckets.push({ kind: "requests", key: key.requests.storeKey, limit: key.requests.limit, windowMs: WINDOW_MS });
+      if (key.tokens) buckets.push({ kind: "tokens", key: key.tokens.storeKey, limit: key.tokens.limit, windowMs: WINDOW_MS });
+      const slotKeys = key.concurrency ? [key.concurrency.storeKey] : [];
+      const peeked = await store.peek({ buckets, slotKeys });
+      const usage: { -readonly [K in keyof KeyUsage]: KeyUsage[K] } = {};
+      for (const b of peeked.buckets) usage[b.kind === "requests" ? "requests" : "tokens"] = { used: b.limit - b.remaining, limit: b.limit };
+      const inUse = peeked.slotsInUse[0];
+      if (key.concurrency && inUse !== undefined) usage.concurrency = { inUse, max: key.concurrency.max };
+      return usage;
+    },
     get storeErrors() {
       return reporter.count;
     },

@@ -3,7 +3,7 @@
 // Bounded by an LRU: an evicted bucket reads as full and an evicted slot set as empty, which
 // errs on the side of serving. Entries are few in practice (keys x limits + models x limits).
 import { LRUCache } from "lru-cache";
-import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, type Level } from "./bucket.ts";
+import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, drained, type Level } from "./bucket.ts";
 import type {
   BucketAdjustment,
   BucketState,
@@ -11,6 +11,8 @@ import type {
   CheckResult,
   Clock,
   LimitStore,
+  PeekRequest,
+  PeekResult,
   SlotRef,
   SlotRenewal,
   SlotState,
@@ -78,6 +80,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
         else levels.set(a.key, { level, at: now });
       }
       return Promise.resolve();
+    },
+
+    peek(request: PeekRequest): Promise<PeekResult> {
+      const now = clock();
+      // LRU peek: reading for a status page must not keep an idle entry from being evicted.
+      const buckets = request.buckets.map((b) => ({
+        kind: b.kind,
+        limit: b.limit,
+        ...bucketState(b.limit, b.windowMs, drained(levels.peek(b.key), now, b.limit, b.windowMs)),
+      }));
+      const slotsInUse = request.slotKeys.map((key) => {
+        let live = 0;
+        for (const expiry of slotSets.peek(key)?.values() ?? []) if (expiry > now) live += 1;
+        return live;
+      });
+      return Promise.resolve({ buckets, slotsInUse });
     },
 
     release(slot: SlotRef): Promise<void> {

@@ -84,6 +84,22 @@ export interface SlotRenewal extends SlotRef {
   readonly leaseMs: number;
 }
 
+/** A bucket to read: where it is stored and the rate it drains at. */
+export type BucketRef = Omit<RateBucket, "cost">;
+
+/** What to read without changing anything: rate buckets and concurrency slot sets. */
+export interface PeekRequest {
+  readonly buckets: readonly BucketRef[];
+  readonly slotKeys: readonly string[];
+}
+
+export interface PeekResult {
+  /** In the order of the request's buckets. */
+  readonly buckets: readonly Omit<BucketState, "retryAfterMs">[];
+  /** Live slots per slot key, in the request's order. */
+  readonly slotsInUse: readonly number[];
+}
+
 /**
  * Every operation is atomic. A check that refuses consumes nothing. Operations reject when the
  * store cannot answer (Redis down, timed out); the limiter decides what that means.
@@ -92,6 +108,8 @@ export interface LimitStore {
   check(request: CheckRequest): Promise<CheckResult>;
   adjust(adjustments: readonly BucketAdjustment[]): Promise<void>;
   release(slot: SlotRef): Promise<void>;
+  /** Reads bucket levels and live slots; writes nothing, refreshes no TTL, admits nothing. */
+  peek(request: PeekRequest): Promise<PeekResult>;
   /** Extends the leases of slots still held; ids that already expired are not revived. */
   renew(slots: readonly SlotRenewal[]): Promise<void>;
   /** Resolves true once the store can answer, false if it still cannot after `timeoutMs`. */
