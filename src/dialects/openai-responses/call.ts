@@ -32,10 +32,9 @@ export async function parseResponsesCall(raw: unknown, context: ParseContext): P
   const { runtime } = context;
   const owner = ownerOf(context);
   const conversation = await resolveConversation(runtime.responses, owner, wire.input, wire.previousResponseId);
-  const native = [...runtime.adapters.values()].some((adapter) => adapter.speaks?.("openai-responses") === true);
   const [missing] = conversation.unresolved;
-  // Without a provider that could hold it upstream, an unknown reference is unknown everywhere.
-  if (missing !== undefined && !native) throw notFound(`Item with id '${missing}' not found.`, "input");
+  // Without a provider of this model that could hold it upstream, an unknown reference is unknown everywhere.
+  if (missing !== undefined && !mayHoldUpstream(context, wire.model)) throw notFound(`Item with id '${missing}' not found.`, "input");
   const translation = toChat(wire.body, [...conversation.history, ...conversation.items]);
   return {
     wire,
@@ -48,6 +47,12 @@ export async function parseResponsesCall(raw: unknown, context: ParseContext): P
     id: newId("resp"),
     createdAt: Math.floor(Date.now() / 1000),
   };
+}
+
+/** Whether a provider that serves `model` speaks Responses itself (and so may hold items the gateway never saw). */
+function mayHoldUpstream({ runtime }: ParseContext, model: string): boolean {
+  const providers = runtime.config.models.get(model)?.providers ?? [...runtime.adapters.keys()];
+  return providers.some((id) => runtime.adapters.get(id)?.speaks?.("openai-responses") === true);
 }
 
 /** The canonical request routing reads and the translated lane sends. */
