@@ -197,7 +197,7 @@ export function checkStream(events: readonly Json[]): string[] {
         return;
       }
       if (state.done) problems.push(`${at}: its item is already done`);
-      if (itemId !== undefined && itemId !== state.id) problems.push(`${at}: item_id ${String(itemId)}, expected ${state.id}`);
+      if (itemId !== undefined && itemId !== state.id) problems.push(`${at}: item_id ${JSON.stringify(itemId)}, expected ${state.id}`);
     }
     if (!state) {
       if (TERMINAL.has(type)) {

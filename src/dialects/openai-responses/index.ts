@@ -3,7 +3,7 @@
 // reads the canonical chat translation and every string of the body and its history; the target
 // is served on the native lane when its provider speaks Responses, translated otherwise.
 import type { FrontDoor } from "../../pipeline/front-door.ts";
-import { requestText } from "../../routing/request-text.ts";
+import { bodyText } from "../../routing/request-text.ts";
 import { redactValue } from "../../telemetry/redact.ts";
 import { parseResponsesCall, type ResponsesCall } from "./call.ts";
 import { responsesOperation, type ResponsesResult } from "./operation.ts";
@@ -17,7 +17,7 @@ export const openaiResponses: FrontDoor<ResponsesCall, ResponsesResult> = {
   routed: (call) => ({
     req: call.translation.chat,
     // The body as sent (the native lane forwards it) with the stored history it continues.
-    texts: requestText({ ...call.wire.body, input: [...call.conversation.history, ...call.conversation.items] }),
+    texts: bodyText({ ...call.wire.body, input: [...call.conversation.history, ...call.conversation.items] }),
   }),
   streams: (call) => call.wire.stream,
   logBody(call, record) {
