@@ -20,6 +20,8 @@ export interface Admission {
 export interface AdmissionInput<Req> {
   readonly operation: Operation<Req, unknown>;
   readonly req: Req;
+  /** Served from the cache: one request against `rpm`, no tokens. */
+  readonly cached?: boolean;
   readonly keyName: string | undefined;
   /** The public model that serves (what `auto` resolved to). */
   readonly publicModel: string;
@@ -32,13 +34,13 @@ export interface AdmissionInput<Req> {
 
 export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Promise<Admission> {
   const { operation, req } = input;
-  const counted = limiter.needsTokenEstimate(input.keyName, input.publicModel);
+  const counted = input.cached !== true && limiter.needsTokenEstimate(input.keyName, input.publicModel);
   const promptTokens = counted ? operation.promptTokens(req, input.upstreamModel) : 0;
   const admission = await limiter.admit({
     keyName: input.keyName,
     publicModel: input.publicModel,
     estimatedPromptTokens: promptTokens,
-    maxTokens: operation.completionBudget(req, input.defaultMaxTokens),
+    maxTokens: input.cached === true ? 0 : operation.completionBudget(req, input.defaultMaxTokens),
   });
   Object.assign(input.replyHeaders, admission.headers);
   if (!admission.ok) {

@@ -6,7 +6,7 @@
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
 import { admit, type Admission } from "./admit.ts";
 import { noBudgets, type BudgetReservation, type Budgets } from "./budget-seam.ts";
-import { noCache, type CacheHit, type CacheQuery, type ResponseCache } from "./cache-seam.ts";
+import { noCache, type CacheHit, type CacheTicket, type ResponseCache } from "./cache-seam.ts";
 import { executePlan } from "./execute.ts";
 import type { FrontDoor, WriteOutcome } from "./front-door.ts";
 import type { Inbound } from "./inbound.ts";
@@ -36,22 +36,6 @@ export async function runPipeline<Req, Result>(
   if (logBodies) door.logBody(req, record);
 
   const decision = route(routed, operation.kind, inbound);
-  const cache = deps.cache ?? noCache;
-  const query: CacheQuery<Req> = { req, decision, keyName: inbound.key?.name, headers: inbound.headers };
-  const lookup = cache.lookup(operation, query);
-  const hit = lookup === undefined ? undefined : await lookup;
-
-  const admission = await admit(runtime.limiter, {
-    operation,
-    req,
-    keyName: inbound.key?.name,
-    publicModel: decision.model.name,
-    upstreamModel: decision.plan[0]?.model ?? decision.model.name,
-    defaultMaxTokens: config.raw.limits.default_max_tokens,
-    replyHeaders: reply,
-  });
-  let reservation: BudgetReservation | undefined;
-  let outcome: WriteOutcome | undefined;
   const client = new AbortController();
   const onClose = () => {
     if (res.writableFinished) return;
@@ -59,16 +43,38 @@ export async function runPipeline<Req, Result>(
     client.abort(new Error("client disconnected"));
   };
   res.once("close", onClose);
+  let admission: Admission | undefined;
+  let reservation: BudgetReservation | undefined;
+  let outcome: WriteOutcome | undefined;
+  let ticket: CacheTicket<Req, Result> | undefined;
   try {
+    const opening = (deps.cache ?? noCache).open(operation, { req, api: door.api, decision, keyName: inbound.key?.name, headers: inbound.headers, signal: client.signal });
+    ticket = opening === undefined ? undefined : await opening;
+    if (ticket) {
+      reply["x-llm-cache"] = ticket.status;
+      record.cache = ticket.status;
+    }
+    const hit = ticket?.hit;
+    admission = await admit(runtime.limiter, {
+      operation,
+      req,
+      cached: hit !== undefined,
+      keyName: inbound.key?.name,
+      publicModel: decision.model.name,
+      upstreamModel: decision.plan[0]?.model ?? decision.model.name,
+      defaultMaxTokens: config.raw.limits.default_max_tokens,
+      replyHeaders: reply,
+    });
     const reserving = (deps.budgets ?? noBudgets).reserve({ keyName: inbound.key?.name, model: decision.model, replyHeaders: reply });
     reservation = reserving instanceof Promise ? await reserving : reserving;
     if (hit) {
       outcome = await writeHit(door, req, hit, inbound);
       return;
     }
-    const execution = await executePlan(operation, req, decision, inbound, client.signal, deps.metrics);
+    const execution = await executePlan(operation, ticket?.req ?? req, decision, inbound, client.signal, deps.metrics);
     const fresh = logBodies ? door.logOutput(execution.result, record) : execution.result;
-    const result = cache.store(operation, query, fresh, execution.fallbacks);
+    const result = ticket ? ticket.store(fresh, execution) : fresh;
+    ticket = undefined;
     const started = performance.now();
     outcome = await door.write(res, operation.meter(result, admission), { req, headers: reply, redact: runtime.redact }).finally(() => execution.finish());
     record.status = res.statusCode;
@@ -80,8 +86,10 @@ export async function runPipeline<Req, Result>(
       record.error = "client disconnected";
     }
   } finally {
+    // A ticket still held here got no answer to store: requests waiting on it go on alone.
+    ticket?.abandon();
     res.off("close", onClose);
-    await settle(admission, reservation, outcome);
+    if (admission) await settle(admission, reservation, outcome);
   }
 }
 

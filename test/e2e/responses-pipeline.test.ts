@@ -26,6 +26,7 @@ describe("Responses door on the shared pipeline", () => {
       models: {
         chain: { strategy: "fallback", targets: [{ provider: "cloud", model: "gpt-cloud" }, { provider: "local", model: "llama-local" }] },
         gpt: { targets: [{ provider: "oa", model: "gpt-5.1" }] },
+        cached: { targets: [{ provider: "cloud", model: "gpt-cloud" }], cache: true },
       },
       routing: {
         rules: [{ name: "secrets-stay-local", when: { sensitivity: "confidential" }, allow_providers: ["local"] }],
@@ -99,6 +100,14 @@ describe("Responses door on the shared pipeline", () => {
     await eventually(() => expect(requestLines(gw).at(-1)).toMatchObject({ promptTokens: 13, completionTokens: 4, provider: "cloud" }));
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/llm_gateway_requests_total\{[^}]*api="responses"/);
+  });
+
+  it("serves a cache-enabled model from the upstream each time: Responses are not cached", async () => {
+    cloud.script({ reply: { text: "first" } }, { reply: { text: "second" } });
+    const a = await client().responses.create({ model: "cached", input: "same question" });
+    const b = await client().responses.create({ model: "cached", input: "same question" });
+    expect([a.output_text, b.output_text]).toEqual(["first", "second"]);
+    expect(cloud.chatRequests).toHaveLength(2);
   });
 
   it("aborts the upstream call when the client goes away mid-stream", async () => {
