@@ -13,6 +13,8 @@ import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
 import { openaiChat } from "./dialects/openai-chat/index.ts";
 import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
+import { openaiResponses } from "./dialects/openai-responses/index.ts";
+import { deleteResponse, getResponse, responseInputItems, responseInputTokens } from "./http/routes/responses.ts";
 import { anthropicMessages } from "./dialects/anthropic-messages/index.ts";
 import { anthropicCountTokens } from "./dialects/anthropic-messages/count-tokens.ts";
 import type { Budgets } from "./pipeline/budget-seam.ts";
@@ -49,6 +51,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   const doors: MountedDoor[] = [
     mountable(source, openaiChat, pipeline),
     mountable(source, openaiEmbeddings, pipeline),
+    mountable(source, openaiResponses, pipeline),
     mountable(source, anthropicMessages, pipeline),
     mountable(source, anthropicCountTokens, pipeline),
   ];
@@ -74,7 +77,12 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
 
   const api = new Hono<GatewayEnv>();
   api.use(authenticate(() => source.current.config.keys));
+  // Registered before the doors: `/responses/input_tokens` is not a response id.
+  api.post("/responses/input_tokens", responseInputTokens(source));
   for (const door of doors) api.post(door.path, door.handler);
+  api.get("/responses/:id", getResponse(source));
+  api.delete("/responses/:id", deleteResponse(source));
+  api.get("/responses/:id/input_items", responseInputItems(source));
   api.get("/models", listModels(source));
   api.get("/models/:id{.+}", getModel(source));
   app.route("/v1", api);

@@ -8,6 +8,8 @@ export const CACHED_MODEL = "gpt-4o-mini-cached";
 export const CHAT_PATH = "/v1/chat/completions";
 export const EMBED_MODEL = "text-embedding-3-small";
 export const EMBED_PATH = "/v1/embeddings";
+export const RESPONSES_MODEL = "gpt-5-native";
+export const RESPONSES_PATH = "/v1/responses";
 
 export const headers: Record<string, string> = {
   "content-type": "application/json",
@@ -62,5 +64,16 @@ export function messagesBody(options: { model?: string; stream?: boolean } = {})
     system: [{ type: "text", text: "You are a terse assistant.", cache_control: { type: "ephemeral" } }],
     messages: [{ role: "user", content: "Say hello in five words." }],
     ...(options.stream ? { stream: true } : {}),
+  });
+}
+
+/** A Responses API call as clients make it: instructions, one input message, store off. */
+export function responsesBody(): string {
+  return JSON.stringify({
+    model: RESPONSES_MODEL,
+    instructions: "You are a terse assistant.",
+    input: [{ role: "user", content: [{ type: "input_text", text: "Say hello in five words." }] }],
+    max_output_tokens: 64,
+    store: false,
   });
 }

@@ -2,13 +2,16 @@
 // that turns its wire body into the canonical request and writes the canonical result back in
 // its own framing. A door knows no provider; the pipeline knows no wire format.
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { ResolvedKey } from "../config/types.ts";
 import type { GatewayError } from "../http/errors.ts";
+import type { RoutedRequest } from "../routing/router.ts";
+import type { Runtime } from "../runtime.ts";
 import type { Redact } from "../telemetry/redact.ts";
 import type { RequestRecord } from "../telemetry/request-record.ts";
 import type { Operation } from "./operation.ts";
 
 /** The `api` label and log field: one bounded word per front door. */
-export type Api = "chat" | "embeddings" | "messages";
+export type Api = "chat" | "embeddings" | "responses" | "messages";
 
 /** Tokens an answer reported; answers that generate nothing (embeddings) have no completion count. */
 export interface TokenUsage {
@@ -35,11 +38,14 @@ export interface WriteContext<Req> {
   readonly redact: Redact;
 }
 
-/** What the transport knows of the request besides its body. */
-export interface RequestLine {
-  readonly headers: IncomingHttpHeaders;
-  /** The query string as sent (`?beta=true`), empty when none. */
-  readonly search: string;
+/** What a door may read while parsing: stateful doors look up what a request refers to. */
+export interface ParseContext {
+  readonly runtime: Runtime;
+  readonly key: ResolvedKey | undefined;
+  /** The client's headers, for a door that forwards its own protocol's headers (front-door routes set them). */
+  readonly headers?: IncomingHttpHeaders;
+  /** The query string as sent (`?beta=true`), for a door that forwards it (front-door routes set it). */
+  readonly search?: string;
 }
 
 /** An error response in a door's own envelope. */
@@ -49,19 +55,22 @@ export interface ErrorReply {
   readonly headers: Record<string, string>;
 }
 
+/** What routing reads of a request: the canonical request, and the client's texts when the door forwards a wire body of its own. */
+export interface Routed {
+  readonly req: RoutedRequest;
+  readonly texts?: Iterable<string>;
+}
+
 export interface FrontDoor<Req, Result> {
   readonly api: Api;
   /** The route under `/v1` (also served without the prefix). */
   readonly path: string;
   readonly operation: Operation<Req, Result>;
   /** Validates the parsed JSON body into the canonical request; a 400 naming the field otherwise. */
-  parse(body: unknown, line: RequestLine): Req;
-  /**
-   * The client's strings that go upstream, for the content detectors, when the door forwards a
-   * wire body of its own; the canonical request's are read otherwise.
-   */
-  texts?(req: Req): Iterable<string>;
-  /** Renders an error in the door's own envelope; the OpenAI envelope otherwise. */
+  parse(body: unknown, context: ParseContext): Req | Promise<Req>;
+  /** The canonical request routing classifies, measures and plans for. */
+  routed(req: Req): Routed;
+  /** Renders an error in the door's own envelope (errors on its paths, auth included); OpenAI's otherwise. */
   renderError?(error: GatewayError, requestId: string): ErrorReply;
   /** Whether the client asked for a stream. */
   streams(req: Req): boolean;

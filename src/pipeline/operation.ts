@@ -8,11 +8,6 @@ import type { Admission } from "./admit.ts";
 export interface Operation<Req, Result> extends TargetOperation<Req, Result> {
   /** The kind of public model it needs. */
   readonly kind: ModelKind;
-  /**
-   * False when the response cache must leave its answers alone: the cache keeps canonical
-   * results of its kind, and this operation answers in another form (a door's own wire bytes).
-   */
-  readonly cacheable?: false;
   /** The request as upstreams get it: the gateway's own routing hints taken out. */
   upstreamRequest(req: Req): Req;
   /** Prompt tokens, estimated for `model`'s tokenizer; called only when a token limit applies. */

@@ -3,7 +3,6 @@
 //   → execute (breakers, retries, fallback) → cache store → write (the door encodes) → record.
 // The door has already parsed the body into `req`; errors thrown here are rendered by the
 // app's error handler in the door's envelope.
-import type { RoutedRequest } from "../routing/router.ts";
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
 import { admit, type Admission } from "./admit.ts";
 import { noBudgets, type BudgetReservation, type Budgets } from "./budget-seam.ts";
@@ -20,7 +19,7 @@ export interface PipelineDeps {
   readonly budgets?: Budgets | undefined;
 }
 
-export async function runPipeline<Req extends RoutedRequest, Result>(
+export async function runPipeline<Req, Result>(
   door: FrontDoor<Req, Result>,
   req: Req,
   inbound: Inbound,
@@ -30,12 +29,13 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
   const { config } = runtime;
   const { operation } = door;
   const reply = inbound.replyHeaders;
-  record.model = req.model;
+  const routed = door.routed(req);
+  record.model = routed.req.model;
   record.stream = door.streams(req);
   const logBodies = config.raw.logging.bodies;
   if (logBodies) door.logBody(req, record);
 
-  const decision = route(req, operation.kind, inbound, door.texts?.(req));
+  const decision = route(routed, operation.kind, inbound);
   const client = new AbortController();
   const onClose = () => {
     if (res.writableFinished) return;
@@ -48,8 +48,7 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
   let outcome: WriteOutcome | undefined;
   let ticket: CacheTicket<Req, Result> | undefined;
   try {
-    const cache = operation.cacheable === false ? noCache : (deps.cache ?? noCache);
-    const opening = cache.open(operation, { req, api: door.api, decision, keyName: inbound.key?.name, headers: inbound.headers, signal: client.signal });
+    const opening = (deps.cache ?? noCache).open(operation, { req, api: door.api, decision, keyName: inbound.key?.name, headers: inbound.headers, signal: client.signal });
     ticket = opening === undefined ? undefined : await opening;
     if (ticket) {
       reply["x-llm-cache"] = ticket.status;

@@ -41,6 +41,27 @@ export type ChatResult =
       usage: Promise<Usage | undefined>;
     };
 
+/** An upstream's bytes relayed as they arrive: the result of every native-lane call. */
+export type PassthroughResult = Extract<ChatResult, { kind: "passthrough" }>;
+
+/** The inbound APIs some providers speak themselves (the native lane). */
+export type Dialect = "anthropic-messages" | "openai-responses";
+
+/**
+ * One call on a dialect's own API, as the client made it: the method, the path under the API
+ * root (`/responses`, `/responses/{id}`, `/messages?beta=true`: the client's query kept), and the
+ * body as sent (only `model` is set by the adapter).
+ */
+export interface NativeRequest {
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly path: string;
+  readonly body?: Readonly<Record<string, unknown>>;
+  /** Whether the body asks for a stream (the adapter relays it event by event). */
+  readonly stream?: boolean;
+  /** The client's protocol headers that travel unchanged (API versions, beta flags), lower-case names. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 /** The validated client request (input kept as sent: string | string[] | number[] | number[][]). */
 export type EmbeddingsRequest = EmbeddingCreateParams & { readonly [extra: string]: unknown };
 
@@ -72,29 +93,9 @@ export interface CallOptions {
   readonly warn?: (message: string) => void;
 }
 
-/** The inbound APIs a provider may speak itself (the native lane). */
-export type Dialect = "anthropic-messages";
-
-/** A front door's body for a provider that speaks the door's API: forwarded with only `model` set. */
-export interface NativeRequest {
-  /** The client's body as parsed once; it goes upstream with only `model` replaced. */
-  readonly body: Readonly<Record<string, unknown>>;
-  /** The client's protocol headers to forward unchanged (versions, beta flags), lower-case names. */
-  readonly headers: Readonly<Record<string, string>>;
-  /** The client's query string (`?beta=true`), forwarded as it came; empty when none. */
-  readonly search: string;
-  /** Which of the dialect's operations: the main one, or its token count. */
-  readonly endpoint: "create" | "count_tokens";
-}
-
-/** Upstream bytes relayed as they are, usage observed on the way. */
-export type PassthroughResult = Extract<ChatResult, { kind: "passthrough" }>;
-
 export interface ProviderAdapter {
   /** The provider's key in providers.yaml. */
   readonly id: string;
-  /** The inbound APIs this provider speaks itself, served by `native`. */
-  readonly dialects?: readonly Dialect[];
   /** `model` is the upstream model name. Failures are thrown as `UpstreamError`. */
   chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult>;
   /**
@@ -104,10 +105,12 @@ export interface ProviderAdapter {
    */
   embed?(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult>;
   /**
-   * The native lane, for the dialects this provider speaks itself; absent (or throwing
-   * GatewayInputError for a dialect it does not speak) otherwise. Failures are UpstreamError.
+   * The native lane, for the dialects this provider speaks itself (absent: none). Failures are
+   * thrown as UpstreamError like `chat`'s; `model` (the upstream model) is set on a body.
    */
-  native?(dialect: Dialect, body: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult>;
+  native?(dialect: Dialect, request: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult>;
+  /** Whether this provider serves `dialect` on the native lane (its config says so). */
+  speaks?(dialect: Dialect): boolean;
   listModels(signal: AbortSignal): Promise<string[]>;
   /** Releases pools and sockets; called on shutdown and when a reload drops the provider. */
   close(): Promise<void>;

@@ -18,11 +18,9 @@ export type CountResult = { lane: "native"; result: PassthroughResult } | { lane
 
 const countOperation: Operation<MessagesRequest, CountResult> = {
   kind: "chat",
-  // Answers are Messages-shaped (relayed bytes, or translated on the way out), not chat ones.
-  cacheable: false,
   async call(adapter, req, model, options) {
     if (!speaksMessages(adapter)) return { lane: "estimate", inputTokens: estimatePromptTokens(req, model) };
-    const result = await adapter.native("anthropic-messages", nativeRequest(req[MESSAGES_BODY], "count_tokens"), model, options);
+    const result = await adapter.native("anthropic-messages", nativeRequest(req[MESSAGES_BODY], "/messages/count_tokens"), model, options);
     return { lane: "native", result: await primedPassthrough(result) };
   },
   upstreamRequest: (req) => req,
@@ -37,7 +35,7 @@ export const anthropicCountTokens: FrontDoor<MessagesRequest, CountResult> = {
   operation: countOperation,
   parse: parseCountTokens,
   streams: () => false,
-  texts: (req) => bodyText(req[MESSAGES_BODY].body),
+  routed: (req) => ({ req, texts: bodyText(req[MESSAGES_BODY].body) }),
   renderError: renderMessagesError,
   logBody: () => undefined,
   logOutput: (result) => result,

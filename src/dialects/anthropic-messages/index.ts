@@ -21,7 +21,8 @@ export const anthropicMessages: FrontDoor<MessagesRequest, MessagesResult> = {
   operation: messagesOperation,
   parse: parseMessages,
   streams: (req) => req[MESSAGES_BODY].stream,
-  texts: (req) => bodyText(req[MESSAGES_BODY].body),
+  // Routing reads the canonical request; the detectors read the body as the native lane sends it.
+  routed: (req) => ({ req, texts: bodyText(req[MESSAGES_BODY].body) }),
   renderError: renderMessagesError,
   logBody(req, record) {
     const { body } = req[MESSAGES_BODY];

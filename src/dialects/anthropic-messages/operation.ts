@@ -14,21 +14,20 @@ import { MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./requ
 export type MessagesResult = { lane: "native"; result: PassthroughResult } | { lane: "translated"; result: ChatResult };
 
 export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
-  return adapter.native !== undefined && adapter.dialects?.includes("anthropic-messages") === true;
+  return adapter.native !== undefined && adapter.speaks?.("anthropic-messages") === true;
 }
 
-export function nativeRequest(source: MessagesSource, endpoint: NativeRequest["endpoint"]): NativeRequest {
-  return { body: source.body, headers: source.headers, search: source.search, endpoint };
+/** The body as sent, to `path` under the API root with the client's query and protocol headers kept. */
+export function nativeRequest(source: MessagesSource, path: "/messages" | "/messages/count_tokens"): NativeRequest {
+  return { method: "POST", path: `${path}${source.search}`, body: source.body, stream: source.stream, headers: source.headers };
 }
 
 export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
   kind: "chat",
-  // Answers are Messages-shaped (relayed bytes, or translated on the way out), not chat ones.
-  cacheable: false,
   async call(adapter, req, model, options) {
     const source = req[MESSAGES_BODY];
     if (speaksMessages(adapter)) {
-      const result = await adapter.native("anthropic-messages", nativeRequest(source, "create"), model, options);
+      const result = await adapter.native("anthropic-messages", nativeRequest(source, "/messages"), model, options);
       return { lane: "native", result: await primedPassthrough(result) };
     }
     if (source.untranslatable.length > 0) {

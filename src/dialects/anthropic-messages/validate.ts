@@ -3,14 +3,14 @@
 // upstream's to judge: unknown fields, new block types and betas pass as they are.
 import type { IncomingHttpHeaders } from "node:http";
 import { invalidRequest } from "../../http/errors.ts";
-import type { RequestLine } from "../../pipeline/front-door.ts";
+import type { ParseContext } from "../../pipeline/front-door.ts";
 import { ROUTING_HINTS } from "../../routing/hints.ts";
 import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
 import { toChat } from "./to-chat.ts";
 
 type Json = Record<string, unknown>;
 
-export function parseMessages(raw: unknown, line: RequestLine): MessagesRequest {
+export function parseMessages(raw: unknown, line: ParseContext): MessagesRequest {
   const body = checkedBody(raw);
   if (!Number.isInteger(body["max_tokens"]) || (body["max_tokens"] as number) < 1) throw invalidRequest("max_tokens: a positive integer is required", "max_tokens");
   if (body["stream"] !== undefined && typeof body["stream"] !== "boolean") throw invalidRequest("stream: must be a boolean", "stream");
@@ -18,7 +18,7 @@ export function parseMessages(raw: unknown, line: RequestLine): MessagesRequest 
 }
 
 /** count_tokens takes the same body without max_tokens. */
-export function parseCountTokens(raw: unknown, line: RequestLine): MessagesRequest {
+export function parseCountTokens(raw: unknown, line: ParseContext): MessagesRequest {
   return messagesRequest(checkedBody(raw), line);
 }
 
@@ -38,13 +38,13 @@ function checkedBody(raw: unknown): Json {
   return raw;
 }
 
-function messagesRequest(body: Json, line: RequestLine): MessagesRequest {
+function messagesRequest(body: Json, line: ParseContext): MessagesRequest {
   const { chat, untranslatable, warnings } = toChat(body);
   return Object.assign(chat, {
     [MESSAGES_BODY]: {
       body: withoutHints(body),
-      headers: anthropicHeaders(line.headers),
-      search: line.search,
+      headers: anthropicHeaders(line.headers ?? {}),
+      search: line.search ?? "",
       stream: body["stream"] === true,
       untranslatable,
       warnings,

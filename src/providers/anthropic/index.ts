@@ -5,6 +5,7 @@ import type { ProviderConfig } from "../../config/schema.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
 import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, Dialect, NativeRequest, PassthroughResult, ProviderAdapter } from "../types.ts";
+import { GatewayInputError } from "../input-error.ts";
 import { toUpstreamError } from "./errors.ts";
 import { toAnthropicRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
@@ -40,7 +41,7 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
 
   return {
     id,
-    dialects: ["anthropic-messages"],
+    speaks: (dialect: Dialect) => dialect === "anthropic-messages",
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
       const { params, jsonTool, ignored } = toAnthropicRequest(req, model, {
@@ -65,7 +66,8 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
       }
     },
 
-    native(_dialect: Dialect, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
+    native(dialect: Dialect, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
+      if (dialect !== "anthropic-messages") throw new GatewayInputError(`provider '${id}' does not serve ${dialect} natively`, "model", "native_lane_unsupported");
       return callNative(native, req, model, call);
     },
 

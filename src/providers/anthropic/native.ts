@@ -27,18 +27,18 @@ const RELAYED_HEADERS = ["content-type"];
 
 /** The usual URLs of a base URL, for `NativeEndpoint.urls`. */
 export function nativeUrls(baseUrl: string): ReadonlyMap<string, URL> {
+  // Keyed by the path under the host, as the request builds it below.
   const paths = ["/v1/messages", "/v1/messages/count_tokens"].flatMap((path) => [path, `${path}?beta=true`]);
   return new Map(paths.map((path) => [path, new URL(`${baseUrl}${path}`)]));
 }
 
-/** Anthropic speaks one dialect, Messages (the adapter declares it in `dialects`). */
+/** One Messages call (`/messages`, `/messages/count_tokens`), forwarded as the client made it. */
 export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
   const { provider } = endpoint;
-  const path = `${req.endpoint === "count_tokens" ? "/v1/messages/count_tokens" : "/v1/messages"}${req.search}`;
+  const path = `/v1${req.path}`;
   let res: Dispatcher.ResponseData;
   try {
     res = await request(endpoint.urls.get(path) ?? `${endpoint.baseUrl}${path}`, {
-      method: "POST",
       dispatcher: endpoint.dispatcher,
       headers: {
         "anthropic-version": DEFAULT_VERSION,
@@ -47,6 +47,7 @@ export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, m
         "content-type": "application/json",
         "x-request-id": call.requestId,
       },
+      method: req.method,
       body: JSON.stringify({ ...req.body, model }),
       signal: call.signal,
       headersTimeout: 0,
@@ -83,6 +84,7 @@ export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, m
     throw transportError(provider, error, call.signal);
   }
   const buf = Buffer.concat(chunks);
-  const scanned = req.endpoint === "create" ? scanMessagesUsage(buf.toString("utf8", Math.max(0, buf.length - 2048))) : undefined;
+  // A token count generates nothing: only a message carries usage.
+  const scanned = req.path.startsWith("/messages/count_tokens") ? undefined : scanMessagesUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
   return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanned && canonicalUsage(scanned)) };
 }
