@@ -10,9 +10,9 @@ import { apiByPath, mountable, type MountedDoor } from "./http/routes/front-door
 import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
+import { ownKey } from "./http/routes/own-key.ts";
 import { openaiChat } from "./dialects/openai-chat/index.ts";
 import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
-import type { Budgets } from "./pipeline/budget-seam.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
@@ -30,13 +30,11 @@ export interface AppDeps {
   readinessChecks?: ReadinessCheck[];
   /** The pipeline's response cache; none when absent. */
   cache?: ResponseCache;
-  /** The pipeline's spend budgets; none when absent. */
-  budgets?: Budgets;
 }
 
 export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv> {
   const metrics = deps.metrics ?? createGatewayMetrics();
-  const pipeline = { metrics, cache: deps.cache, budgets: deps.budgets };
+  const pipeline = { metrics, cache: deps.cache };
   // The front doors: adding one is a folder under src/dialects/ and a line here.
   const doors: MountedDoor[] = [
     mountable(source, openaiChat, pipeline),
@@ -59,6 +57,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   for (const door of doors) api.post(door.path, door.handler);
   api.get("/models", listModels(source));
   api.get("/models/:id{.+}", getModel(source));
+  api.get("/key", ownKey(source));
   app.route("/v1", api);
   app.route("/", api);
 
