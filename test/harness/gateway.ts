@@ -3,7 +3,7 @@
 import { Writable } from "node:stream";
 import OpenAI from "openai";
 import { configFromObject } from "../../src/config/load.ts";
-import { startGateway as start, type RunningGateway } from "../../src/server.ts";
+import { startGateway as start, type RunningGateway, type StartOptions } from "../../src/server.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
 
 export { eventually } from "./eventually.ts";
@@ -18,7 +18,10 @@ export interface TestGateway {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<TestGateway> {
+/** What a test may hand the gateway besides its config: a clock it moves, a response cache. */
+export type TestGatewayOptions = Pick<StartOptions, "clock" | "pipeline">;
+
+export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -28,7 +31,7 @@ export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS
   });
   const config = configFromObject({ server: { host: "127.0.0.1", port: 0 }, ...raw }, "test", env);
   const logger = createLogger({ level: "info", format: "json" }, sink);
-  const running = await start(config, { logger, port: 0, host: "127.0.0.1" });
+  const running = await start(config, { logger, port: 0, host: "127.0.0.1", ...options });
   let stopped = false;
   return {
     url: running.url,
