@@ -11,7 +11,7 @@ import type { ResponseCache } from "../../src/pipeline/cache-seam.ts";
 import type { ChatCompletion } from "../../src/providers/types.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { abortAfter, apiError, drain } from "../harness/client-calls.ts";
+import { abortAfter, apiError } from "../harness/client-calls.ts";
 import { eventually, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { fakeClock, type FakeClock } from "../limits/fake-clock.ts";
 import { parseSamples } from "../telemetry/scrape.ts";
