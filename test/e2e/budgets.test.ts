@@ -45,7 +45,7 @@ interface KeyView {
 const micros = (value: number) => Math.round(value * 1_000_000);
 
 /** The calling key's own view, through the SDK's generic GET. */
-const ownKey = (client: OpenAI) => client.get<unknown, KeyView>("/key");
+const ownKey = (client: OpenAI) => client.get<KeyView>("/key");
 const spentMicros = async (client: OpenAI) => micros((await ownKey(client)).budget?.spent_usd ?? Number.NaN);
 
 const cachedAnswer: ChatCompletion = {
@@ -367,7 +367,7 @@ describe("budget config", () => {
       unpriced: { targets: [{ provider: "up", model: "c" }] },
     },
   };
-  const problems = (extra: Record<string, unknown>): string[] => {
+  const problems = (extra: Record<string, unknown>): readonly string[] => {
     try {
       configFromObject({ ...base, ...extra }, "test", {});
     } catch (error) {
