@@ -67,8 +67,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     return budget;
   }
 
+  /** As Redis' PEXPIRE after a write: kept `ttlMs` from now (never less than before), or for good. */
   const keepFor = (budget: Budget, now: number, ttlMs: number): void => {
-    budget.expiresAt = ttlMs > 0 ? Math.max(budget.expiresAt === Number.POSITIVE_INFINITY ? 0 : budget.expiresAt, now + ttlMs) : Number.POSITIVE_INFINITY;
+    if (ttlMs <= 0) budget.expiresAt = Number.POSITIVE_INFINITY;
+    else if (budget.expiresAt === Number.POSITIVE_INFINITY || budget.expiresAt < now + ttlMs) budget.expiresAt = now + ttlMs;
   };
 
   function liveSlots(key: string, now: number): Map<string, number> {
