@@ -21,7 +21,16 @@ interface KeyView {
   budget: { spent_usd: number; held_usd: number } | null;
 }
 
-const spentMicros = async (client: OpenAI) => Math.round(((await client.get<KeyView>("/key")).budget?.spent_usd ?? Number.NaN) * 1e6);
+/** Settled spend, once nothing is held (a charge is settled just after its response ends). */
+async function spentMicros(client: OpenAI): Promise<number> {
+  let spent = Number.NaN;
+  await eventually(async () => {
+    const view = await client.get<KeyView>("/key");
+    expect(view.budget?.held_usd ?? 0).toBe(0);
+    spent = Math.round((view.budget?.spent_usd ?? Number.NaN) * 1e6);
+  }, 10_000);
+  return spent;
+}
 
 describe.skipIf(!available)("a budget shared by replicas", () => {
   let redis: RedisServer;
@@ -65,6 +74,7 @@ describe.skipIf(!available)("a budget shared by replicas", () => {
     for (const c of [ca, cb, ca, cb]) {
       const { response } = await c.chat.completions.create(hello).withResponse();
       remaining.push(response.headers.get("x-llm-budget-remaining-usd") ?? "");
+      await spentMicros(c);
     }
     expect(remaining).toEqual(["1.000000", "0.999908", "0.999816", "0.999724"]);
     expect(await spentMicros(ca)).toBe(4 * COST);

@@ -46,7 +46,21 @@ const micros = (value: number) => Math.round(value * 1_000_000);
 
 /** The calling key's own view, through the SDK's generic GET. */
 const ownKey = (client: OpenAI) => client.get<KeyView>("/key");
-const spentMicros = async (client: OpenAI) => micros((await ownKey(client)).budget?.spent_usd ?? Number.NaN);
+
+/**
+ * The view once nothing is held: a request's charge is settled just after its response ends,
+ * so a client that reads at once may still see the request's hold.
+ */
+async function settledView(client: OpenAI): Promise<KeyView> {
+  let view: KeyView | undefined;
+  await eventually(async () => {
+    view = await ownKey(client);
+    expect(view.budget?.held_usd ?? 0).toBe(0);
+  }, 10_000);
+  if (view === undefined) throw new Error("unreachable: eventually resolved without a view");
+  return view;
+}
+const spentMicros = async (client: OpenAI) => micros((await settledView(client)).budget?.spent_usd ?? Number.NaN);
 
 const cachedAnswer: ChatCompletion = {
   id: "chatcmpl-cached",
@@ -125,6 +139,7 @@ describe("budgets", () => {
     up.always({ reply: { text: "big", usage: { prompt: 100, completion: 150 } } });
     const { response } = await client.chat.completions.create(hello).withResponse();
     expect(response.headers.get("x-llm-budget-remaining-usd")).toBe("0.002000");
+    await settledView(client);
 
     const error = await apiError(client.chat.completions.create(hello));
     const refusedAt = Date.now();
@@ -154,10 +169,11 @@ describe("budgets", () => {
     for (let i = 0; i < 3; i += 1) {
       const { response } = await client.chat.completions.create(hello).withResponse();
       remaining.push(response.headers.get("x-llm-budget-remaining-usd") ?? "");
+      await settledView(client);
     }
     // the header is what remained when the request was admitted, before its own charge
     expect(remaining).toEqual([usd(1_000_000), usd(1_000_000 - 92), usd(1_000_000 - 184)]);
-    const view = await ownKey(client);
+    const view = await settledView(client);
     expect(micros(view.budget?.spent_usd ?? 0)).toBe(3 * 92);
     expect(micros(view.budget?.remaining_usd ?? 0)).toBe(1_000_000 - 3 * 92);
     expect(view.budget?.held_usd).toBe(0);
@@ -205,7 +221,7 @@ describe("budgets", () => {
     expect(promptCost).toBeGreaterThan(0);
     const seen = await abortAfter(stream, controller, 3, (chunk) => Boolean(chunk.choices[0]?.delta.content));
     expect(seen).toBe(3);
-    await eventually(async () => expect((await ownKey(client)).budget?.held_usd).toBe(0));
+    await settledView(client);
     const charged = await spentMicros(client) - promptCost;
     // one token per event that reached the client: the role chunk and at least three words
     expect(charged % 10).toBe(0);
@@ -226,7 +242,7 @@ describe("budgets", () => {
     up.always({ status: 500, message: "down" });
     const client = gw.client("sk-failing");
     expect((await apiError(client.chat.completions.create(hello))).status).toBe(502);
-    const view = await ownKey(client);
+    const view = await settledView(client);
     expect(view.budget).toMatchObject({ spent_usd: 0, held_usd: 0, remaining_usd: 1 });
   });
 
@@ -256,6 +272,7 @@ describe("budgets", () => {
     const client = gw.client("sk-reload");
     up.always({ reply: { text: "x", usage: { prompt: 50, completion: 90 } } });
     await client.chat.completions.create(hello);
+    await settledView(client);
     expect((await apiError(client.chat.completions.create(hello))).code).toBe("budget_exceeded");
     const raised = keys.map((k) => (k.name === "reload" ? budgetKey("reload", 0.01) : k));
     gw.running.reload(configFromObject({ server: { host: "127.0.0.1", port: 0 }, ...gatewayConfig(up, bad, raised) }, "test", {}));
@@ -269,7 +286,7 @@ describe("budgets", () => {
     const a = gw.client("sk-view-a");
     const b = gw.client("sk-view-b");
     await a.chat.completions.create(hello);
-    const viewA = await ownKey(a);
+    const viewA = await settledView(a);
     const today = new Date();
     const start = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
     expect(viewA).toEqual({
@@ -336,6 +353,7 @@ describe("budget periods", () => {
     const forever = gw.client("sk-forever");
     await weekly.chat.completions.create(hello);
     await forever.chat.completions.create(hello);
+    await Promise.all([settledView(weekly), settledView(forever)]);
     const refusal = await apiError(weekly.chat.completions.create(hello));
     expect(refusal.code).toBe("budget_exceeded");
     expect(refusal.headers?.get("retry-after")).toBe("60");
@@ -348,7 +366,7 @@ describe("budget periods", () => {
     clock.advance(60_000); // Monday 00:00 UTC
     const { response } = await weekly.chat.completions.create(hello).withResponse();
     expect(response.headers.get("x-llm-budget-remaining-usd")).toBe("0.002000");
-    expect((await ownKey(weekly)).budget).toMatchObject({
+    expect((await settledView(weekly)).budget).toMatchObject({
       spent_usd: fastCost(100, 150) / 1e6,
       period_start: "2025-03-03T00:00:00.000Z",
       resets_at: "2025-03-10T00:00:00.000Z",
