@@ -19,6 +19,7 @@ import { record, toJson, type RoundResults } from "./report/collect.ts";
 import { renderTable } from "./report/table.ts";
 import { renderTargets } from "./report/targets.ts";
 import { bodies } from "./scenarios/bodies.ts";
+import { cache } from "./scenarios/cache.ts";
 import { coldStart } from "./scenarios/cold-start.ts";
 import { embeddings } from "./scenarios/embeddings.ts";
 import { fallback } from "./scenarios/fallback.ts";
@@ -29,7 +30,7 @@ import { disconnectStorm } from "./scenarios/storm.ts";
 import { streams100, streams1000 } from "./scenarios/streams.ts";
 import type { Scenario, ScenarioContext } from "./scenarios/types.ts";
 
-const SCENARIOS: readonly Scenario[] = [throughput, latency, fixedRate, streams100, streams1000, bodies, fallback, embeddings, disconnectStorm, coldStart];
+const SCENARIOS: readonly Scenario[] = [throughput, latency, fixedRate, streams100, streams1000, bodies, fallback, embeddings, cache, disconnectStorm, coldStart];
 
 const HELP = `usage: node bench/run.ts [options]
   --quick          short durations, ${quickProfile.rounds} rounds (a smoke run, not for publishing)

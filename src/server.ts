@@ -16,6 +16,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.t
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
 import { loadAdapters } from "./providers/registry.ts";
 import { loadTokenizer } from "./limits/tokens.ts";
+import { createResponseCache } from "./cache/response-cache.ts";
 
 /** How long after start the tokenizer loads: past the cold start, before steady traffic. */
 const TOKENIZER_DELAY_MS = 1_500;
@@ -50,8 +51,10 @@ export interface StartOptions {
   /** Telemetry hooks for rate-limit refusals and store errors (the metrics get them either way). */
   limitEvents?: LimiterDeps["hooks"];
   metrics?: GatewayMetrics;
-  /** The pipeline's response cache (none when absent). */
+  /** The pipeline's response cache: by default the cache the config describes. */
   pipeline?: Pick<AppDeps, "cache">;
+  /** The response cache's clock (epoch ms); tests move it to expire entries. */
+  cacheClock?: () => number;
   /** What decides budget periods and rate windows (tests move it); the wall clock by default. */
   clock?: LimiterDeps["clock"];
 }
@@ -97,7 +100,16 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const source: RuntimeSource = state;
   // The limit store answers (always true in memory; false while Redis is unreachable).
   const readinessChecks: ReadinessCheck[] = [{ name: "limits_store", check: () => state.current.limiter.ready(800) }];
-  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, ...options.pipeline });
+  // The cache's store settings apply at start; models opt in and out on reload.
+  const cache =
+    options.pipeline?.cache ??
+    createResponseCache(config.raw.cache, {
+      events: { hit: (model, api, tier) => metrics.cacheHit(model, api, tier), miss: (model, api, tier) => metrics.cacheMiss(model, api, tier) },
+      onStoreError: () => metrics.storeError("cache"),
+      fallbackRedisUrl: config.raw.limits.redis_url,
+      ...(options.cacheClock ? { clock: options.cacheClock } : {}),
+    });
+  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, ...options.pipeline, cache });
 
   let inFlight = 0;
   let idle: (() => void) | undefined;
@@ -183,6 +195,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       await Promise.all([closed, metricsServer?.close()]);
       await Promise.allSettled([...retiring].map((item) => item.close()));
       await closeRuntime(state.current);
+      await cache.close();
       breakers.shutdown();
     },
   };

@@ -3,6 +3,8 @@
 export const BENCH_KEY = "bench-key-0123456789";
 export const MODEL = "gpt-4o-mini";
 export const FALLBACK_MODEL = "bench-fallback";
+/** The same targets as MODEL with the response cache on (the cache scenario). */
+export const CACHED_MODEL = "gpt-4o-mini-cached";
 export const CHAT_PATH = "/v1/chat/completions";
 export const EMBED_MODEL = "text-embedding-3-small";
 export const EMBED_PATH = "/v1/embeddings";

@@ -19,6 +19,8 @@ const targets = (profile: Profile): Target[] => [
   { label: `${profile.streams1000.count} streams: no errors in any round`, value: (r) => maxOf(r, "streams1000", "gateway", "failures"), limit: 0, kind: "max" },
   { label: `${profile.streams1000.count} streams: RSS ≤ 150 MB (143 MiB)`, value: (r) => medianOf(r, "streams1000", "gateway", "rssPeak"), limit: 150e6 / 2 ** 20, kind: "max" },
   { label: "soak growth ≤ 0.5 MiB/min", value: (r) => medianOf(r, "soak", "gateway", "mibPerMin"), limit: 0.5, kind: "max" },
+  { label: "cache hit req/s ≥ 1.0× undici proxy", value: (r) => medianOf(r, "cache", "gateway", "hitRps") / medianOf(r, "cache", "undici", "hitRps"), limit: 1, kind: "min" },
+  { label: "cache miss CPU/request ≤ 1.05× cache off", value: (r) => medianOf(r, "cache", "gateway", "missCpuRatio"), limit: 1.05, kind: "max" },
   { label: "cold start < 500 ms", value: (r) => medianOf(r, "coldstart", "gateway", "ms"), limit: 500, kind: "max" },
 ];
 

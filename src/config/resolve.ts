@@ -4,8 +4,8 @@
 import { createHash } from "node:crypto";
 import { budgetProblems } from "./budgets.ts";
 import { kindProblems } from "./kinds.ts";
-import type { RawConfig, TargetConfig } from "./schema.ts";
-import type { ConcreteTarget, GatewayConfig, PublicModel, ResolvedKey, ResolvedProvider, RouteNode } from "./types.ts";
+import type { CacheConfig, ModelCacheConfig, RawConfig, TargetConfig } from "./schema.ts";
+import type { ConcreteTarget, GatewayConfig, ModelCachePolicy, PublicModel, ResolvedKey, ResolvedProvider, RouteNode } from "./types.ts";
 
 /** The model name that asks the router to choose. */
 export const AUTO_MODEL = "auto";
@@ -96,10 +96,14 @@ export function resolveConfig(
       price: model.price,
       rpm: model.rpm,
       tpm: model.tpm,
+      cache: cachePolicy(model.cache, raw.cache),
       providers: [...new Set(targetsOf(route).map((t) => t.provider))],
     });
   }
 
+  if (raw.cache.store === "redis" && (raw.cache.redis_url ?? raw.limits.redis_url) === undefined) {
+    problems.push("cache.redis_url: required with store: redis (or set limits.redis_url)");
+  }
   problems.push(...kindProblems(raw, new Map([...models].map(([name, model]) => [name, targetsOf(model.route)]))));
   problems.push(...budgetProblems(raw, AUTO_MODEL));
 
@@ -166,4 +170,11 @@ export function resolveConfig(
 export function targetsOf(node: RouteNode): ConcreteTarget[] {
   if (node.kind === "target") return [node.target];
   return node.entries.flatMap((e) => targetsOf(e.node));
+}
+
+/** A model's cache opt-in, with the section's default TTL filled in; undefined when it does not cache. */
+function cachePolicy(model: ModelCacheConfig | undefined, section: CacheConfig): ModelCachePolicy | undefined {
+  if (model === undefined || model === false) return undefined;
+  if (model === true) return { ttlS: section.ttl_s, shared: false };
+  return { ttlS: model.ttl_s ?? section.ttl_s, shared: model.shared };
 }

@@ -105,6 +105,16 @@ const priceSchema = z.strictObject({
   output_per_mtok: z.number().nonnegative(),
 });
 
+/** A public model's opt-in to the response cache: `true`, or its own TTL and sharing. */
+const modelCacheSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    ttl_s: positiveInt.optional(),
+    /** One entry answers every key (never for confidential requests). */
+    shared: z.boolean().default(false),
+  }),
+]);
+
 const modelSchema = z.strictObject({
   /** The one operation this model serves. */
   kind: z.enum(["chat", "embeddings"]).default("chat"),
@@ -115,6 +125,8 @@ const modelSchema = z.strictObject({
   rpm: positiveInt.optional(),
   tpm: positiveInt.optional(),
   description: z.string().optional(),
+  /** Off unless set: answers of this model are cached (see the top-level `cache:` section). */
+  cache: modelCacheSchema.optional(),
 });
 
 const ruleSchema = z.strictObject({
@@ -263,6 +275,24 @@ export const configSchema = z.strictObject({
       path: ["redis_url"],
     })
     .default({ store: "memory", on_store_error: "open", default_max_tokens: 4_096 }),
+  cache: z
+    .strictObject({
+      /** memory: this process only; redis: a small in-process tier in front of Redis, shared by replicas. */
+      store: z.enum(["memory", "redis"]).default("memory"),
+      /** Defaults to `limits.redis_url`. */
+      redis_url: z.string().optional(),
+      /** Default entry lifetime; a model may set its own. */
+      ttl_s: positiveInt.default(3_600),
+      /** Answers served by a fallback target live at most this long. */
+      fallback_ttl_s: positiveInt.default(60),
+      /** Bound of the in-process tier, in bytes of stored entries. */
+      max_bytes: positiveInt.default(64 * 1024 * 1024),
+      /** Larger answers are not cached. */
+      max_entry_bytes: positiveInt.default(1024 * 1024),
+      /** Redis values at least this large are compressed. */
+      compress_min_bytes: positiveInt.default(4_096),
+    })
+    .default({ store: "memory", ttl_s: 3_600, fallback_ttl_s: 60, max_bytes: 64 * 1024 * 1024, max_entry_bytes: 1024 * 1024, compress_min_bytes: 4_096 }),
   images: z
     .strictObject({
       allow_private_hosts: z.boolean().default(false),
@@ -279,6 +309,8 @@ export type ModelConfig = z.infer<typeof modelSchema>;
 export type ModelKind = ModelConfig["kind"];
 export type TargetConfig = z.infer<typeof targetSchema>;
 export type RuleConfig = z.infer<typeof ruleSchema>;
+export type CacheConfig = RawConfig["cache"];
+export type ModelCacheConfig = z.infer<typeof modelCacheSchema>;
 export type KeyConfig = z.infer<typeof keySchema>;
 export type Sensitivity = z.infer<typeof sensitivity>;
 export type Complexity = z.infer<typeof complexity>;

@@ -36,8 +36,16 @@ export interface PublicModel {
   readonly price: ModelConfig["price"];
   readonly rpm: number | undefined;
   readonly tpm: number | undefined;
+  /** Set when the model's answers are cached (`cache:` on the model). */
+  readonly cache: ModelCachePolicy | undefined;
   /** Providers this model can reach through any of its targets, for `owned_by`. */
   readonly providers: readonly string[];
+}
+
+export interface ModelCachePolicy {
+  readonly ttlS: number;
+  /** One entry answers every key (public and internal requests only). */
+  readonly shared: boolean;
 }
 
 export interface ResolvedKey {

@@ -33,8 +33,8 @@ export interface AdmissionInput<Req> {
   /** The first target's upstream model: decides which tokenizer estimates the prompt. */
   readonly upstreamModel: string;
   readonly defaultMaxTokens: number;
-  /** A cached answer will be served: it costs nothing, so no budget is held or refused. */
-  readonly cached: boolean;
+  /** Served from the cache: one request against `rpm`, no tokens, no cost (the budget is only read, never held or refused). */
+  readonly cached?: boolean;
   /** The response headers every reply of this request carries; limit and budget headers are added. */
   readonly replyHeaders: Record<string, string>;
 }
@@ -44,15 +44,15 @@ export const BUDGET_REMAINING_HEADER = "x-llm-budget-remaining-usd";
 export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Promise<Admission> {
   const { operation, req } = input;
   const publicModel = input.model.name;
-  const counted = limiter.needsTokenEstimate(input.keyName, publicModel);
+  const counted = input.cached !== true && limiter.needsTokenEstimate(input.keyName, publicModel);
   const promptTokens = counted ? operation.promptTokens(req, input.upstreamModel) : 0;
   const admission = await limiter.admit({
     keyName: input.keyName,
     publicModel,
     estimatedPromptTokens: promptTokens,
-    maxTokens: operation.completionBudget(req, input.defaultMaxTokens),
+    maxTokens: input.cached === true ? 0 : operation.completionBudget(req, input.defaultMaxTokens),
     price: input.model.price,
-    free: input.cached,
+    free: input.cached === true,
   });
   Object.assign(input.replyHeaders, admission.headers);
   if (admission.budget !== undefined) input.replyHeaders[BUDGET_REMAINING_HEADER] = formatUsd(admission.budget.remainingMicros);

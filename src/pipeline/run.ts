@@ -5,8 +5,8 @@
 // app's error handler in the door's envelope.
 import type { RoutedRequest } from "../routing/router.ts";
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
-import { admit } from "./admit.ts";
-import { noCache, type CacheHit, type CacheQuery, type ResponseCache } from "./cache-seam.ts";
+import { admit, type Admission } from "./admit.ts";
+import { noCache, type CacheHit, type CacheTicket, type ResponseCache } from "./cache-seam.ts";
 import { executePlan } from "./execute.ts";
 import type { FrontDoor, WriteOutcome } from "./front-door.ts";
 import type { Inbound } from "./inbound.ts";
@@ -34,22 +34,6 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
   if (logBodies) door.logBody(req, record);
 
   const decision = route(req, operation.kind, inbound);
-  const cache = deps.cache ?? noCache;
-  const query: CacheQuery<Req> = { req, decision, keyName: inbound.key?.name, headers: inbound.headers };
-  const lookup = cache.lookup(operation, query);
-  const hit = lookup === undefined ? undefined : await lookup;
-
-  const admission = await admit(runtime.limiter, {
-    operation,
-    req,
-    keyName: inbound.key?.name,
-    model: decision.model,
-    upstreamModel: decision.plan[0]?.model ?? decision.model.name,
-    defaultMaxTokens: config.raw.limits.default_max_tokens,
-    cached: hit !== undefined,
-    replyHeaders: reply,
-  });
-  let outcome: WriteOutcome | undefined;
   const client = new AbortController();
   const onClose = () => {
     if (res.writableFinished) return;
@@ -57,14 +41,35 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
     client.abort(new Error("client disconnected"));
   };
   res.once("close", onClose);
+  let admission: Admission | undefined;
+  let outcome: WriteOutcome | undefined;
+  let ticket: CacheTicket<Req, Result> | undefined;
   try {
+    const opening = (deps.cache ?? noCache).open(operation, { req, api: door.api, decision, keyName: inbound.key?.name, headers: inbound.headers, signal: client.signal });
+    ticket = opening === undefined ? undefined : await opening;
+    if (ticket) {
+      reply["x-llm-cache"] = ticket.status;
+      record.cache = ticket.status;
+    }
+    const hit = ticket?.hit;
+    admission = await admit(runtime.limiter, {
+      operation,
+      req,
+      cached: hit !== undefined,
+      keyName: inbound.key?.name,
+      model: decision.model,
+      upstreamModel: decision.plan[0]?.model ?? decision.model.name,
+      defaultMaxTokens: config.raw.limits.default_max_tokens,
+      replyHeaders: reply,
+    });
     if (hit) {
       outcome = await writeHit(door, req, hit, inbound);
       return;
     }
-    const execution = await executePlan(operation, req, decision, inbound, client.signal, deps.metrics);
+    const execution = await executePlan(operation, ticket?.req ?? req, decision, inbound, client.signal, deps.metrics);
     const fresh = logBodies ? door.logOutput(execution.result, record) : execution.result;
-    const result = cache.store(operation, query, fresh, execution.fallbacks);
+    const result = ticket ? ticket.store(fresh, execution) : fresh;
+    ticket = undefined;
     const started = performance.now();
     outcome = await door.write(res, operation.meter(result, admission), { req, headers: reply, redact: runtime.redact }).finally(() => execution.finish());
     record.status = res.statusCode;
@@ -76,8 +81,10 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
       record.error = "client disconnected";
     }
   } finally {
+    // A ticket still held here got no answer to store: requests waiting on it go on alone.
+    ticket?.abandon();
     res.off("close", onClose);
-    await admission.settle(outcome?.usage, outcome !== undefined);
+    if (admission) await admission.settle(outcome?.usage, outcome !== undefined);
   }
 }
 

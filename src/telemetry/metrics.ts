@@ -69,8 +69,12 @@ export interface GatewayMetrics {
   breakerState(provider: string, state: BreakerState): void;
   /** A per-key limit refused a request; `limit` names which (requests, tokens, concurrency...). */
   rateLimited(limit: string, key: string): void;
-  /** A shared store (the rate-limit store) failed an operation. */
+  /** A shared store (the rate-limit store, the cache's Redis) failed an operation. */
   storeError(store: string): void;
+  /** A response served from the cache, by public model, front door and tier (memory, redis, inflight). */
+  cacheHit(model: string, api: string, tier: string): void;
+  /** A cacheable request the cache could not answer, by the deepest tier it consulted. */
+  cacheMiss(model: string, api: string, tier: string): void;
   /** An error no code path handled reached the process guard (see process-guard.ts). */
   internalError(kind: InternalErrorKind): void;
   /** Where the budget gauges read spend at scrape time (the store every replica shares). */
@@ -198,8 +202,18 @@ export function createGatewayMetrics(): GatewayMetrics {
   });
   // Both series exist from the start, so an alert on their increase sees the first one.
   for (const kind of ["uncaught_exception", "unhandled_rejection"] satisfies InternalErrorKind[]) internalErrors.inc({ kind }, 0);
-  // Registered so dashboards can rely on it; there is no response cache yet, so it stays 0.
-  new Counter({ name: name("cache_hits_total"), help: "Responses served from the response cache (none exists yet).", registers });
+  const cacheHits = new Counter({
+    name: name("cache_hits_total"),
+    help: "Responses served from the response cache, by public model, front door and tier (memory, redis, inflight: an identical request's answer).",
+    labelNames: ["model", "api", "tier"],
+    registers,
+  });
+  const cacheMisses = new Counter({
+    name: name("cache_misses_total"),
+    help: "Requests of cache-enabled models sent upstream, by public model, front door and the deepest tier consulted.",
+    labelNames: ["model", "api", "tier"],
+    registers,
+  });
 
   let readBudgets: () => Promise<readonly BudgetReading[]> = () => Promise.resolve([]);
   // Both gauges come from one store read per scrape; each collect asks, the second reuses the answer.
@@ -285,6 +299,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
     storeError(store) {
       storeErrors.inc({ store });
+    },
+    cacheHit(model, api, tier) {
+      cacheHits.inc({ model, api, tier });
+    },
+    cacheMiss(model, api, tier) {
+      cacheMisses.inc({ model, api, tier });
     },
     internalError(kind) {
       internalErrors.inc({ kind });

@@ -34,6 +34,8 @@ export interface RequestRecord {
   /** The serving upstream call, to the end of its response (stream included). */
   upstreamMs?: number;
   costUsd?: number;
+  /** What the response cache did (hit, miss, bypass, refresh); absent for models that do not cache. */
+  cache?: string;
   /** The client went away before the response was complete. */
   clientGone?: boolean;
   /** Redacted request messages (chat) or input (embeddings) and completion text, only with `logging.bodies: true`. */

@@ -7,8 +7,6 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors.ts";
 import { configFromObject } from "../../src/config/load.ts";
-import type { ResponseCache } from "../../src/pipeline/cache-seam.ts";
-import type { ChatCompletion } from "../../src/providers/types.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { abortAfter, apiError } from "../harness/client-calls.ts";
@@ -62,24 +60,6 @@ async function settledView(client: OpenAI): Promise<KeyView> {
 }
 const spentMicros = async (client: OpenAI) => micros((await settledView(client)).budget?.spent_usd ?? Number.NaN);
 
-const cachedAnswer: ChatCompletion = {
-  id: "chatcmpl-cached",
-  object: "chat.completion",
-  created: 1_700_000_000,
-  model: "fast",
-  choices: [{ index: 0, finish_reason: "stop", logprobs: null, message: { role: "assistant", content: "from the cache", refusal: null } }],
-  usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
-};
-
-/** Answers every request whose first message says "cached please", as a response cache would. */
-const cache: ResponseCache = {
-  lookup: (_operation, query) => {
-    const content = (query.req as { messages?: { content?: unknown }[] }).messages?.[0]?.content;
-    return content === "cached please" ? Promise.resolve({ result: { kind: "completion", completion: cachedAnswer } as never, ageSeconds: 1 }) : undefined;
-  },
-  store: (_operation, _query, result) => result,
-};
-
 function gatewayConfig(up: FakeUpstream, bad: FakeUpstream, keys: Record<string, unknown>[]): Record<string, unknown> {
   return {
     providers: {
@@ -88,6 +68,7 @@ function gatewayConfig(up: FakeUpstream, bad: FakeUpstream, keys: Record<string,
     },
     models: {
       fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }], price: FAST_PRICE },
+      remembered: { targets: [{ provider: "up", model: "gpt-4o-mini" }], price: FAST_PRICE, cache: true },
       chain: { targets: [{ provider: "bad", model: "gpt-4o" }, { provider: "up", model: "gpt-4o-mini" }], price: FAST_PRICE },
       vectors: { kind: "embeddings", targets: [{ provider: "up", model: "text-embedding-3-small" }], price: { input_per_mtok: 3, output_per_mtok: 0 } },
     },
@@ -125,7 +106,7 @@ describe("budgets", () => {
 
   beforeAll(async () => {
     [up, bad] = await Promise.all([startOpenAIFake(), startOpenAIFake()]);
-    gw = await startTestGateway(gatewayConfig(up, bad, keys), {}, { pipeline: { cache } });
+    gw = await startTestGateway(gatewayConfig(up, bad, keys));
   });
   afterAll(() => stopAll(gw, up, bad));
   beforeEach(() => {
@@ -256,15 +237,17 @@ describe("budgets", () => {
 
   it("serves a cache hit free, even once the budget is spent", async () => {
     const client = gw.client("sk-cached");
+    const remembered = { model: "remembered", messages: [{ role: "user" as const, content: "remember this" }] };
     up.always({ reply: { text: "pricey", usage: { prompt: 50, completion: 90 } } });
-    await client.chat.completions.create(hello);
+    await client.chat.completions.create(remembered);
     const spent = await spentMicros(client);
     expect(spent).toBe(fastCost(50, 90));
     expect((await apiError(client.chat.completions.create(hello))).code).toBe("budget_exceeded");
-    const { data, response } = await client.chat.completions.create({ ...hello, messages: [{ role: "user", content: "cached please" }] }).withResponse();
-    expect(data.choices[0]?.message.content).toBe("from the cache");
+    const { data, response } = await client.chat.completions.create(remembered).withResponse();
+    expect(data.choices[0]?.message.content).toBe("pricey");
     expect(response.headers.get("x-llm-cache")).toBe("hit");
     expect(response.headers.get("x-llm-budget-remaining-usd")).toBe(usd(1_500 - spent));
+    expect(up.chatRequests).toHaveLength(1);
     expect(await spentMicros(client)).toBe(spent);
   });
 
@@ -313,7 +296,7 @@ describe("budgets", () => {
     expect(viewB).toEqual({
       object: "key",
       name: "view-b",
-      models: ["fast", "chain", "vectors"],
+      models: ["fast", "remembered", "chain", "vectors"],
       limits: { rpm: { limit: 7, remaining: 7 }, tpm: null, max_concurrent: null },
       budget: null,
     });

@@ -18,10 +18,11 @@ export interface TestGateway {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** What a test may hand the gateway besides its config: a clock it moves, a response cache. */
-export type TestGatewayOptions = Pick<StartOptions, "clock" | "pipeline">;
-
-export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, options: TestGatewayOptions = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+  options: Partial<Omit<StartOptions, "logger" | "port" | "host">> = {},
+): Promise<TestGateway> {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -31,7 +32,7 @@ export async function startTestGateway(raw: Record<string, unknown>, env: NodeJS
   });
   const config = configFromObject({ server: { host: "127.0.0.1", port: 0 }, ...raw }, "test", env);
   const logger = createLogger({ level: "info", format: "json" }, sink);
-  const running = await start(config, { logger, port: 0, host: "127.0.0.1", ...options });
+  const running = await start(config, { ...options, logger, port: 0, host: "127.0.0.1" });
   let stopped = false;
   return {
     url: running.url,

@@ -28,12 +28,13 @@ describe("pipeline seams", () => {
   const lookups: CacheQuery<unknown>[] = [];
 
   const cache: ResponseCache = {
-    lookup: (_operation, query) => {
+    open: (_operation, query) => {
       lookups.push(query);
       const hit = (query.req as { messages?: { content?: unknown }[] }).messages?.[0]?.content === "cached please";
-      return hit ? Promise.resolve({ result: { kind: "completion", completion: cached } as never, ageSeconds: 42 }) : undefined;
+      const result = { kind: "completion", completion: cached } as never;
+      return hit ? Promise.resolve({ status: "hit", hit: { result, ageSeconds: 42 }, req: query.req, store: (r) => r, abandon: () => undefined }) : undefined;
     },
-    store: (_operation, _query, result) => result,
+    close: () => Promise.resolve(),
   };
 
   beforeAll(async () => {

@@ -90,7 +90,7 @@ describe("GatewayMetrics", () => {
     expect(text).toMatch(/^llm_gateway_requests_total\{.*status_class="4xx",outcome="error"\} 1$/m);
   });
 
-  it("keeps registries apart, with default process metrics and the cache counter at 0", async () => {
+  it("keeps registries apart, with default process metrics, and counts cache hits and misses by model, api and tier", async () => {
     const one = createGatewayMetrics();
     const two = createGatewayMetrics();
     one.retry("up", "http_500");
@@ -98,7 +98,12 @@ describe("GatewayMetrics", () => {
     const b = await read(two);
     expect(a.get(seriesName("llm_gateway_retries_total", { provider: "up", reason: "http_500" }))).toBe(1);
     expect(b.has(seriesName("llm_gateway_retries_total", { provider: "up", reason: "http_500" }))).toBe(false);
-    expect(b.get("llm_gateway_cache_hits_total")).toBe(0);
+    one.cacheHit("fast", "chat", "memory");
+    one.cacheMiss("fast", "chat", "redis");
+    const c = await read(one);
+    expect(c.get(seriesName("llm_gateway_cache_hits_total", { model: "fast", api: "chat", tier: "memory" }))).toBe(1);
+    expect(c.get(seriesName("llm_gateway_cache_misses_total", { model: "fast", api: "chat", tier: "redis" }))).toBe(1);
+    expect([...b.keys()].some((name) => name.startsWith("llm_gateway_cache_"))).toBe(false);
     expect(b.has("llm_gateway_process_resident_memory_bytes")).toBe(true);
     expect(one.contentType).toContain("text/plain");
   });
@@ -112,7 +117,7 @@ describe("GatewayMetrics", () => {
     for (const histogram of ["request_duration_seconds", "upstream_duration_seconds", "gateway_overhead_seconds", "time_to_first_token_seconds", "inter_token_latency_seconds"]) {
       expect(types).toContain(`llm_gateway_${histogram} histogram`);
     }
-    for (const counter of ["requests_total", "tokens_total", "cost_usd_total", "retries_total", "fallbacks_total", "rate_limited_total", "store_errors_total", "cache_hits_total"]) {
+    for (const counter of ["requests_total", "tokens_total", "cost_usd_total", "retries_total", "fallbacks_total", "rate_limited_total", "store_errors_total", "cache_hits_total", "cache_misses_total"]) {
       expect(types).toContain(`llm_gateway_${counter} counter`);
     }
     expect(types).toContain("llm_gateway_circuit_state gauge");

@@ -56,6 +56,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         upstreamModel: r.upstreamModel ?? null,
         fallbacks: r.fallbacks ?? null,
         stream: r.stream,
+        cache: r.cache,
         ttftMs: ms(r.ttftMs) ?? null,
         upstreamMs: ms(r.upstreamMs),
         overheadMs: ms(done.overheadMs),

@@ -1,0 +1,196 @@
+// The chat cache: look up (memory, an identical request in flight, Redis), serve a hit in the
+// form asked (JSON, or a stream rebuilt from the entry), or lead the miss: its answer, on any
+// lane, is folded into one completion and stored once complete and clean, while followers get
+// it as it arrives.
+import { randomUUID } from "node:crypto";
+import type { CacheHit, CacheQuery, CacheTicket, ServedBy } from "../../pipeline/cache-seam.ts";
+import type { Operation } from "../../pipeline/operation.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, Usage } from "../../providers/types.ts";
+import type { CacheContext } from "../context.ts";
+import type { Entry, Tier } from "../entry.ts";
+import { liveFeed, untilAborted, type Flight, type LiveFeed } from "../flights.ts";
+import type { RequestPolicy } from "../policy.ts";
+import { aggregateChunks } from "./aggregate.ts";
+import { chatKey } from "./key.ts";
+import { replayChunks } from "./replay.ts";
+import { watchSse } from "./sse-watch.ts";
+
+type ChatTicket = CacheTicket<ChatRequest, ChatResult>;
+type Passthrough = Extract<ChatResult, { kind: "passthrough" }>;
+
+export async function openChat(
+  ctx: CacheContext,
+  policy: RequestPolicy,
+  operation: Operation<ChatRequest, ChatResult>,
+  query: CacheQuery<ChatRequest>,
+): Promise<ChatTicket> {
+  const { req, api } = query;
+  const key = chatKey(policy, operation.upstreamRequest(req));
+  const missTier = ctx.store.missTier(policy.local);
+  const report = { hit: (tier: Tier) => ctx.events.hit(policy.publicModel, api, tier), miss: () => ctx.events.miss(policy.publicModel, api, missTier) };
+  if (!policy.read) {
+    report.miss();
+    return missTicket(ctx, policy, key, req, undefined);
+  }
+  const lookup = { local: policy.local, maxAgeMs: policy.maxAgeMs };
+  const found = ctx.store.get(key, lookup);
+  if (found !== undefined && !(found instanceof Promise)) {
+    report.hit(found.tier);
+    return hitTicket(req, found.entry, ctx.store.now());
+  }
+  // A leader whose entry is too old for this client is not followed: this one asks afresh.
+  const flight = policy.maxAgeMs === undefined ? ctx.flights.find(key) : undefined;
+  if (flight) {
+    const followed = await follow(flight, req, query.signal, ctx.store.now);
+    if (followed) {
+      report.hit("inflight");
+      return followed;
+    }
+    report.miss();
+    return missTicket(ctx, policy, key, req, undefined);
+  }
+  const leading = policy.write ? ctx.flights.lead(key) : undefined;
+  const stored = found === undefined ? undefined : await found.catch(() => undefined);
+  if (stored) {
+    leading?.settle({ kind: "entry", entry: stored.entry });
+    report.hit(stored.tier);
+    return hitTicket(req, stored.entry, ctx.store.now());
+  }
+  report.miss();
+  return missTicket(ctx, policy, key, req, leading);
+}
+
+/** What a follower gets from its leader: a hit, or undefined when it must go upstream itself. */
+async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, now: () => number): Promise<ChatTicket | undefined> {
+  const outcome = await untilAborted(flight.outcome, signal);
+  if (outcome.kind === "none") return undefined;
+  if (outcome.kind === "entry") return hitTicket(req, outcome.entry, now());
+  if (req.stream === true) {
+    const result: ChatResult = { kind: "stream", chunks: outcome.feed.follow(signal) };
+    return { status: "hit", hit: { result, ageSeconds: 0 }, req, store: (r) => r, abandon: () => undefined };
+  }
+  const entry = await untilAborted(outcome.feed.completed, signal);
+  return entry ? hitTicket(req, entry, now()) : undefined;
+}
+
+function hitTicket(req: ChatRequest, entry: Entry, now: number): ChatTicket {
+  const completion = entry.value as ChatCompletion;
+  const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
+  const result: ChatResult =
+    req.stream === true ? { kind: "stream", chunks: fromArray(replayChunks(completion, id)) } : { kind: "completion", completion: { ...completion, id } };
+  const hit: CacheHit<ChatResult> = { result, ageSeconds: Math.max(0, (now - entry.storedAt) / 1000) };
+  return { status: "hit", hit, req, store: (r) => r, abandon: () => undefined };
+}
+
+function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: ChatRequest, flight: Flight | undefined): ChatTicket {
+  return {
+    status: policy.missStatus,
+    hit: undefined,
+    req,
+    store(result, served) {
+      const keep = (completion: ChatCompletion | undefined): Entry | undefined => {
+        if (!completion || !policy.write || served.warnings.length > 0) return undefined;
+        const ttlMs = policy.ttlMs(served);
+        const at = ctx.store.now();
+        return ctx.store.put(key, completion, ttlMs, policy.local) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
+      };
+      return recordAnswer(result, served, keep, flight);
+    },
+    abandon: () => flight?.settle({ kind: "none" }),
+  };
+}
+
+/** Wraps the fresh answer so it is kept (and handed to followers) once it is complete and clean. */
+function recordAnswer(result: ChatResult, served: ServedBy, keep: (completion: ChatCompletion | undefined) => Entry | undefined, flight: Flight | undefined): ChatResult {
+  // An adjusted answer is right for this request only: followers ask for themselves.
+  const lead = served.warnings.length === 0 ? flight : undefined;
+  if (flight && !lead) flight.settle({ kind: "none" });
+  if (result.kind === "completion") {
+    settleWith(lead, keep(result.completion), result.completion);
+    return result;
+  }
+  if (result.kind === "stream") {
+    const feed = liveFeed();
+    lead?.settle({ kind: "live", feed });
+    return { kind: "stream", chunks: recordChunks(result.chunks, feed, keep) };
+  }
+  if (Array.isArray(result.body)) {
+    const completion = parseCompletion(result.body as readonly Uint8Array[]);
+    settleWith(lead, keep(completion), completion);
+    return result;
+  }
+  const feed = liveFeed();
+  lead?.settle({ kind: "live", feed });
+  return { ...result, body: recordSse(result as Passthrough & { body: AsyncIterable<Uint8Array> }, feed, keep) };
+}
+
+function settleWith(flight: Flight | undefined, entry: Entry | undefined, completion: ChatCompletion | undefined): void {
+  if (!flight) return;
+  // Too large to keep, the answer still serves the requests waiting for it.
+  const value = entry ?? (completion && { value: completion, storedAt: Date.now(), expiresAt: Date.now() });
+  flight.settle(value ? { kind: "entry", entry: value } : { kind: "none" });
+}
+
+async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: LiveFeed, keep: (c: ChatCompletion | undefined) => Entry | undefined): AsyncGenerator<ChatCompletionChunk> {
+  const aggregate = aggregateChunks();
+  let clean = false;
+  try {
+    for await (const chunk of source) {
+      aggregate.add(chunk);
+      feed.push(chunk);
+      yield chunk;
+    }
+    clean = true;
+  } finally {
+    if (clean) feed.end(keep(aggregate.finish(undefined)));
+    else feed.fail(new Error("the stream this request followed ended early"));
+  }
+}
+
+async function* recordSse(result: Passthrough & { body: AsyncIterable<Uint8Array> }, feed: LiveFeed, keep: (c: ChatCompletion | undefined) => Entry | undefined): AsyncGenerator<Uint8Array> {
+  const aggregate = aggregateChunks();
+  const watch = watchSse((chunk) => {
+    aggregate.add(chunk);
+    // Followers get usage once, from the end below, like every stream the adapters translate.
+    if (chunk.choices.length > 0) feed.push(chunk);
+  });
+  let clean = false;
+  try {
+    for await (const bytes of result.body) {
+      watch.push(bytes);
+      yield bytes;
+    }
+    clean = watch.done;
+  } finally {
+    if (clean) {
+      const usage: Usage | undefined = await result.usage;
+      const completion = aggregate.finish(usage);
+      if (completion?.usage) feed.push(usageChunk(completion));
+      feed.end(keep(completion));
+    } else {
+      feed.fail(new Error("the stream this request followed ended early"));
+    }
+  }
+}
+
+function usageChunk(completion: ChatCompletion): ChatCompletionChunk {
+  return { id: completion.id, object: "chat.completion.chunk", created: completion.created, model: completion.model, choices: [], ...(completion.usage ? { usage: completion.usage } : {}) };
+}
+
+function parseCompletion(body: readonly Uint8Array[]): ChatCompletion | undefined {
+  try {
+    const parsed = JSON.parse(Buffer.concat(body).toString("utf8")) as Partial<ChatCompletion>;
+    return parsed.object === "chat.completion" && Array.isArray(parsed.choices) ? (parsed as ChatCompletion) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fromArray<T>(items: readonly T[]): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]() {
+      let at = 0;
+      return { next: () => Promise.resolve(at < items.length ? { done: false, value: items[at++] as T } : { done: true, value: undefined }) };
+    },
+  };
+}

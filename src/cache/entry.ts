@@ -1,0 +1,33 @@
+// One stored answer with its times, and its bytes as Redis holds them: JSON, deflated above a
+// threshold (long answers and embeddings compress several times over), behind a one-byte tag.
+import { promisify } from "node:util";
+import { deflateRaw, inflateRaw } from "node:zlib";
+
+export interface Entry<T = unknown> {
+  readonly value: T;
+  /** Epoch ms. */
+  readonly storedAt: number;
+  readonly expiresAt: number;
+}
+
+/** Which tier answered: this process's memory, Redis, or an identical request in flight. */
+export type Tier = "memory" | "redis" | "inflight";
+
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+const PLAIN = 0x6a; // "j"
+const DEFLATED = 0x7a; // "z"
+
+export async function encodeEntry(json: string, compressMinBytes: number): Promise<Buffer> {
+  const body = Buffer.from(json, "utf8");
+  if (body.byteLength < compressMinBytes) return Buffer.concat([Buffer.of(PLAIN), body]);
+  return Buffer.concat([Buffer.of(DEFLATED), await deflate(body)]);
+}
+
+/** The entry, and the byte length of its JSON. */
+export async function decodeEntry(bytes: Buffer): Promise<{ entry: Entry; bytes: number }> {
+  const tag = bytes[0];
+  const body = tag === DEFLATED ? await inflate(bytes.subarray(1)) : bytes.subarray(1);
+  if (tag !== PLAIN && tag !== DEFLATED) throw new Error(`unknown cache entry encoding ${String(tag)}`);
+  return { entry: JSON.parse(body.toString("utf8")) as Entry, bytes: body.byteLength };
+}

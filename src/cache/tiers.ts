@@ -1,0 +1,65 @@
+// The tiers together: memory first, then Redis when configured. Local entries (confidential
+// requests) stay in memory and never reach Redis. An entry found in Redis is kept in memory
+// too, for at most LOCAL_TTL_CAP_MS, so a refresh written by another replica is seen soon.
+import type { Entry, Tier } from "./entry.ts";
+import type { MemoryTier } from "./memory-tier.ts";
+import type { RedisTier } from "./redis-tier.ts";
+
+export interface Found {
+  readonly entry: Entry;
+  readonly tier: Exclude<Tier, "inflight">;
+}
+
+export interface Lookup {
+  /** In-process only (confidential). */
+  readonly local: boolean;
+  /** Accept entries stored at most this long ago (`Cache-Control: max-age`). */
+  readonly maxAgeMs: number | undefined;
+}
+
+export interface EntryStore {
+  /** The deepest tier a miss consulted, for the miss metric. */
+  missTier(local: boolean): Exclude<Tier, "inflight">;
+  get(key: string, lookup: Lookup): Found | Promise<Found | undefined> | undefined;
+  /** Stores in the background; false when the entry is too large to keep. */
+  put(key: string, value: unknown, ttlMs: number, local: boolean): boolean;
+  readonly now: () => number;
+}
+
+const LOCAL_TTL_CAP_MS = 60_000;
+
+export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefined, maxEntryBytes: number, now: () => number): EntryStore {
+  const fresh = (entry: Entry, lookup: Lookup, at: number) => lookup.maxAgeMs === undefined || at - entry.storedAt <= lookup.maxAgeMs;
+  const keepLocally = (key: string, entry: Entry, bytes: number, at: number, local: boolean) => {
+    const expiresAt = redis && !local ? Math.min(entry.expiresAt, at + LOCAL_TTL_CAP_MS) : entry.expiresAt;
+    memory.set(key, { ...entry, expiresAt }, bytes);
+  };
+
+  return {
+    now,
+    missTier: (local) => (redis && !local ? "redis" : "memory"),
+    get(key, lookup) {
+      const at = now();
+      const inMemory = memory.get(key, at);
+      if (inMemory && fresh(inMemory, lookup, at)) return { entry: inMemory, tier: "memory" };
+      if (!redis || lookup.local) return undefined;
+      return redis.get(key).then((stored) => {
+        const later = now();
+        if (!stored) return undefined;
+        const { entry } = stored;
+        if (entry.expiresAt <= later || !fresh(entry, lookup, later)) return undefined;
+        keepLocally(key, entry, stored.bytes, later, false);
+        return { entry, tier: "redis" as const };
+      });
+    },
+    put(key, value, ttlMs, local) {
+      const at = now();
+      const entry: Entry = { value, storedAt: at, expiresAt: at + ttlMs };
+      const json = JSON.stringify(entry);
+      if (json.length > maxEntryBytes) return false;
+      keepLocally(key, entry, json.length, at, local);
+      if (redis && !local) void redis.set(key, json, ttlMs);
+      return true;
+    },
+  };
+}
