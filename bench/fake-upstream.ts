@@ -183,6 +183,31 @@ function renderStream(model: string, knobs: FakeKnobs, includeUsage: boolean): S
   };
 }
 
+/** A Responses API answer (one message of `size` bytes), for the Responses door's native lane. */
+function responseBody(size: number): Buffer {
+  const text = "x".repeat(size);
+  return Buffer.from(
+    JSON.stringify({
+      id: "resp_bench",
+      object: "response",
+      created_at: 1_700_000_000,
+      status: "completed",
+      error: null,
+      incomplete_details: null,
+      instructions: null,
+      model: "gpt-4o-mini",
+      output: [{ id: "msg_bench", type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] }],
+      parallel_tool_calls: true,
+      tool_choice: "auto",
+      tools: [],
+      temperature: 1,
+      top_p: 1,
+      metadata: {},
+      usage: { input_tokens: 20, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 64, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 84 },
+    }),
+  );
+}
+
 function errorBody(status: number): Buffer {
   const type = status === 429 ? "rate_limit_exceeded" : "server_error";
   return Buffer.from(JSON.stringify({ error: { message: `fake upstream injected ${status}`, type, param: null, code: null } }));
@@ -350,6 +375,7 @@ export async function startFakeUpstream(options: { port?: number; knobs?: Partia
       const path = q >= 0 ? url.slice(0, q) : url;
       if (req.method === "POST" && path.endsWith("/chat/completions")) return handleChat(req, res, raw);
       if (req.method === "POST" && path.endsWith("/embeddings")) return handleEmbeddings(res, raw);
+      if (req.method === "POST" && path.endsWith("/responses")) return sendJson(res, 200, responseBody(knobs.sizeBytes));
       if (path.startsWith("/__bench/") && handleControl(req, res, raw, path)) return;
       if (req.method === "GET" && path.endsWith("/models")) return sendJson(res, 200, models);
       if (path === "/health") return sendJson(res, 200, Buffer.from('{"status":"ok"}'));

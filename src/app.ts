@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { GatewayEnv, RequestRecord } from "./http/context.ts";
 import { errorHeaders, GatewayError, toGatewayError } from "./http/errors.ts";
+import { providerReports, type ProviderReports } from "./http/provider-reports.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
@@ -13,9 +14,12 @@ import { getModel, listModels } from "./http/routes/models.ts";
 import { ownKey } from "./http/routes/own-key.ts";
 import { openaiChat } from "./dialects/openai-chat/index.ts";
 import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
+import { openaiResponses } from "./dialects/openai-responses/index.ts";
+import { deleteResponse, getResponse, responseInputItems, responseInputTokens } from "./http/routes/responses.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
+import { statusRoute, type StatusAnswers } from "./status/routes.ts";
 import type { Logger } from "./telemetry/logger.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
@@ -28,6 +32,10 @@ export interface AppDeps {
   metrics?: GatewayMetrics;
   /** Extra /ready conditions; modules may push to this list after the app is built. */
   readinessChecks?: ReadinessCheck[];
+  /** Provider reports shared with the status page; built here when absent. */
+  reports?: ProviderReports;
+  /** The status page, served here unless metrics have a port of their own; absent: not served. */
+  status?: StatusAnswers | undefined;
   /** The pipeline's response cache; none when absent. */
   cache?: ResponseCache;
 }
@@ -39,6 +47,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   const doors: MountedDoor[] = [
     mountable(source, openaiChat, pipeline),
     mountable(source, openaiEmbeddings, pipeline),
+    mountable(source, openaiResponses, pipeline),
   ];
 
   const app = new Hono<GatewayEnv>();
@@ -49,12 +58,23 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
   // Metrics settings apply at start; on their own port they are served by server.ts instead.
   const exposition = source.current.config.raw.server.metrics;
-  app.get("/health/providers", providersHealth(source, exposition.token));
-  if (exposition.enabled && exposition.port === undefined) app.get("/metrics", metricsRoute(metrics, exposition.token));
+  app.get("/health/providers", providersHealth(deps.reports ?? providerReports(source), exposition.token));
+  if (exposition.enabled && exposition.port === undefined) {
+    app.get("/metrics", metricsRoute(metrics, exposition.token));
+    if (deps.status) {
+      app.get("/status", statusRoute(deps.status.page));
+      app.get("/status.json", statusRoute(deps.status.json));
+    }
+  }
 
   const api = new Hono<GatewayEnv>();
   api.use(authenticate(() => source.current.config.keys));
+  // Registered before the doors: `/responses/input_tokens` is not a response id.
+  api.post("/responses/input_tokens", responseInputTokens(source));
   for (const door of doors) api.post(door.path, door.handler);
+  api.get("/responses/:id", getResponse(source));
+  api.delete("/responses/:id", deleteResponse(source));
+  api.get("/responses/:id/input_items", responseInputItems(source));
   api.get("/models", listModels(source));
   api.get("/models/:id{.+}", getModel(source));
   api.get("/key", ownKey(source));

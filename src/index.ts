@@ -57,9 +57,11 @@ async function main(): Promise<void> {
         for (const warning of next.warnings) logger.warn(warning);
         await gateway.prepare(next);
         gateway.reload(next);
+        gateway.reloads.applied(why);
         logger.info({ reason: why, models: [...next.models.keys()] }, "config reloaded");
       } catch (error) {
         const problems = error instanceof ConfigError ? error.problems : [String(error)];
+        gateway.reloads.refused(why, problems);
         logger.error({ reason: why, problems }, "config reload refused; the current config keeps serving");
       }
     });

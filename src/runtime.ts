@@ -4,6 +4,8 @@
 // pools) and breakers of providers whose settings did not change, and the limiter (its
 // counters and store connection) while the limits store settings stay the same.
 import type { GatewayConfig } from "./config/types.ts";
+import { responseStoreFromConfig, sameResponseStore } from "./dialects/openai-responses/store/from-config.ts";
+import type { ResponseStore } from "./dialects/openai-responses/store/response-store.ts";
 import { carryLimiter, limiterFromConfig, type LimiterDeps } from "./limits/from-config.ts";
 import type { Limiter } from "./limits/limiter.ts";
 import { createAdapter } from "./providers/registry.ts";
@@ -29,6 +31,8 @@ export interface Runtime {
   readonly fingerprints: ReadonlyMap<string, string>;
   /** Takes this config's secrets out of text that leaves the process (errors, logs, health). */
   readonly redact: Redact;
+  /** Stored Responses, in the limits store's backend; kept across reloads that keep that backend. */
+  readonly responses: ResponseStore;
 }
 
 /** Where handlers read the runtime that is current when their request starts. */
@@ -78,15 +82,18 @@ export function createRuntime(
     retryAfterCapMs: resilience.retry_after_cap_ms,
   };
   const redact = secretRedactor(configSecrets(config.raw));
-  return { config, adapters, breakers, router: createRouter(config), retry, limiter, unavailable, fingerprints, redact };
+  const responses =
+    previous && sameResponseStore(previous.config.raw, config.raw) ? previous.responses : responseStoreFromConfig(config.raw, (error) => warn(`response store: ${error.message}`));
+  return { config, adapters, breakers, router: createRouter(config), retry, limiter, unavailable, fingerprints, redact, responses };
 }
 
-/** Adapters of `old` that `next` no longer uses. */
-export function retiredAdapters(old: Runtime, next: Runtime): ProviderAdapter[] {
-  return [...old.adapters].filter(([id, adapter]) => next.adapters.get(id) !== adapter).map(([, adapter]) => adapter);
+/** Adapters (and the response store) of `old` that `next` no longer uses. */
+export function retiredAdapters(old: Runtime, next: Runtime): { close(): Promise<void> }[] {
+  const adapters = [...old.adapters].filter(([id, adapter]) => next.adapters.get(id) !== adapter).map(([, adapter]) => adapter);
+  return old.responses === next.responses ? adapters : [...adapters, old.responses];
 }
 
 export async function closeRuntime(runtime: Runtime): Promise<void> {
   const closing = [...runtime.adapters.values()].map((a) => a.close());
-  await Promise.allSettled([...closing, runtime.limiter.close()]);
+  await Promise.allSettled([...closing, runtime.limiter.close(), runtime.responses.close()]);
 }

@@ -6,6 +6,9 @@ import type { AddressInfo } from "node:net";
 import { createApp, type AppDeps } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
 import { startMetricsServer } from "./http/metrics-server.ts";
+import { providerReports } from "./http/provider-reports.ts";
+import { createReloadLog, type ReloadLog } from "./config/reload-log.ts";
+import { statusAnswers } from "./status/routes.ts";
 import { answerParserErrors } from "./http/parser-errors.ts";
 import type { LimiterDeps } from "./limits/from-config.ts";
 import { BreakerRegistry, type BreakerEvents } from "./resilience/breakers.ts";
@@ -32,6 +35,8 @@ export interface RunningGateway {
   readonly metricsUrl: string | undefined;
   /** /ready's extra conditions; a module may push its own (e.g. the Redis store's ping). */
   readonly readinessChecks: ReadinessCheck[];
+  /** Config reloads tried by the entry point, shown on the status page. */
+  readonly reloads: ReloadLog;
   /**
    * Switches new requests to `config`; in-flight ones finish on the runtime they started with.
    * A provider type the running gateway has not used yet needs `prepare(config)` first.
@@ -109,7 +114,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       fallbackRedisUrl: config.raw.limits.redis_url,
       ...(options.cacheClock ? { clock: options.cacheClock } : {}),
     });
-  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, ...options.pipeline, cache });
+  const exposition = config.raw.server.metrics;
+  const reports = providerReports(source);
+  const reloads = createReloadLog();
+  const status = exposition.enabled
+    ? statusAnswers({ source, metrics, reports, reloads, startedAt: Date.now(), token: exposition.token })
+    : undefined;
+  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, reports, status, ...options.pipeline, cache });
 
   let inFlight = 0;
   let idle: (() => void) | undefined;
@@ -144,10 +155,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   const url = `http://${shownHost}:${bound}`;
-  const exposition = config.raw.server.metrics;
   const metricsServer =
     exposition.enabled && exposition.port !== undefined
-      ? await startMetricsServer({ metrics, token: exposition.token, host, port: exposition.port }).catch(async (error: unknown) => {
+      ? await startMetricsServer({ metrics, token: exposition.token, host, port: exposition.port, status }).catch(async (error: unknown) => {
           await new Promise<void>((resolve) => server.close(() => resolve()));
           throw error;
         })
@@ -161,6 +171,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
     metrics,
     metricsUrl: exposition.enabled ? (metricsServer?.url ?? `${url}/metrics`) : undefined,
     readinessChecks,
+    reloads,
     prepare: (next: GatewayConfig) => loadAdapters(providerTypes(next)),
     reload(next: GatewayConfig) {
       const old = state.current;

@@ -8,6 +8,8 @@ export const CACHED_MODEL = "gpt-4o-mini-cached";
 export const CHAT_PATH = "/v1/chat/completions";
 export const EMBED_MODEL = "text-embedding-3-small";
 export const EMBED_PATH = "/v1/embeddings";
+export const RESPONSES_MODEL = "gpt-5-native";
+export const RESPONSES_PATH = "/v1/responses";
 
 export const headers: Record<string, string> = {
   "content-type": "application/json",
@@ -40,5 +42,16 @@ export function embeddingsBody(): string {
     model: EMBED_MODEL,
     input: Array.from({ length: 8 }, (_, i) => `passage ${i}: ${contentOfTokens(40)}`),
     encoding_format: "base64",
+  });
+}
+
+/** A Responses API call as clients make it: instructions, one input message, store off. */
+export function responsesBody(): string {
+  return JSON.stringify({
+    model: RESPONSES_MODEL,
+    instructions: "You are a terse assistant.",
+    input: [{ role: "user", content: [{ type: "input_text", text: "Say hello in five words." }] }],
+    max_output_tokens: 64,
+    store: false,
   });
 }

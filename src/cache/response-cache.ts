@@ -46,6 +46,9 @@ export function createResponseCache(config: CacheConfig, deps: CacheDeps): Gatew
     open<Req, Result>(operation: Operation<Req, Result>, query: CacheQuery<Req>): Promise<CacheTicket<Req, Result>> | undefined {
       const { model, sensitivity } = query.decision;
       if (model.cache === undefined) return undefined;
+      // The Responses door carries its own request and result shapes (a chat-kind operation that
+      // is not a ChatRequest/ChatResult, and a native lane that is never cached): not cached yet.
+      if (query.api === "responses") return undefined;
       const policy = requestPolicy({
         model: { name: model.name, cache: model.cache },
         sensitivity,

@@ -28,6 +28,8 @@ const openaiProvider = z.strictObject({
   organization: z.string().optional(),
   /** Ask the upstream for a usage chunk on streams; turn off for servers that reject `stream_options`. */
   stream_usage: z.boolean().default(true),
+  /** Serves OpenAI's Responses API (`/responses`): the Responses door's native lane. */
+  responses: z.boolean().optional(),
   ...providerCommon,
 });
 
@@ -275,6 +277,14 @@ export const configSchema = z.strictObject({
       path: ["redis_url"],
     })
     .default({ store: "memory", on_store_error: "open", default_max_tokens: 4_096 }),
+  /** Stored Responses (`store: true`), kept in the limits store (memory or Redis). */
+  responses: z
+    .strictObject({
+      ttl_s: positiveInt.default(30 * 24 * 3600),
+      /** The memory store's bound; Redis is bounded by its own configuration. */
+      max_bytes: positiveInt.default(64 * 1024 * 1024),
+    })
+    .default({ ttl_s: 30 * 24 * 3600, max_bytes: 64 * 1024 * 1024 }),
   cache: z
     .strictObject({
       /** memory: this process only; redis: a small in-process tier in front of Redis, shared by replicas. */

@@ -22,6 +22,7 @@ import { createSpendOutbox } from "./spend-outbox.ts";
 import { createStoreErrorReporter, type LimitLogger, type StoreErrorEvent, type StoreOperation } from "./store-errors.ts";
 import type {
   BucketAdjustment,
+  BucketRef,
   BudgetClaim,
   CheckResult,
   Clock,
@@ -89,6 +90,13 @@ export interface Refused {
 }
 
 export type Admission = Admitted | Refused;
+
+/** A key's standing against its limits right now, for operators; absent parts have no limit. */
+export interface KeyUsage {
+  readonly requests?: { readonly used: number; readonly limit: number };
+  readonly tokens?: { readonly used: number; readonly limit: number };
+  readonly concurrency?: { readonly inUse: number; readonly max: number };
+}
 
 export interface RefusedEvent {
   readonly keyName: string | undefined;
@@ -158,6 +166,11 @@ export interface Limiter {
   budgetSpend(): Promise<BudgetSpend[]>;
   /** Settlements waiting for the store to come back. */
   readonly pendingSettlements: number;
+  /**
+   * Reads a key's rate buckets and slots from the store without admitting anything; undefined
+   * when the key has no limits. Rejects when the store cannot answer.
+   */
+  usage(keyName: string): Promise<KeyUsage | undefined>;
   /** Failed store operations since start, for telemetry. */
   readonly storeErrors: number;
   /** Concurrency slots this process holds right now. */
@@ -373,21 +386,23 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   async function standing(keyName: string): Promise<KeyStanding> {
     const key = sets.keys.get(keyName);
     if (key === undefined) return { rpm: undefined, tpm: undefined, maxConcurrent: undefined, budget: undefined };
-    // Costs of 0 and a slot claim of max 0 only read: asking changes nothing.
-    const buckets: RateBucket[] = [];
-    addBucket(buckets, "requests", key.requests, 0);
-    addBucket(buckets, "tokens", key.tokens, 0);
-    const slot = key.concurrency === undefined ? undefined : { key: key.concurrency.storeKey, id: "", max: 0, leaseMs: 0 };
-    const now = clock();
-    const spend = key.budget === undefined ? undefined : budgetClaim(key.budget, now, 0);
-    const result = await store.check({ buckets, slot, budget: spend?.claim });
+    const buckets: BucketRef[] = [];
+    if (key.requests) buckets.push({ kind: "requests", key: key.requests.storeKey, limit: key.requests.limit, windowMs: WINDOW_MS });
+    if (key.tokens) buckets.push({ kind: "tokens", key: key.tokens.storeKey, limit: key.tokens.limit, windowMs: WINDOW_MS });
+    const slotKeys = key.concurrency ? [key.concurrency.storeKey] : [];
+    // A budget claim of cost 0 only reads.
+    const spend = key.budget === undefined ? undefined : budgetClaim(key.budget, clock(), 0);
+    const [peeked, read] = await Promise.all([
+      store.peek({ buckets, slotKeys }),
+      spend === undefined ? undefined : store.check({ buckets: [], budget: spend.claim }),
+    ]);
     const rate = (kind: RateKind) => {
-      const bucket = result.buckets.find((b) => b.kind === kind);
+      const bucket = peeked.buckets.find((b) => b.kind === kind);
       return bucket === undefined ? undefined : { limit: bucket.limit, remaining: bucket.remaining };
     };
-    const inUse = result.slot?.inUse ?? 0;
+    const inUse = peeked.slotsInUse[0] ?? 0;
     const budget = key.budget;
-    const state = result.budget;
+    const state = read?.budget;
     return {
       rpm: rate("requests"),
       tpm: rate("tokens"),
@@ -436,6 +451,20 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     budgetSpend,
     get pendingSettlements() {
       return outbox.pending;
+    },
+    async usage(keyName) {
+      const key = sets.keys.get(keyName);
+      if (key === undefined) return undefined;
+      const buckets: BucketRef[] = [];
+      if (key.requests) buckets.push({ kind: "requests", key: key.requests.storeKey, limit: key.requests.limit, windowMs: WINDOW_MS });
+      if (key.tokens) buckets.push({ kind: "tokens", key: key.tokens.storeKey, limit: key.tokens.limit, windowMs: WINDOW_MS });
+      const slotKeys = key.concurrency ? [key.concurrency.storeKey] : [];
+      const peeked = await store.peek({ buckets, slotKeys });
+      const usage: { -readonly [K in keyof KeyUsage]: KeyUsage[K] } = {};
+      for (const b of peeked.buckets) usage[b.kind === "requests" ? "requests" : "tokens"] = { used: b.limit - b.remaining, limit: b.limit };
+      const inUse = peeked.slotsInUse[0];
+      if (key.concurrency && inUse !== undefined) usage.concurrency = { inUse, max: key.concurrency.max };
+      return usage;
     },
     get storeErrors() {
       return reporter.count;

@@ -6,7 +6,7 @@
 // + models x limits). Budget counters are never evicted (that would forget spend): they go
 // when their period's TTL has passed, like the Redis keys.
 import { LRUCache } from "lru-cache";
-import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, budgetFits, type Level } from "./bucket.ts";
+import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, budgetFits, drained, type Level } from "./bucket.ts";
 import type {
   BucketAdjustment,
   BucketState,
@@ -15,6 +15,8 @@ import type {
   CheckResult,
   Clock,
   LimitStore,
+  PeekRequest,
+  PeekResult,
   SlotRef,
   SlotRenewal,
   SlotState,
@@ -138,6 +140,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
         else levels.set(a.key, { level, at: now });
       }
       return Promise.resolve();
+    },
+
+    peek(request: PeekRequest): Promise<PeekResult> {
+      const now = clock();
+      // LRU peek: reading for a status page must not keep an idle entry from being evicted.
+      const buckets = request.buckets.map((b) => ({
+        kind: b.kind,
+        limit: b.limit,
+        ...bucketState(b.limit, b.windowMs, drained(levels.peek(b.key), now, b.limit, b.windowMs)),
+      }));
+      const slotsInUse = request.slotKeys.map((key) => {
+        let live = 0;
+        for (const expiry of slotSets.peek(key)?.values() ?? []) if (expiry > now) live += 1;
+        return live;
+      });
+      return Promise.resolve({ buckets, slotsInUse });
     },
 
     release(slot: SlotRef): Promise<void> {

@@ -206,3 +206,29 @@ for i = 1, #KEYS do
 end
 return 0
 `;
+
+/**
+ * Read-only: writes nothing and leaves TTLs alone.
+ * KEYS: bucket keys..., then slot keys
+ * ARGV: now, bucketCount, then per bucket (limit, windowMs)
+ * Reply: per bucket (remaining, resetMs), then per slot key the live slot count
+ */
+export const PEEK_SCRIPT = `${DRAINED}
+local now = tonumber(ARGV[1])
+local n = tonumber(ARGV[2])
+local reply = {}
+for i = 1, n do
+  local limit = tonumber(ARGV[2 + (i - 1) * 2 + 1])
+  local window = tonumber(ARGV[2 + (i - 1) * 2 + 2])
+  local level = drained(KEYS[i], now, limit, window)
+  local remaining = math.floor(limit - level + 1e-9)
+  if remaining < 0 then remaining = 0 end
+  if remaining > limit then remaining = limit end
+  reply[#reply + 1] = remaining
+  reply[#reply + 1] = math.ceil((level * window) / limit)
+end
+for i = n + 1, #KEYS do
+  reply[#reply + 1] = redis.call('ZCOUNT', KEYS[i], '(' .. now, '+inf')
+end
+return reply
+`;

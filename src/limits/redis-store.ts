@@ -8,7 +8,7 @@
 // `on_store_error`. ioredis keeps reconnecting in the background with a capped backoff.
 import { Redis } from "ioredis";
 import { bindingRefusal } from "./bucket.ts";
-import { ADJUST_SCRIPT, CHECK_SCRIPT, RENEW_SCRIPT, SETTLE_SCRIPT } from "./redis-scripts.ts";
+import { ADJUST_SCRIPT, CHECK_SCRIPT, PEEK_SCRIPT, RENEW_SCRIPT, SETTLE_SCRIPT } from "./redis-scripts.ts";
 import type {
   BucketAdjustment,
   BucketState,
@@ -17,6 +17,8 @@ import type {
   CheckResult,
   Clock,
   LimitStore,
+  PeekRequest,
+  PeekResult,
   SlotRef,
   SlotRenewal,
   SpendSettlement,
@@ -58,6 +60,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
   const adjust = defineScript(redis, "llmgwAdjust", ADJUST_SCRIPT);
   const renew = defineScript(redis, "llmgwRenew", RENEW_SCRIPT);
   const settle = defineScript(redis, "llmgwSettle", SETTLE_SCRIPT);
+  const peek = defineScript(redis, "llmgwPeek", PEEK_SCRIPT);
 
   function ready(timeoutMs: number): Promise<boolean> {
     if (redis.status === "ready") return Promise.resolve(true);
@@ -123,6 +126,19 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
         adjustments.map((a) => a.key),
         args,
       );
+    },
+
+    async peek(request: PeekRequest): Promise<PeekResult> {
+      await connected();
+      const n = request.buckets.length;
+      const args: (string | number)[] = [clock(), n];
+      for (const b of request.buckets) args.push(b.limit, b.windowMs);
+      const keys = [...request.buckets.map((b) => b.key), ...request.slotKeys];
+      const reply = integers(await peek(keys, args), n * 2 + request.slotKeys.length);
+      return {
+        buckets: request.buckets.map((b, i) => ({ kind: b.kind, limit: b.limit, remaining: at(reply, i * 2), resetMs: at(reply, i * 2 + 1) })),
+        slotsInUse: request.slotKeys.map((_key, i) => at(reply, n * 2 + i)),
+      };
     },
 
     async release(slot: SlotRef): Promise<void> {

@@ -54,7 +54,6 @@ export interface BudgetClaim {
 
 export interface CheckRequest {
   readonly buckets: readonly RateBucket[];
-  /** `max: 0` only counts the live slots (nothing is claimed). */
   readonly slot?: SlotClaim | undefined;
   readonly budget?: BudgetClaim | undefined;
 }
@@ -114,6 +113,22 @@ export interface SlotRenewal extends SlotRef {
   readonly leaseMs: number;
 }
 
+/** A bucket to read: where it is stored and the rate it drains at. */
+export type BucketRef = Omit<RateBucket, "cost">;
+
+/** What to read without changing anything: rate buckets and concurrency slot sets. */
+export interface PeekRequest {
+  readonly buckets: readonly BucketRef[];
+  readonly slotKeys: readonly string[];
+}
+
+export interface PeekResult {
+  /** In the order of the request's buckets. */
+  readonly buckets: readonly Omit<BucketState, "retryAfterMs">[];
+  /** Live slots per slot key, in the request's order. */
+  readonly slotsInUse: readonly number[];
+}
+
 /**
  * Ends a budget hold with the real cost. Applying the same id twice counts once (a settlement
  * retried after a lost reply, or after a reconnect), for as long as `dedupeMs`; a settlement
@@ -135,6 +150,8 @@ export interface LimitStore {
   check(request: CheckRequest): Promise<CheckResult>;
   adjust(adjustments: readonly BucketAdjustment[]): Promise<void>;
   release(slot: SlotRef): Promise<void>;
+  /** Reads bucket levels and live slots; writes nothing, refreshes no TTL, admits nothing. */
+  peek(request: PeekRequest): Promise<PeekResult>;
   /** Extends the leases of slots and budget holds still live; ids that already expired are not revived. */
   renew(slots: readonly SlotRenewal[], holds?: readonly SlotRenewal[]): Promise<void>;
   settle(settlements: readonly SpendSettlement[]): Promise<void>;

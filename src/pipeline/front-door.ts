@@ -2,12 +2,15 @@
 // that turns its wire body into the canonical request and writes the canonical result back in
 // its own framing. A door knows no provider; the pipeline knows no wire format.
 import type { ServerResponse } from "node:http";
+import type { ResolvedKey } from "../config/types.ts";
+import type { RoutedRequest } from "../routing/router.ts";
+import type { Runtime } from "../runtime.ts";
 import type { Redact } from "../telemetry/redact.ts";
 import type { RequestRecord } from "../telemetry/request-record.ts";
 import type { Operation } from "./operation.ts";
 
 /** The `api` label and log field: one bounded word per front door. */
-export type Api = "chat" | "embeddings";
+export type Api = "chat" | "embeddings" | "responses";
 
 /** Tokens an answer reported; answers that generate nothing (embeddings) have no completion count. */
 export interface TokenUsage {
@@ -34,13 +37,27 @@ export interface WriteContext<Req> {
   readonly redact: Redact;
 }
 
+/** What a door may read while parsing: stateful doors look up what a request refers to. */
+export interface ParseContext {
+  readonly runtime: Runtime;
+  readonly key: ResolvedKey | undefined;
+}
+
+/** What routing reads of a request: the canonical request, and the client's texts when the door forwards a wire body of its own. */
+export interface Routed {
+  readonly req: RoutedRequest;
+  readonly texts?: Iterable<string>;
+}
+
 export interface FrontDoor<Req, Result> {
   readonly api: Api;
   /** The route under `/v1` (also served without the prefix). */
   readonly path: string;
   readonly operation: Operation<Req, Result>;
   /** Validates the parsed JSON body into the canonical request; a 400 naming the field otherwise. */
-  parse(body: unknown): Req;
+  parse(body: unknown, context: ParseContext): Req | Promise<Req>;
+  /** The canonical request routing classifies, measures and plans for. */
+  routed(req: Req): Routed;
   /** Whether the client asked for a stream. */
   streams(req: Req): boolean;
   /** Puts the (redacted) request content on the log record; only with `logging.bodies: true`. */

@@ -2,13 +2,15 @@
 // policy (the router does all four), then put what was decided on the log record and the
 // response headers.
 import type { ModelKind } from "../config/types.ts";
-import type { RouteDecision, RoutedRequest } from "../routing/router.ts";
+import type { RouteDecision } from "../routing/router.ts";
+import type { Routed } from "./front-door.ts";
 import type { Inbound } from "./inbound.ts";
 
-export function route(req: RoutedRequest, kind: ModelKind, inbound: Inbound): RouteDecision {
+export function route({ req, texts }: Routed, kind: ModelKind, inbound: Inbound): RouteDecision {
   const { runtime, record } = inbound;
   const decision = runtime.router.decide({
     req,
+    ...(texts === undefined ? {} : { texts }),
     kind,
     key: inbound.key,
     headers: inbound.headers,

@@ -3,7 +3,6 @@
 //   atomic store call) → execute (breakers, retries, fallback) → cache store → write (the door encodes) → record.
 // The door has already parsed the body into `req`; errors thrown here are rendered by the
 // app's error handler in the door's envelope.
-import type { RoutedRequest } from "../routing/router.ts";
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
 import { admit, type Admission } from "./admit.ts";
 import { noCache, type CacheHit, type CacheTicket, type ResponseCache } from "./cache-seam.ts";
@@ -18,7 +17,7 @@ export interface PipelineDeps {
   readonly cache?: ResponseCache | undefined;
 }
 
-export async function runPipeline<Req extends RoutedRequest, Result>(
+export async function runPipeline<Req, Result>(
   door: FrontDoor<Req, Result>,
   req: Req,
   inbound: Inbound,
@@ -28,12 +27,13 @@ export async function runPipeline<Req extends RoutedRequest, Result>(
   const { config } = runtime;
   const { operation } = door;
   const reply = inbound.replyHeaders;
-  record.model = req.model;
+  const routed = door.routed(req);
+  record.model = routed.req.model;
   record.stream = door.streams(req);
   const logBodies = config.raw.logging.bodies;
   if (logBodies) door.logBody(req, record);
 
-  const decision = route(req, operation.kind, inbound);
+  const decision = route(routed, operation.kind, inbound);
   const client = new AbortController();
   const onClose = () => {
     if (res.writableFinished) return;

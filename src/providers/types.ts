@@ -41,6 +41,24 @@ export type ChatResult =
       usage: Promise<Usage | undefined>;
     };
 
+/** An upstream's bytes relayed as they arrive: the result of every native-lane call. */
+export type PassthroughResult = Extract<ChatResult, { kind: "passthrough" }>;
+
+/** The inbound APIs some providers speak themselves (the native lane). */
+export type Dialect = "anthropic-messages" | "openai-responses";
+
+/**
+ * One call on a dialect's own API, as the client made it: the method, the path under the API
+ * root (`/responses`, `/responses/{id}`), and the body as sent (only `model` is set by the adapter).
+ */
+export interface NativeRequest {
+  readonly method: "GET" | "POST" | "DELETE";
+  readonly path: string;
+  readonly body?: Readonly<Record<string, unknown>>;
+  /** Whether the body asks for a stream (the adapter relays it event by event). */
+  readonly stream?: boolean;
+}
+
 /** The validated client request (input kept as sent: string | string[] | number[] | number[][]). */
 export type EmbeddingsRequest = EmbeddingCreateParams & { readonly [extra: string]: unknown };
 
@@ -83,6 +101,13 @@ export interface ProviderAdapter {
    * thrown as GatewayInputError, so the executor skips the target like any unservable one.
    */
   embed?(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult>;
+  /**
+   * The native lane, for the dialects this provider speaks itself (absent: none). Failures are
+   * thrown as UpstreamError like `chat`'s; `model` (the upstream model) is set on a body.
+   */
+  native?(dialect: Dialect, request: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult>;
+  /** Whether this provider serves `dialect` on the native lane (its config says so). */
+  speaks?(dialect: Dialect): boolean;
   listModels(signal: AbortSignal): Promise<string[]>;
   /** Releases pools and sockets; called on shutdown and when a reload drops the provider. */
   close(): Promise<void>;

@@ -13,9 +13,18 @@ export interface CellHistogram {
   cell(values: readonly string[]): HistogramCell;
   /** The family in the Prometheus text format (HELP, TYPE, then each cell's series). */
   render(): string;
+  /** A copy of every cell's counts, for readers inside the process (the status page). */
+  snapshot(): HistogramSnapshot;
+}
+
+export interface HistogramSnapshot {
+  /** Upper bounds, ascending; each series has one more count, for above the highest. */
+  readonly bounds: readonly number[];
+  readonly series: readonly { readonly labels: Readonly<Record<string, string>>; readonly counts: readonly number[] }[];
 }
 
 interface Cell extends HistogramCell {
+  readonly labels: Readonly<Record<string, string>>;
   /** `name="value",` pairs, escaped once at creation. */
   readonly labelText: string;
   /** Observations per bucket, not cumulative; the last slot is above the highest bound. */
@@ -33,7 +42,9 @@ export function cellHistogram(config: { name: string; help: string; labelNames: 
   const makeCell = (values: readonly string[]): Cell => {
     const labelText = config.labelNames.map((name, i) => `${name}="${escapeLabel(values[i] ?? "")}",`).join("");
     const counts = new Float64Array(bounds.length + 1);
+    const labels = Object.freeze(Object.fromEntries(config.labelNames.map((name, i) => [name, values[i] ?? ""])));
     const cell: Cell = {
+      labels,
       labelText,
       counts,
       sum: 0,
@@ -59,6 +70,9 @@ export function cellHistogram(config: { name: string; help: string; labelNames: 
         cells.set(id, found);
       }
       return found;
+    },
+    snapshot() {
+      return { bounds, series: [...cells.values()].map((c) => ({ labels: c.labels, counts: [...c.counts] })) };
     },
     render() {
       let out = header;

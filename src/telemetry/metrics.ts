@@ -8,7 +8,7 @@
 // for prom-client's labels().inc()/observe() on the same metrics (6 µs with cached label
 // objects, most of it in Histogram.observe).
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
-import { cellHistogram, type HistogramCell } from "./cell-histogram.ts";
+import { cellHistogram, type HistogramCell, type HistogramSnapshot } from "./cell-histogram.ts";
 import { cellCounter, type CounterCell } from "./counter-cells.ts";
 import { statusClass, type Outcome } from "./outcome.ts";
 
@@ -81,6 +81,20 @@ export interface GatewayMetrics {
   budgetSource(read: () => Promise<readonly BudgetReading[]>): void;
   /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
+  /** Request counts and durations as they stand, for the status page. */
+  snapshot(): Promise<MetricsSnapshot>;
+}
+
+export interface CounterValue {
+  readonly labels: Readonly<Partial<Record<string, string | number>>>;
+  readonly value: number;
+}
+
+export interface MetricsSnapshot {
+  /** llm_gateway_requests_total, every label combination. */
+  readonly requests: readonly CounterValue[];
+  /** llm_gateway_request_duration_seconds. */
+  readonly durations: HistogramSnapshot;
 }
 
 const REQUEST_LABELS = ["key", "model", "api", "route", "provider", "status_class", "outcome"] as const;
@@ -311,6 +325,10 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
     budgetSource(read) {
       readBudgets = read;
+    },
+    async snapshot() {
+      const counted = await registry.getSingleMetric(name("requests_total"))?.get();
+      return { requests: counted?.values ?? [], durations: duration.snapshot() };
     },
     async scrape() {
       const text = await registry.metrics();

@@ -98,6 +98,7 @@ describe("budgets", () => {
     budgetKey("fallback", 1),
     budgetKey("failing", 1),
     budgetKey("embed", 1),
+    budgetKey("responses", 1),
     budgetKey("cached", 0.0015),
     budgetKey("reload", 0.0015),
     budgetKey("view-a", 5, { models: ["fast", "vectors"], rpm: 30, tpm: 30, max_concurrent: 4 }),
@@ -233,6 +234,13 @@ describe("budgets", () => {
     expect(response.headers.get("x-llm-budget-remaining-usd")).toBe("1.000000");
     expect(data.usage.prompt_tokens).toBeGreaterThan(0);
     expect(await spentMicros(client)).toBe(data.usage.prompt_tokens * 3);
+  });
+
+  it("charges the Responses door like any other, from the usage of the chat call that served it", async () => {
+    const client = gw.client("sk-responses");
+    const { response } = await client.responses.create({ model: "fast", input: "hello", max_output_tokens: 50 }).withResponse();
+    expect(response.headers.get("x-llm-budget-remaining-usd")).toBe("1.000000");
+    expect(await spentMicros(client)).toBe(fastCost(11, 7));
   });
 
   it("serves a cache hit free, even once the budget is spent", async () => {

@@ -242,7 +242,7 @@ export function storeContract(name: string, makeStore: (clock: Clock) => LimitSt
       const peek = await check({ buckets: [{ ...b, cost: 0 }] });
       expect(peek.buckets[0]).toMatchObject({ remaining: 199_970, resetMs: 9 });
     });
-  
+
     it("holds a budget's worst case until it is spent, then refuses, taking nothing", async () => {
       const holds = [];
       for (let i = 0; i < 3; i += 1) {
@@ -319,11 +319,35 @@ export function storeContract(name: string, makeStore: (clock: Clock) => LimitSt
       expect((await check({ buckets: [], budget: budget("b-read", 800, 300) })).allowed).toBe(true);
     });
 
-    it("counts live slots without claiming one when asked with max 0", async () => {
-      await check({ buckets: [], slot: slot("count", 3) });
-      const peek = await check({ buckets: [], slot: slot("count", 0) });
-      expect(peek.slot).toEqual({ max: 0, inUse: 1, acquired: false });
-      expect((await check({ buckets: [], slot: slot("count", 0) })).slot?.inUse).toBe(1);
+    it("peeks at levels and live slots without consuming, admitting or extending anything", async () => {
+      const rpm = bucket("requests", "peek-rpm", 4, 1);
+      const tpm = bucket("tokens", "peek-tpm", 1_000, 300);
+      const { cost: _rpmCost, ...rpmRef } = rpm;
+      const { cost: _tpmCost, ...tpmRef } = tpm;
+      const peekRequest = { buckets: [rpmRef, tpmRef], slotKeys: [`${ns}:peek-conc`, `${ns}:peek-none`] };
+      expect(await store.peek(peekRequest)).toEqual({
+        buckets: [
+          { kind: "requests", limit: 4, remaining: 4, resetMs: 0 },
+          { kind: "tokens", limit: 1_000, remaining: 1_000, resetMs: 0 },
+        ],
+        slotsInUse: [0, 0],
+      });
+      await check({ buckets: [rpm, tpm], slot: slot("peek-conc", 2, 10_000) });
+      clock.advance(3_000);
+      const seen = await store.peek(peekRequest);
+      // 1 request drained by 3/60 of 4 = 0.2; 300 tokens drained by 50
+      expect(seen.buckets).toEqual([
+        { kind: "requests", limit: 4, remaining: 3, resetMs: 12_000 },
+        { kind: "tokens", limit: 1_000, remaining: 750, resetMs: 15_000 },
+      ]);
+      expect(seen.slotsInUse).toEqual([1, 0]);
+      // Peeking many times consumed nothing: three more requests still fit, a fourth does not.
+      for (let i = 0; i < 5; i += 1) await store.peek(peekRequest);
+      for (let i = 0; i < 3; i += 1) expect((await check({ buckets: [rpm] })).allowed).toBe(true);
+      expect((await check({ buckets: [rpm] })).allowed).toBe(false);
+      // The slot lapses at its lease: peeking did not renew it.
+      clock.advance(7_001);
+      expect((await store.peek(peekRequest)).slotsInUse).toEqual([0, 0]);
     });
-});
+  });
 }

@@ -14,6 +14,7 @@ export const openaiChat: FrontDoor<ChatRequest, ChatResult> = {
   path: "/chat/completions",
   operation: chatOperation,
   parse: validateChatRequest,
+  routed: (req) => ({ req }),
   streams: (req) => req.stream === true,
   logBody(req, record) {
     record.messages = redactValue(req.messages);

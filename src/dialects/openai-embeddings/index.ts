@@ -12,6 +12,7 @@ export const openaiEmbeddings: FrontDoor<EmbeddingsRequest, EmbeddingsResult> = 
   path: "/embeddings",
   operation: embedOperation,
   parse: validateEmbeddingsRequest,
+  routed: (req) => ({ req }),
   streams: () => false,
   logBody(req, record) {
     record.input = redactValue(req.input);

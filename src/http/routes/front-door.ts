@@ -4,12 +4,11 @@ import type { Handler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Api, FrontDoor } from "../../pipeline/front-door.ts";
 import { runPipeline, type PipelineDeps } from "../../pipeline/run.ts";
-import type { RoutedRequest } from "../../routing/router.ts";
 import type { RuntimeSource } from "../../runtime.ts";
 import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
 
-export function frontDoorRoute<Req extends RoutedRequest, Result>(
+export function frontDoorRoute<Req, Result>(
   source: RuntimeSource,
   door: FrontDoor<Req, Result>,
   deps: PipelineDeps,
@@ -19,11 +18,13 @@ export function frontDoorRoute<Req extends RoutedRequest, Result>(
     const { incoming, outgoing } = c.env;
     const { server } = runtime.config.raw;
     const body = await readJsonBody(incoming, server.body_limit_bytes, server.body_timeout_ms);
-    const req = door.parse(body);
+    const key = c.get("key");
+    const parsed = door.parse(body, { runtime, key });
+    const req = parsed instanceof Promise ? await parsed : parsed;
     await runPipeline(door, req, {
       runtime,
       requestId: c.get("requestId"),
-      key: c.get("key"),
+      key,
       headers: incoming.headers,
       res: outgoing,
       record: c.get("record"),
@@ -40,7 +41,7 @@ export interface MountedDoor {
   readonly handler: Handler<GatewayEnv>;
 }
 
-export function mountable<Req extends RoutedRequest, Result>(source: RuntimeSource, door: FrontDoor<Req, Result>, deps: PipelineDeps): MountedDoor {
+export function mountable<Req, Result>(source: RuntimeSource, door: FrontDoor<Req, Result>, deps: PipelineDeps): MountedDoor {
   return { api: door.api, path: door.path, handler: frontDoorRoute(source, door, deps) };
 }
 

@@ -33,7 +33,7 @@ export const chatOperation: Operation<ChatRequest, ChatResult> = {
  * Waits for a stream's first real output (text, a tool call, a finish) so that a failure before
  * it can still fall back: a role-only opening chunk commits nothing yet.
  */
-async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
+export async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
   if (result.kind === "completion") return result;
   if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
   if (Array.isArray(result.body)) return result;

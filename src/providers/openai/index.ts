@@ -4,10 +4,12 @@
 import { request, type Dispatcher } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { UpstreamError } from "../errors.ts";
-import type { CallOptions, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter, Usage } from "../types.ts";
+import type { CallOptions, ChatRequest, ChatResult, Dialect, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter, Usage } from "../types.ts";
+import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
 import { embedOpenAI, type EmbedEndpoint } from "./embed.ts";
 import { httpError } from "./errors.ts";
+import { nativeResponses, type ResponsesEndpoint } from "./responses.ts";
 import { relaySse } from "./sse-relay.ts";
 import { scanUsage } from "./usage-scan.ts";
 import { createUpstreamPool } from "../upstream-pool.ts";
@@ -31,6 +33,7 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
     ...config.headers,
   };
   const embeddings: EmbedEndpoint = { provider: id, url: new URL(`${base}/embeddings`), dispatcher, headers: fixedHeaders };
+  const responses: ResponsesEndpoint = { provider: id, base, dispatcher, headers: fixedHeaders, relayedHeaders: RELAYED_HEADERS };
 
   return {
     id,
@@ -77,6 +80,15 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
       const buf = Buffer.concat(chunks);
       const usage: Usage | undefined = scanUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
       return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
+    },
+
+    speaks: (dialect: Dialect) => dialect === "openai-responses" && config.responses === true,
+
+    async native(dialect, request, model, call) {
+      if (dialect !== "openai-responses" || config.responses !== true) {
+        throw new GatewayInputError(`provider '${id}' does not serve ${dialect} natively`, "model", "native_lane_unsupported");
+      }
+      return nativeResponses(responses, request, model, call);
     },
 
     embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {

@@ -1,0 +1,28 @@
+// The OpenAI Responses front door, `POST /v1/responses`: the body is validated and its
+// conversation resolved from the response store (previous_response_id, item_reference); routing
+// reads the canonical chat translation and every string of the body and its history; the target
+// is served on the native lane when its provider speaks Responses, translated otherwise.
+import type { FrontDoor } from "../../pipeline/front-door.ts";
+import { bodyText } from "../../routing/request-text.ts";
+import { redactValue } from "../../telemetry/redact.ts";
+import { parseResponsesCall, type ResponsesCall } from "./call.ts";
+import { responsesOperation, type ResponsesResult } from "./operation.ts";
+import { writeResponses } from "./reply.ts";
+
+export const openaiResponses: FrontDoor<ResponsesCall, ResponsesResult> = {
+  api: "responses",
+  path: "/responses",
+  operation: responsesOperation,
+  parse: parseResponsesCall,
+  routed: (call) => ({
+    req: call.translation.chat,
+    // The body as sent (the native lane forwards it) with the stored history it continues.
+    texts: bodyText({ ...call.wire.body, input: [...call.conversation.history, ...call.conversation.items] }),
+  }),
+  streams: (call) => call.wire.stream,
+  logBody(call, record) {
+    record.messages = redactValue(call.translation.chat.messages);
+  },
+  logOutput: (result) => result,
+  write: (res, result, { req, headers, redact }) => writeResponses(res, result, { call: req, headers, redact }),
+};

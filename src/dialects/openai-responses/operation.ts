@@ -1,0 +1,44 @@
+// The Responses operation, per target: the native lane when the provider serves the Responses
+// API itself (the body as sent, `model` set), the translated lane (canonical chat) otherwise.
+// A request that continues a response created upstream is served by that provider alone: any
+// other target is skipped, so a fallback never continues a conversation without its history.
+import type { Operation } from "../../pipeline/operation.ts";
+import { chatOperation, untilFirstChunk } from "../../pipeline/operations/chat.ts";
+import { GatewayInputError } from "../../providers/input-error.ts";
+import type { ChatResult, PassthroughResult } from "../../providers/types.ts";
+import { withoutRoutingHints } from "../../routing/hints.ts";
+import type { ResponsesCall } from "./call.ts";
+
+export type ResponsesResult =
+  | { readonly lane: "translated"; readonly provider: string; readonly result: ChatResult }
+  | { readonly lane: "native"; readonly provider: string; readonly result: PassthroughResult };
+
+export const responsesOperation: Operation<ResponsesCall, ResponsesResult> = {
+  kind: "chat",
+  async call(adapter, call, model, options) {
+    const pinned = call.conversation.pinned;
+    if (pinned !== undefined && adapter.id !== pinned) {
+      throw new GatewayInputError(
+        `previous_response_id '${call.wire.previousResponseId ?? ""}' was created by provider '${pinned}', which alone holds its history; it cannot be continued on '${adapter.id}'`,
+        "previous_response_id",
+        "previous_response_elsewhere",
+      );
+    }
+    if (adapter.native && adapter.speaks?.("openai-responses") === true) {
+      const request = { method: "POST" as const, path: "/responses", body: call.nativeBody, stream: call.wire.stream };
+      const result = await untilFirstChunk(await adapter.native("openai-responses", request, model, options));
+      return { lane: "native", provider: adapter.id, result: result as PassthroughResult };
+    }
+    const { untranslatable, dropped } = call.translation;
+    if (untranslatable) throw untranslatable;
+    if (dropped > 0) options.warn?.(`${dropped} reasoning item(s) dropped: provider '${adapter.id}' cannot use them`);
+    return { lane: "translated", provider: adapter.id, result: await chatOperation.call(adapter, call.translation.chat, model, options) };
+  },
+  upstreamRequest: (call) => ({ ...call, translation: { ...call.translation, chat: withoutRoutingHints(call.translation.chat) } }),
+  promptTokens: (call, model) => chatOperation.promptTokens(call.translation.chat, model),
+  completionBudget: (call, defaultMaxTokens) => chatOperation.completionBudget(call.translation.chat, defaultMaxTokens),
+  meter(served, admission) {
+    const result = chatOperation.meter(served.result, admission);
+    return served.lane === "native" ? { ...served, result: result as PassthroughResult } : { ...served, result };
+  },
+};

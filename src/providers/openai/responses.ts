@@ -1,0 +1,92 @@
+// OpenAI's Responses API on the native lane: the client's body goes out with `model` set, and
+// the answer's bytes come back as they arrive; usage (`input_tokens`, `output_tokens`) is read
+// from the JSON body or the stream's terminal event on the way. GET and DELETE of a stored
+// response (and its input items) go to the same API.
+import { request, type Dispatcher } from "undici";
+import { UpstreamError } from "../errors.ts";
+import { transportError } from "../transport-error.ts";
+import type { CallOptions, NativeRequest, PassthroughResult, Usage } from "../types.ts";
+import { httpError } from "./errors.ts";
+
+export interface ResponsesEndpoint {
+  readonly provider: string;
+  /** The API root (`…/v1`), without a trailing slash. */
+  readonly base: string;
+  readonly dispatcher: Dispatcher;
+  readonly headers: Record<string, string>;
+  readonly relayedHeaders: readonly string[];
+}
+
+/** The usage of a stream is in its terminal event, near the end: this much of the tail is kept. */
+const USAGE_TAIL = 16 * 1024;
+
+export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeRequest, model: string, options: CallOptions): Promise<PassthroughResult> {
+  const { provider } = endpoint;
+  const body = call.body === undefined ? undefined : JSON.stringify({ ...call.body, model });
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(`${endpoint.base}${call.path}`, {
+      method: call.method,
+      dispatcher: endpoint.dispatcher,
+      headers: { ...endpoint.headers, "x-request-id": options.requestId, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body }),
+      signal: options.signal,
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+  } catch (error) {
+    throw transportError(provider, error, options.signal);
+  }
+  if (res.statusCode >= 400) {
+    const text = await res.body.text().catch(() => "");
+    throw httpError(provider, res.statusCode, res.headers, text);
+  }
+  const headers: Record<string, string | string[] | undefined> = {};
+  for (const name of endpoint.relayedHeaders) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
+  if (call.stream === true && String(res.headers["content-type"] ?? "").includes("text/event-stream")) {
+    let settle!: (usage: Usage | undefined) => void;
+    const usage = new Promise<Usage | undefined>((resolve) => (settle = resolve));
+    return { kind: "passthrough", status: res.statusCode, headers, body: watched(res.body, provider, options.signal, settle), usage };
+  }
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw transportError(provider, error, options.signal);
+  }
+  const buf = Buffer.concat(chunks);
+  return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanResponsesUsage(buf.toString("utf8"))) };
+}
+
+/** Relays the stream as it comes and settles its usage once it ends, however it ends. */
+async function* watched(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal, settle: (usage: Usage | undefined) => void): AsyncGenerator<Uint8Array> {
+  let tail = "";
+  try {
+    for await (const chunk of body) {
+      tail = (tail + Buffer.from(chunk).toString("utf8")).slice(-USAGE_TAIL);
+      yield chunk;
+    }
+  } catch (error) {
+    const failure = transportError(provider, error, signal);
+    throw failure.failure === "aborted"
+      ? failure
+      : new UpstreamError({ provider, status: 502, failure: "stream", message: `upstream stream broke: ${failure.message}`, cause: error });
+  } finally {
+    settle(scanResponsesUsage(tail));
+  }
+}
+
+const INPUT = /"input_tokens"\s*:\s*(\d+)/;
+const OUTPUT = /"output_tokens"\s*:\s*(\d+)/;
+
+/** Usage from the text of a Response (or the tail of its stream); undefined when none was reported. */
+export function scanResponsesUsage(text: string): Usage | undefined {
+  const at = text.lastIndexOf('"usage"');
+  if (at < 0) return undefined;
+  const value = text.slice(at + 7).replace(/^\s*:\s*/, "");
+  if (!value.startsWith("{")) return undefined;
+  const input = INPUT.exec(value)?.[1];
+  const output = OUTPUT.exec(value)?.[1];
+  if (input === undefined || output === undefined) return undefined;
+  return { prompt_tokens: Number(input), completion_tokens: Number(output), total_tokens: Number(input) + Number(output) };
+}

@@ -1,0 +1,100 @@
+// Fake OpenAI Responses upstream (`POST /v1/responses`, JSON and SSE events in the spec's order,
+// `GET`/`DELETE /v1/responses/{id}`, input_items), for the Responses door's native lane. Every
+// response it creates is kept, so follow-ups can be checked against the upstream that made them.
+import { randomBytes } from "node:crypto";
+import { openaiProtocol } from "./openai.ts";
+import { FakeUpstream, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
+
+type Json = Record<string, unknown>;
+
+const bodyOf = (req: RecordedRequest): Json => (typeof req.body === "object" && req.body !== null ? (req.body as Json) : {});
+
+function responseOf(reply: ScriptedReply, req: RecordedRequest, id: string, text: string): Json {
+  const body = bodyOf(req);
+  const usage = reply.usage ?? { prompt: 0, completion: 0 };
+  return {
+    id,
+    object: "response",
+    created_at: 1_700_000_000,
+    status: "completed",
+    completed_at: 1_700_000_001,
+    error: null,
+    incomplete_details: null,
+    instructions: body["instructions"] ?? null,
+    model: reply.model ?? body["model"] ?? "gpt-fake",
+    output: [{ id: `msg_${id.slice(5)}`, type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] }],
+    parallel_tool_calls: true,
+    previous_response_id: body["previous_response_id"] ?? null,
+    store: body["store"] ?? true,
+    tools: body["tools"] ?? [],
+    tool_choice: "auto",
+    temperature: 1,
+    top_p: 1,
+    metadata: {},
+    usage: {
+      input_tokens: usage.prompt,
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
+      output_tokens: usage.completion,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: usage.prompt + usage.completion,
+    },
+  };
+}
+
+export function startOpenAIResponsesFake(): Promise<FakeUpstream> {
+  const created = new Map<string, Json>();
+  const newId = () => `resp_${randomBytes(12).toString("hex")}`;
+  const protocol: Protocol = {
+    ...openaiProtocol,
+    name: "openai-responses",
+    classify(req) {
+      if (req.method === "POST" && req.path.endsWith("/v1/responses")) return { chat: true, stream: bodyOf(req)["stream"] === true };
+      return openaiProtocol.classify(req);
+    },
+    renderJson(reply, req) {
+      if (!req.path.endsWith("/responses")) return openaiProtocol.renderJson(reply, req);
+      const response = responseOf(reply, req, newId(), reply.text ?? "");
+      created.set(response["id"] as string, response);
+      return { status: 200, body: response };
+    },
+    renderStream(reply, req) {
+      if (!req.path.endsWith("/responses")) return openaiProtocol.renderStream(reply, req);
+      const id = newId();
+      const done = responseOf(reply, req, id, reply.text ?? "");
+      created.set(id, done);
+      const item = (done["output"] as Json[])[0] as Json;
+      const opening = { ...done, status: "in_progress", output: [], usage: null, completed_at: null };
+      let sequence = 0;
+      const frame = (type: string, fields: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
+      const where = { item_id: item["id"], output_index: 0, content_index: 0 };
+      const frames = [
+        frame("response.created", { response: opening }),
+        frame("response.in_progress", { response: opening }),
+        frame("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } }),
+        frame("response.content_part.added", { ...where, part: { type: "output_text", text: "", annotations: [], logprobs: [] } }),
+      ];
+      for (const piece of splitText(reply.text ?? "", reply.pieces)) frames.push(frame("response.output_text.delta", { ...where, delta: piece, logprobs: [] }));
+      frames.push(
+        frame("response.output_text.done", { ...where, text: reply.text ?? "", logprobs: [] }),
+        frame("response.content_part.done", { ...where, part: (item["content"] as Json[])[0] }),
+        frame("response.output_item.done", { output_index: 0, item }),
+        frame("response.completed", { response: done }),
+      );
+      return frames;
+    },
+    other(req) {
+      const match = /\/v1\/responses\/([^/]+)(\/input_items)?$/.exec(req.path);
+      if (!match) return openaiProtocol.other?.(req);
+      const id = match[1] as string;
+      const response = created.get(id);
+      if (!response) return { status: 404, body: { error: { message: `Response with id '${id}' not found.`, type: "invalid_request_error", param: null, code: null } } };
+      if (req.method === "DELETE") {
+        created.delete(id);
+        return { status: 200, body: { id, object: "response.deleted", deleted: true } };
+      }
+      if (match[2]) return { status: 200, body: { object: "list", data: [], first_id: null, last_id: null, has_more: false } };
+      return { status: 200, body: response };
+    },
+  };
+  return FakeUpstream.start(protocol);
+}
