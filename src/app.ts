@@ -11,13 +11,13 @@ import { apiByPath, errorRenderersByPath, mountable, type MountedDoor } from "./
 import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
+import { ownKey } from "./http/routes/own-key.ts";
 import { openaiChat } from "./dialects/openai-chat/index.ts";
 import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
 import { openaiResponses } from "./dialects/openai-responses/index.ts";
 import { deleteResponse, getResponse, responseInputItems, responseInputTokens } from "./http/routes/responses.ts";
 import { anthropicMessages } from "./dialects/anthropic-messages/index.ts";
 import { anthropicCountTokens } from "./dialects/anthropic-messages/count-tokens.ts";
-import type { Budgets } from "./pipeline/budget-seam.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
@@ -40,13 +40,11 @@ export interface AppDeps {
   status?: StatusAnswers | undefined;
   /** The pipeline's response cache; none when absent. */
   cache?: ResponseCache;
-  /** The pipeline's spend budgets; none when absent. */
-  budgets?: Budgets;
 }
 
 export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv> {
   const metrics = deps.metrics ?? createGatewayMetrics();
-  const pipeline = { metrics, cache: deps.cache, budgets: deps.budgets };
+  const pipeline = { metrics, cache: deps.cache };
   // The front doors: adding one is a folder under src/dialects/ and a line here.
   const doors: MountedDoor[] = [
     mountable(source, openaiChat, pipeline),
@@ -85,6 +83,7 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   api.get("/responses/:id/input_items", responseInputItems(source));
   api.get("/models", listModels(source));
   api.get("/models/:id{.+}", getModel(source));
+  api.get("/key", ownKey(source));
   app.route("/v1", api);
   app.route("/", api);
 

@@ -56,10 +56,12 @@ export interface StartOptions {
   /** Telemetry hooks for rate-limit refusals and store errors (the metrics get them either way). */
   limitEvents?: LimiterDeps["hooks"];
   metrics?: GatewayMetrics;
-  /** The pipeline's response cache and spend budgets: by default the cache the config describes, and no budgets. */
-  pipeline?: Pick<AppDeps, "cache" | "budgets">;
+  /** The pipeline's response cache: by default the cache the config describes. */
+  pipeline?: Pick<AppDeps, "cache">;
   /** The response cache's clock (epoch ms); tests move it to expire entries. */
   cacheClock?: () => number;
+  /** What decides budget periods and rate windows (tests move it); the wall clock by default. */
+  clock?: LimiterDeps["clock"];
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions): Promise<RunningGateway> {
@@ -80,6 +82,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const limitMetrics = limitMetricHooks(metrics, () => limitStore);
   const limiterDeps: LimiterDeps = {
     logger: options.logger,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     hooks: {
       onRefused(event) {
         limitMetrics.onRefused(event);
@@ -93,6 +96,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   };
   await loadAdapters(providerTypes(config));
   const state: { current: Runtime } = { current: createRuntime(config, breakers, warn, undefined, limiterDeps) };
+  // Budget spend is shared by every replica: read from the store when scraped, not counted here.
+  metrics.budgetSource(() => state.current.limiter.budgetSpend());
   publishBreakers(state.current);
   // Adapters and limiters a reload replaced, closed once the requests still using them are done.
   const retiring = new Set<{ close(): Promise<void> }>();

@@ -2,6 +2,7 @@
 // expanded (cycles are errors naming the loop), key digests, effective timeouts, and which
 // providers and keys are disabled by a missing secret.
 import { createHash } from "node:crypto";
+import { budgetProblems } from "./budgets.ts";
 import { kindProblems } from "./kinds.ts";
 import type { CacheConfig, ModelCacheConfig, RawConfig, TargetConfig } from "./schema.ts";
 import type { ConcreteTarget, GatewayConfig, ModelCachePolicy, PublicModel, ResolvedKey, ResolvedProvider, RouteNode } from "./types.ts";
@@ -104,6 +105,7 @@ export function resolveConfig(
     problems.push("cache.redis_url: required with store: redis (or set limits.redis_url)");
   }
   problems.push(...kindProblems(raw, new Map([...models].map(([name, model]) => [name, targetsOf(model.route)]))));
+  problems.push(...budgetProblems(raw, AUTO_MODEL));
 
   const knownModel = (name: string) => modelNames.has(name);
   if (raw.routing.default !== undefined && !knownModel(raw.routing.default)) {

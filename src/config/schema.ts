@@ -170,6 +170,13 @@ const keySchema = z
     max_concurrent: positiveInt.optional(),
     models: z.array(z.string()).optional(),
     sensitivity: sensitivity.default("public"),
+    /** Spend per period in USD, shared by every replica; periods are UTC, weeks start on Monday. */
+    budget: z
+      .strictObject({
+        usd: z.number().positive(),
+        period: z.enum(["day", "week", "month", "total"]),
+      })
+      .optional(),
   })
   .refine((k) => k.key !== undefined || k.key_sha256 !== undefined, {
     message: "needs `key` or `key_sha256`",

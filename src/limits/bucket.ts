@@ -18,7 +18,7 @@
 // Trade-off, documented for operators: a full bucket admits `limit` at once and then `limit`
 // per window, so any 60 s span may see up to 2 x limit after a long idle period; a sliding
 // window would cap that span at exactly `limit` at the price of per-bucket history.
-import type { BucketState, Refusal, SlotState } from "./types.ts";
+import type { BucketState, BudgetState, Refusal, SlotState } from "./types.ts";
 
 /** Retry hint for a full concurrency limit: slots free up when requests end, not on a schedule. */
 export const CONCURRENCY_RETRY_MS = 1_000;
@@ -85,11 +85,25 @@ export function bucketState(limit: number, windowMs: number, level: number): { r
   return { remaining: Math.min(limit, Math.max(0, units)), resetMs: Math.ceil((level * windowMs) / limit) };
 }
 
+/** Whether a hold of `cost` fits the budget; a read (cost 0) always does. The Lua check repeats it. */
+export function budgetFits(spent: number, held: number, cost: number, limit: number): boolean {
+  return cost === 0 || spent + held + cost <= limit;
+}
+
 /**
  * The refusal a client should act on: the limit it must wait longest for (retrying after a
  * shorter one would only be refused again). Ties go to the earlier bucket, then concurrency.
+ * A spent budget outranks them all: no rate limit's wait lets the request through before the
+ * period ends (the limiter knows when that is; the store does not).
  */
-export function bindingRefusal(buckets: readonly BucketState[], slot: SlotState | undefined): Refusal | undefined {
+export function bindingRefusal(
+  buckets: readonly BucketState[],
+  slot: SlotState | undefined,
+  budget?: { readonly state: BudgetState; readonly cost: number },
+): Refusal | undefined {
+  if (budget !== undefined && !budgetFits(budget.state.spent, budget.state.held, budget.cost, budget.state.limit)) {
+    return { kind: "budget", retryAfterMs: 0 };
+  }
   let refusal: Refusal | undefined;
   for (const bucket of buckets) {
     if (bucket.retryAfterMs > 0 && (refusal === undefined || bucket.retryAfterMs > refusal.retryAfterMs)) {

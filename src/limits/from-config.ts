@@ -30,6 +30,7 @@ export function limiterFromConfig(
     logger: deps.logger,
     ...(deps.hooks === undefined ? {} : { hooks: deps.hooks }),
     ...(deps.slotLeaseMs === undefined ? {} : { slotLeaseMs: deps.slotLeaseMs }),
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     ...(deps.storeErrorLogIntervalMs === undefined ? {} : { storeErrorLogIntervalMs: deps.storeErrorLogIntervalMs }),
   });
   return limiter;

@@ -1,14 +1,43 @@
-// The per-request entry point the HTTP layer calls: admit before the upstream is called,
+// The per-request entry point the pipeline calls: admit before the upstream is called,
 // settle when the response or stream is over (on every path). One store call per admission
-// covers the key's rpm, tpm and concurrency and the public model's rpm and tpm together.
+// covers the key's rpm, tpm, concurrency and spend budget and the public model's rpm and tpm
+// together: the budget hold is taken in the same atomic check, so concurrent requests can
+// never together spend past the budget.
 import { randomUUID } from "node:crypto";
 import type { Usage } from "../providers/types.ts";
 import { rateLimitHeaders, type RateLimitHeaders } from "./headers.ts";
-import { WINDOW_MS, type KeyLimitSet, type LimitSets, type ModelLimitSet, type RateLimit } from "./limit-sets.ts";
-import { refusalMessage, storeUnavailableMessage, tooLargeMessage } from "./messages.ts";
+import {
+  WINDOW_MS,
+  type BudgetLimit,
+  type KeyLimitSet,
+  type LimitSets,
+  type ModelLimitSet,
+  type RateLimit,
+} from "./limit-sets.ts";
+import { budgetMessage, refusalMessage, storeUnavailableMessage, tooLargeMessage } from "./messages.ts";
+import { periodBounds, type PeriodBounds } from "./periods.ts";
 import { createSlotLeases } from "./slot-leases.ts";
+import { costMicros, toUsd, type Price } from "./spend.ts";
+import { createSpendOutbox } from "./spend-outbox.ts";
 import { createStoreErrorReporter, type LimitLogger, type StoreErrorEvent, type StoreOperation } from "./store-errors.ts";
-import type { BucketAdjustment, BucketRef, CheckResult, LimitKind, LimitStore, RateBucket, RateKind, SlotClaim } from "./types.ts";
+import type {
+  BucketAdjustment,
+  BucketRef,
+  BudgetClaim,
+  CheckResult,
+  Clock,
+  LimitKind,
+  LimitStore,
+  RateBucket,
+  RateKind,
+  SlotClaim,
+  SpendSettlement,
+} from "./types.ts";
+
+/** How long a budget counter outlives its period, for settlements of requests that ran across the end. */
+const BUDGET_GRACE_MS = 7 * 86_400_000;
+/** How long a repeated settlement is recognised: far longer than a retry after a lost reply takes. */
+const SETTLEMENT_DEDUPE_MS = 24 * 3_600_000;
 
 export interface AdmitRequest {
   /** The authenticated key's name; undefined when the gateway runs without keys. */
@@ -18,17 +47,30 @@ export interface AdmitRequest {
   readonly estimatedPromptTokens: number;
   /** The client's max_tokens / max_completion_tokens; the configured default when unset. */
   readonly maxTokens: number | undefined;
+  /** The public model's price: what a budgeted key's request is reserved and charged at. */
+  readonly price?: Price | undefined;
+  /** The answer costs nothing (a cache hit): the budget is read, never held or refused. */
+  readonly free?: boolean | undefined;
+}
+
+/** A budgeted key's standing at admission, for `x-llm-budget-remaining-usd`. */
+export interface BudgetStanding {
+  /** What remained before this request's own hold: limit - spent - other requests' holds. */
+  readonly remainingMicros: number;
 }
 
 export interface Admitted {
   readonly ok: true;
   /** x-ratelimit-* headers; empty when no rate limit applies or the store could not answer. */
   readonly headers: RateLimitHeaders;
+  /** Undefined without a budget, or when the store could not answer. */
+  readonly budget: BudgetStanding | undefined;
   /**
    * Charges the real usage instead of the reservation and frees the concurrency slot. Call it
    * once the request is over, on every path; later calls do nothing. Without usage (failure
    * before any output, or a provider that reports none) the prompt estimate is charged and
-   * the completion reservation given back. Never rejects.
+   * the completion reservation given back, and the budget hold is released (nothing is
+   * charged). A budget settlement the store cannot take now is kept and sent again. Never rejects.
    */
   settle(usage?: Pick<Usage, "prompt_tokens" | "completion_tokens">): Promise<void>;
 }
@@ -38,10 +80,12 @@ export interface Refused {
   /** 429 for a limit, 503 when the store is down and on_store_error is closed. */
   readonly status: 429 | 503;
   readonly limit: LimitKind | "store";
-  readonly retryAfterSeconds: number;
+  /** Undefined when waiting never helps (a `total` budget is spent). */
+  readonly retryAfterSeconds: number | undefined;
   readonly message: string;
   readonly headers: RateLimitHeaders;
-  /** False when waiting cannot help (the request alone exceeds a token limit). */
+  readonly budget: BudgetStanding | undefined;
+  /** False when waiting cannot help (the request alone exceeds a token limit, the budget is spent). */
   readonly retryable: boolean;
 }
 
@@ -66,8 +110,12 @@ export interface LimiterOptions {
   readonly onStoreError: "open" | "closed";
   /** Completion tokens reserved when the client sets no max_tokens (limits.default_max_tokens). */
   readonly defaultMaxTokens: number;
-  /** Concurrency slot lease; renewed while the request runs (see slot-leases.ts). */
+  /** Concurrency slot and budget hold lease; renewed while the request runs (see slot-leases.ts). */
   readonly slotLeaseMs?: number;
+  /** Decides budget periods; the stores have their own (the same one in tests). */
+  readonly clock?: Clock;
+  /** Pause between attempts to send settlements the store could not take. */
+  readonly settleRetryMs?: number;
   readonly storeErrorLogIntervalMs?: number;
   readonly logger?: LimitLogger | undefined;
   /** Telemetry hooks: called synchronously, must not throw. */
@@ -83,10 +131,41 @@ export interface LimiterSettings {
   readonly defaultMaxTokens: number;
 }
 
+/** A key's limits and what remains of them now, for the key's own view (GET /v1/key). */
+export interface KeyStanding {
+  readonly rpm: { readonly limit: number; readonly remaining: number } | undefined;
+  readonly tpm: { readonly limit: number; readonly remaining: number } | undefined;
+  readonly maxConcurrent: { readonly limit: number; readonly inUse: number; readonly remaining: number } | undefined;
+  readonly budget:
+    | {
+        readonly usd: number;
+        readonly period: BudgetLimit["period"];
+        readonly spentUsd: number;
+        /** Held by requests in flight (their worst case), until they settle. */
+        readonly heldUsd: number;
+        readonly remainingUsd: number;
+        readonly periodStart: number;
+        readonly resetsAt: number | undefined;
+      }
+    | undefined;
+}
+
+export interface BudgetSpend {
+  readonly key: string;
+  readonly spentUsd: number;
+  readonly limitUsd: number;
+}
+
 export interface Limiter {
-  /** Whether a token limit applies, i.e. whether admit needs a prompt token estimate. */
+  /** Whether a token limit or a budget applies, i.e. whether admit needs a prompt token estimate. */
   needsTokenEstimate(keyName: string | undefined, publicModel: string): boolean;
   admit(request: AdmitRequest): Promise<Admission>;
+  /** The key's limits and what remains now; rejects when the store cannot answer. */
+  standing(keyName: string): Promise<KeyStanding>;
+  /** Settled spend of every budgeted key in its current period (keys the store could not answer for are left out). */
+  budgetSpend(): Promise<BudgetSpend[]>;
+  /** Settlements waiting for the store to come back. */
+  readonly pendingSettlements: number;
   /**
    * Reads a key's rate buckets and slots from the store without admitting anything; undefined
    * when the key has no limits. Rejects when the store cannot answer.
@@ -108,10 +187,11 @@ export interface Limiter {
 }
 
 const NOTHING_TO_SETTLE = (): Promise<void> => Promise.resolve();
-const UNLIMITED: Admitted = { ok: true, headers: {}, settle: NOTHING_TO_SETTLE };
+const UNLIMITED: Admitted = { ok: true, headers: {}, budget: undefined, settle: NOTHING_TO_SETTLE };
 
 export function createLimiter(initialSets: LimitSets, options: LimiterOptions): Limiter {
   const { store } = options;
+  const clock = options.clock ?? Date.now;
   let sets = initialSets;
   let settings: LimiterSettings = { onStoreError: options.onStoreError, defaultMaxTokens: options.defaultMaxTokens };
   const reporter = createStoreErrorReporter({
@@ -122,6 +202,33 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   const leaseMs = options.slotLeaseMs ?? 30_000;
   const report = (operation: StoreOperation, error: unknown): void => reporter.report(operation, error, settings.onStoreError);
   const leases = createSlotLeases(store, leaseMs, (error) => report("renew", error));
+  const outbox = createSpendOutbox(store, {
+    retryMs: options.settleRetryMs ?? 1_000,
+    maxPending: 100_000,
+    onError: (error) => report("settle", error),
+  });
+
+  /** The budget counter a request admitted now is held and charged under. */
+  function budgetClaim(budget: BudgetLimit, now: number, cost: number): { claim: BudgetClaim; bounds: PeriodBounds } {
+    const bounds = periodBounds(budget.period, now);
+    const claim: BudgetClaim = {
+      key: `${budget.storeKeyPrefix}:${bounds.start}`,
+      id: randomUUID(),
+      limit: budget.micros,
+      cost,
+      leaseMs,
+      ttlMs: bounds.end === undefined ? 0 : bounds.end - now + BUDGET_GRACE_MS,
+    };
+    return { claim, bounds };
+  }
+
+  /** Charges `usage` at `price` against the held budget, or releases the hold when there is no usage. */
+  function settleBudget(claim: BudgetClaim, price: Price | undefined, usage: SettledUsage | undefined): Promise<void> {
+    const cost = usage === undefined || price === undefined ? 0 : costMicros(price, { prompt: usage.prompt_tokens, completion: usage.completion_tokens });
+    if (claim.cost === 0 && cost === 0) return Promise.resolve();
+    const settlement: SpendSettlement = { key: claim.key, id: claim.id, cost, ttlMs: claim.ttlMs, dedupeMs: SETTLEMENT_DEDUPE_MS };
+    return outbox.send(settlement);
+  }
 
   function refuse(request: AdmitRequest, refusal: Refused): Refused {
     options.hooks?.onRefused?.({
@@ -150,6 +257,13 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
 
     // A request that can never fit only reads the state (cost 0), for the headers.
     const take = tooLarge ? 0 : 1;
+    const now = clock();
+    const price = request.price;
+    const worstCost =
+      key?.budget === undefined || price === undefined || request.free === true || tooLarge
+        ? 0
+        : costMicros(price, { prompt, completion: request.maxTokens ?? settings.defaultMaxTokens });
+    const spend = key?.budget === undefined ? undefined : budgetClaim(key.budget, now, worstCost);
     const buckets: RateBucket[] = [];
     addBucket(buckets, "requests", key?.requests, take);
     addBucket(buckets, "tokens", key?.tokens, reserve);
@@ -162,22 +276,40 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
 
     let result: CheckResult;
     try {
-      result = await store.check({ buckets, slot });
+      result = await store.check({ buckets, slot, budget: spend?.claim });
     } catch (error) {
       report("check", error);
-      if (settings.onStoreError === "open") return UNLIMITED;
-      return refuse(request, {
-        ok: false,
-        status: 503,
-        limit: "store",
-        retryAfterSeconds: 1,
-        message: storeUnavailableMessage(),
+      if (settings.onStoreError === "closed") {
+        return refuse(request, {
+          ok: false,
+          status: 503,
+          limit: "store",
+          retryAfterSeconds: 1,
+          message: storeUnavailableMessage(),
+          headers: {},
+          budget: undefined,
+          retryable: true,
+        });
+      }
+      if (spend === undefined) return UNLIMITED;
+      // Served without limits, but what it costs is still charged once the store is back.
+      const unheld = { ...spend.claim, cost: 0 };
+      let settledOpen = false;
+      return {
+        ok: true,
         headers: {},
-        retryable: true,
-      });
+        budget: undefined,
+        settle(usage) {
+          if (settledOpen) return Promise.resolve();
+          settledOpen = true;
+          return settleBudget(unheld, price, usage);
+        },
+      };
     }
 
     const headers = rateLimitHeaders(result.buckets);
+    const standing: BudgetStanding | undefined =
+      result.budget === undefined ? undefined : { remainingMicros: result.budget.limit - result.budget.spent - result.budget.held };
     if (tooLarge) {
       return refuse(request, {
         ok: false,
@@ -186,6 +318,20 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
         retryAfterSeconds: WINDOW_MS / 1_000,
         message: tooLargeMessage(request, tokenCap.kind, tokenCap.limit, prompt),
         headers,
+        budget: standing,
+        retryable: false,
+      });
+    }
+    if (result.refused?.kind === "budget" && spend !== undefined && result.budget !== undefined && key?.budget !== undefined) {
+      const { bounds } = spend;
+      return refuse(request, {
+        ok: false,
+        status: 429,
+        limit: "budget",
+        retryAfterSeconds: bounds.end === undefined ? undefined : Math.max(1, Math.ceil((bounds.end - now) / 1_000)),
+        message: budgetMessage(request, key.budget, result.budget, worstCost, bounds),
+        headers,
+        budget: standing,
         retryable: false,
       });
     }
@@ -199,16 +345,20 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
         retryAfterSeconds,
         message: refusalMessage(request, refused.kind, limitOf(refused.kind, result), reserve, retryAfterSeconds),
         headers,
+        budget: standing,
         retryable: true,
       });
     }
 
-    if (slot !== undefined) leases.hold(slot);
+    if (slot !== undefined) leases.hold(slot, "slot");
+    const held = result.budget?.acquired === true ? spend?.claim : undefined;
+    if (held !== undefined) leases.hold(held, "budget");
     const tokenBuckets = buckets.filter((b) => b.kind === "tokens" || b.kind === "model_tokens");
     let settled = false;
     return {
       ok: true,
       headers,
+      budget: standing,
       async settle(usage) {
         if (settled) return;
         settled = true;
@@ -223,20 +373,85 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
           work.push(store.adjust(adjustments).catch((error: unknown) => report("adjust", error)));
         }
         if (slot !== undefined) {
-          leases.drop(slot);
+          leases.drop(slot, "slot");
           work.push(store.release(slot).catch((error: unknown) => report("release", error)));
         }
+        if (held !== undefined) leases.drop(held, "budget");
+        if (spend !== undefined) work.push(settleBudget(held ?? { ...spend.claim, cost: 0 }, price, usage));
         await Promise.all(work);
       },
     };
   }
 
+  async function standing(keyName: string): Promise<KeyStanding> {
+    const key = sets.keys.get(keyName);
+    if (key === undefined) return { rpm: undefined, tpm: undefined, maxConcurrent: undefined, budget: undefined };
+    const buckets: BucketRef[] = [];
+    if (key.requests) buckets.push({ kind: "requests", key: key.requests.storeKey, limit: key.requests.limit, windowMs: WINDOW_MS });
+    if (key.tokens) buckets.push({ kind: "tokens", key: key.tokens.storeKey, limit: key.tokens.limit, windowMs: WINDOW_MS });
+    const slotKeys = key.concurrency ? [key.concurrency.storeKey] : [];
+    // A budget claim of cost 0 only reads.
+    const spend = key.budget === undefined ? undefined : budgetClaim(key.budget, clock(), 0);
+    const [peeked, read] = await Promise.all([
+      store.peek({ buckets, slotKeys }),
+      spend === undefined ? undefined : store.check({ buckets: [], budget: spend.claim }),
+    ]);
+    const rate = (kind: RateKind) => {
+      const bucket = peeked.buckets.find((b) => b.kind === kind);
+      return bucket === undefined ? undefined : { limit: bucket.limit, remaining: bucket.remaining };
+    };
+    const inUse = peeked.slotsInUse[0] ?? 0;
+    const budget = key.budget;
+    const state = read?.budget;
+    return {
+      rpm: rate("requests"),
+      tpm: rate("tokens"),
+      maxConcurrent: key.concurrency === undefined ? undefined : { limit: key.concurrency.max, inUse, remaining: Math.max(0, key.concurrency.max - inUse) },
+      budget:
+        budget === undefined || state === undefined || spend === undefined
+          ? undefined
+          : {
+              usd: budget.usd,
+              period: budget.period,
+              spentUsd: toUsd(state.spent),
+              heldUsd: toUsd(state.held),
+              remainingUsd: toUsd(Math.max(0, state.limit - state.spent - state.held)),
+              periodStart: spend.bounds.start,
+              resetsAt: spend.bounds.end,
+            },
+    };
+  }
+
+  async function budgetSpend(): Promise<BudgetSpend[]> {
+    const now = clock();
+    const reads = [...sets.keys.values()].flatMap((key) => {
+      const budget = key.budget;
+      if (budget === undefined) return [];
+      const { claim } = budgetClaim(budget, now, 0);
+      return [
+        store.check({ buckets: [], budget: claim }).then(
+          (result) => ({ key: key.name, spentUsd: toUsd(result.budget?.spent ?? 0), limitUsd: budget.usd }),
+          (error: unknown) => {
+            report("check", error);
+            return undefined;
+          },
+        ),
+      ];
+    });
+    return (await Promise.all(reads)).filter((read) => read !== undefined);
+  }
+
   return {
     needsTokenEstimate(keyName, publicModel) {
       const key = keyName === undefined ? undefined : sets.keys.get(keyName);
-      return key?.tokens !== undefined || sets.models.get(publicModel)?.tokens !== undefined;
+      return key?.tokens !== undefined || key?.budget !== undefined || sets.models.get(publicModel)?.tokens !== undefined;
     },
     admit,
+    standing,
+    budgetSpend,
+    get pendingSettlements() {
+      return outbox.pending;
+    },
     async usage(keyName) {
       const key = sets.keys.get(keyName);
       if (key === undefined) return undefined;
@@ -269,10 +484,14 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     },
     async close() {
       leases.close();
+      await outbox.flush();
+      outbox.close();
       await store.close();
     },
   };
 }
+
+type SettledUsage = Pick<Usage, "prompt_tokens" | "completion_tokens">;
 
 function addBucket(buckets: RateBucket[], kind: RateKind, limit: RateLimit | undefined, cost: number): void {
   if (limit !== undefined) {

@@ -1,12 +1,16 @@
-// The single-process store. Same semantics as the Redis store (leaky buckets, leased slots);
-// every operation runs synchronously inside one tick, which is what makes it atomic.
-// Bounded by an LRU: an evicted bucket reads as full and an evicted slot set as empty, which
-// errs on the side of serving. Entries are few in practice (keys x limits + models x limits).
+// The single-process store. Same semantics as the Redis store (leaky buckets, leased slots,
+// budget counters with leased holds); every operation runs synchronously inside one tick,
+// which is what makes it atomic.
+// Buckets and slots are bounded by an LRU: an evicted bucket reads as full and an evicted slot
+// set as empty, which errs on the side of serving. Entries are few in practice (keys x limits
+// + models x limits). Budget counters are never evicted (that would forget spend): they go
+// when their period's TTL has passed, like the Redis keys.
 import { LRUCache } from "lru-cache";
-import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, drained, type Level } from "./bucket.ts";
+import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, budgetFits, drained, type Level } from "./bucket.ts";
 import type {
   BucketAdjustment,
   BucketState,
+  BudgetState,
   CheckRequest,
   CheckResult,
   Clock,
@@ -16,7 +20,19 @@ import type {
   SlotRef,
   SlotRenewal,
   SlotState,
+  SpendSettlement,
 } from "./types.ts";
+
+interface Budget {
+  spent: number;
+  /** hold id -> amount and lease expiry */
+  readonly holds: Map<string, { amount: number; expiry: number }>;
+  /** When the counter is dropped; Infinity for a budget that never resets. */
+  expiresAt: number;
+}
+
+/** How often expired budget counters and settlement marks are swept. */
+const SWEEP_MS = 60_000;
 
 export interface MemoryStoreOptions {
   clock?: Clock;
@@ -30,6 +46,34 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
   const levels = new LRUCache<string, Level>({ max });
   // slot id -> lease expiry
   const slotSets = new LRUCache<string, Map<string, number>>({ max });
+  const budgets = new Map<string, Budget>();
+  // settlement id -> until when a repeat is ignored
+  const settled = new Map<string, number>();
+  let sweptAt = Number.NEGATIVE_INFINITY;
+
+  function sweep(now: number): void {
+    if (now - sweptAt < SWEEP_MS) return;
+    sweptAt = now;
+    for (const [key, budget] of budgets) if (budget.expiresAt <= now) budgets.delete(key);
+    for (const [id, until] of settled) if (until <= now) settled.delete(id);
+  }
+
+  function budgetAt(key: string, now: number): Budget {
+    sweep(now);
+    let budget = budgets.get(key);
+    if (budget === undefined || budget.expiresAt <= now) {
+      budget = { spent: 0, holds: new Map(), expiresAt: Number.POSITIVE_INFINITY };
+      budgets.set(key, budget);
+    }
+    for (const [id, hold] of budget.holds) if (hold.expiry <= now) budget.holds.delete(id);
+    return budget;
+  }
+
+  /** As Redis' PEXPIRE after a write: kept `ttlMs` from now (never less than before), or for good. */
+  const keepFor = (budget: Budget, now: number, ttlMs: number): void => {
+    if (ttlMs <= 0) budget.expiresAt = Number.POSITIVE_INFINITY;
+    else if (budget.expiresAt === Number.POSITIVE_INFINITY || budget.expiresAt < now + ttlMs) budget.expiresAt = now + ttlMs;
+  };
 
   function liveSlots(key: string, now: number): Map<string, number> {
     let slots = slotSets.get(key);
@@ -46,6 +90,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       const now = clock();
       const outcomes = request.buckets.map((b) => bucketCheck(levels.get(b.key), now, b.limit, b.windowMs, b.cost));
       let allowed = outcomes.every((o) => o.allowed);
+
+      let budgetState: BudgetState | undefined;
+      const spend = request.budget;
+      const budget = spend === undefined ? undefined : budgetAt(spend.key, now);
+      if (spend !== undefined && budget !== undefined) {
+        let held = 0;
+        for (const hold of budget.holds.values()) held += hold.amount;
+        budgetState = { limit: spend.limit, spent: budget.spent, held, acquired: false };
+        allowed &&= budgetFits(budget.spent, held, spend.cost, spend.limit);
+      }
 
       let slot: SlotState | undefined;
       const claim = request.slot;
@@ -64,11 +118,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
         const state = bucketState(b.limit, b.windowMs, allowed ? o.levelAfter : o.levelBefore);
         return { kind: b.kind, limit: b.limit, ...state, retryAfterMs: o.retryAfterMs };
       });
+      if (allowed && spend !== undefined && budget !== undefined && budgetState !== undefined && spend.cost > 0) {
+        budget.holds.set(spend.id, { amount: spend.cost, expiry: now + spend.leaseMs });
+        keepFor(budget, now, spend.ttlMs);
+        budgetState = { ...budgetState, acquired: true };
+      }
       return Promise.resolve({
         allowed,
         buckets,
         slot,
-        refused: allowed ? undefined : bindingRefusal(buckets, slot),
+        budget: budgetState,
+        refused: allowed ? undefined : bindingRefusal(buckets, slot, budgetState && spend && { state: budgetState, cost: spend.cost }),
       });
     },
 
@@ -103,12 +163,31 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       return Promise.resolve();
     },
 
-    renew(slots: readonly SlotRenewal[]): Promise<void> {
+    renew(slots: readonly SlotRenewal[], holds: readonly SlotRenewal[] = []): Promise<void> {
       const now = clock();
       for (const s of slots) {
         const held = slotSets.get(s.key);
         const expiry = held?.get(s.id);
         if (held !== undefined && expiry !== undefined && expiry > now) held.set(s.id, now + s.leaseMs);
+      }
+      for (const h of holds) {
+        const hold = budgets.get(h.key)?.holds.get(h.id);
+        if (hold !== undefined && hold.expiry > now) hold.expiry = now + h.leaseMs;
+      }
+      return Promise.resolve();
+    },
+
+    settle(settlements: readonly SpendSettlement[]): Promise<void> {
+      const now = clock();
+      for (const s of settlements) {
+        const budget = budgetAt(s.key, now);
+        budget.holds.delete(s.id);
+        if (s.cost <= 0) continue;
+        const mark = `${s.key}\u0000${s.id}`;
+        if ((settled.get(mark) ?? 0) > now) continue;
+        settled.set(mark, now + s.dedupeMs);
+        budget.spent += s.cost;
+        keepFor(budget, now, s.ttlMs);
       }
       return Promise.resolve();
     },
@@ -120,6 +199,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     close(): Promise<void> {
       levels.clear();
       slotSets.clear();
+      budgets.clear();
+      settled.clear();
       return Promise.resolve();
     },
   };

@@ -1,6 +1,9 @@
 // Client-facing refusal texts. Each names the limit that refused, its value and when to retry,
 // the way OpenAI's own 429 messages do, so a user can tell a key limit from a shared one.
-import type { LimitKind } from "./types.ts";
+import type { BudgetLimit } from "./limit-sets.ts";
+import type { PeriodBounds } from "./periods.ts";
+import { formatUsd } from "./spend.ts";
+import type { BudgetState, LimitKind } from "./types.ts";
 
 interface Who {
   readonly keyName: string | undefined;
@@ -13,6 +16,7 @@ const WHAT: Record<LimitKind, string> = {
   concurrency: "concurrent requests",
   model_requests: "requests per minute",
   model_tokens: "tokens per minute",
+  budget: "spend",
 };
 
 function scope(who: Who, kind: LimitKind): string {
@@ -46,4 +50,18 @@ export function tooLargeMessage(who: Who, kind: "tokens" | "model_tokens", limit
 
 export function storeUnavailableMessage(): string {
   return "The gateway cannot reach its rate-limit store and is configured to refuse requests until it is back.";
+}
+
+const PER: Record<BudgetLimit["period"], string> = { day: "per day", week: "per week", month: "per month", total: "in total" };
+
+export function budgetMessage(who: Who, budget: BudgetLimit, state: BudgetState, cost: number, bounds: PeriodBounds): string {
+  const resets =
+    bounds.end === undefined
+      ? "This budget does not reset (period: total)."
+      : `It resets at ${new Date(bounds.end).toISOString()}.`;
+  return (
+    `Budget exceeded for key "${who.keyName ?? ""}": $${budget.usd} ${PER[budget.period]} (UTC). ` +
+    `Spent $${formatUsd(state.spent)}, $${formatUsd(state.held)} held by requests in flight; ` +
+    `this request may cost up to $${formatUsd(cost)}. ${resets}`
+  );
 }

@@ -8,10 +8,11 @@
 // `on_store_error`. ioredis keeps reconnecting in the background with a capped backoff.
 import { Redis } from "ioredis";
 import { bindingRefusal } from "./bucket.ts";
-import { ADJUST_SCRIPT, CHECK_SCRIPT, PEEK_SCRIPT, RENEW_SCRIPT } from "./redis-scripts.ts";
+import { ADJUST_SCRIPT, CHECK_SCRIPT, PEEK_SCRIPT, RENEW_SCRIPT, SETTLE_SCRIPT } from "./redis-scripts.ts";
 import type {
   BucketAdjustment,
   BucketState,
+  BudgetState,
   CheckRequest,
   CheckResult,
   Clock,
@@ -20,7 +21,11 @@ import type {
   PeekResult,
   SlotRef,
   SlotRenewal,
+  SpendSettlement,
 } from "./types.ts";
+
+/** The check reply's fixed head: allowed, slot (in use, acquired), budget (spent, held, acquired). */
+const HEAD = 6;
 
 export interface RedisStoreOptions {
   url: string;
@@ -54,6 +59,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
   const check = defineScript(redis, "llmgwCheck", CHECK_SCRIPT);
   const adjust = defineScript(redis, "llmgwAdjust", ADJUST_SCRIPT);
   const renew = defineScript(redis, "llmgwRenew", RENEW_SCRIPT);
+  const settle = defineScript(redis, "llmgwSettle", SETTLE_SCRIPT);
   const peek = defineScript(redis, "llmgwPeek", PEEK_SCRIPT);
 
   function ready(timeoutMs: number): Promise<boolean> {
@@ -84,26 +90,31 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
     async check(request: CheckRequest): Promise<CheckResult> {
       await connected();
       const keys = request.buckets.map((b) => b.key);
-      const args: (string | number)[] = [clock(), request.buckets.length, request.slot === undefined ? 0 : 1];
+      const { slot: claim, budget: spend } = request;
+      const args: (string | number)[] = [clock(), request.buckets.length, claim === undefined ? 0 : 1, spend === undefined ? 0 : 1];
       for (const b of request.buckets) args.push(b.limit, b.windowMs, b.cost);
-      if (request.slot !== undefined) {
-        keys.push(request.slot.key);
-        args.push(request.slot.id, request.slot.max, request.slot.leaseMs);
+      if (claim !== undefined) {
+        keys.push(claim.key);
+        args.push(claim.id, claim.max, claim.leaseMs);
       }
-      const reply = integers(await check(keys, args), 3 + request.buckets.length * 3);
+      if (spend !== undefined) {
+        keys.push(spend.key);
+        args.push(spend.id, spend.limit, spend.cost, spend.leaseMs, spend.ttlMs);
+      }
+      const reply = integers(await check(keys, args), HEAD + request.buckets.length * 3);
       const allowed = reply[0] === 1;
       const buckets: BucketState[] = request.buckets.map((b, i) => ({
         kind: b.kind,
         limit: b.limit,
-        remaining: at(reply, 3 + i * 3),
-        resetMs: at(reply, 4 + i * 3),
-        retryAfterMs: at(reply, 5 + i * 3),
+        remaining: at(reply, HEAD + i * 3),
+        resetMs: at(reply, HEAD + 1 + i * 3),
+        retryAfterMs: at(reply, HEAD + 2 + i * 3),
       }));
-      const slot =
-        request.slot === undefined
-          ? undefined
-          : { max: request.slot.max, inUse: at(reply, 1), acquired: reply[2] === 1 };
-      return { allowed, buckets, slot, refused: allowed ? undefined : bindingRefusal(buckets, slot) };
+      const slot = claim === undefined ? undefined : { max: claim.max, inUse: at(reply, 1), acquired: reply[2] === 1 };
+      const budget: BudgetState | undefined =
+        spend === undefined ? undefined : { limit: spend.limit, spent: at(reply, 3), held: at(reply, 4), acquired: reply[5] === 1 };
+      const refused = allowed ? undefined : bindingRefusal(buckets, slot, budget && spend && { state: budget, cost: spend.cost });
+      return { allowed, buckets, slot, budget, refused };
     },
 
     async adjust(adjustments: readonly BucketAdjustment[]): Promise<void> {
@@ -135,15 +146,20 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
       await redis.zrem(slot.key, slot.id);
     },
 
-    async renew(slots: readonly SlotRenewal[]): Promise<void> {
-      if (slots.length === 0) return;
+    async renew(slots: readonly SlotRenewal[], holds: readonly SlotRenewal[] = []): Promise<void> {
+      if (slots.length === 0 && holds.length === 0) return;
+      await connected();
+      const args: (string | number)[] = [clock(), slots.length];
+      for (const s of [...slots, ...holds]) args.push(s.id, s.leaseMs);
+      await renew([...slots, ...holds].map((s) => s.key), args);
+    },
+
+    async settle(settlements: readonly SpendSettlement[]): Promise<void> {
+      if (settlements.length === 0) return;
       await connected();
       const args: (string | number)[] = [clock()];
-      for (const s of slots) args.push(s.id, s.leaseMs);
-      await renew(
-        slots.map((s) => s.key),
-        args,
-      );
+      for (const s of settlements) args.push(s.id, s.cost, s.ttlMs, s.dedupeMs);
+      await settle(settlements.map((s) => s.key), args);
     },
 
     ready,

@@ -1,14 +1,17 @@
-// Keeps the concurrency slots this process holds alive in the store. A slot is leased, not
-// owned: if this replica dies, its slots lapse after `leaseMs` and other replicas get them
-// back. While a request runs, one timer renews every held slot in a single store call every
-// leaseMs / 3, so a renewal can fail twice before a live request loses its slot. This keeps
-// the lease short (a crashed replica's slots return within seconds) without tying it to the
-// longest request the gateway allows (streams may run for many minutes).
+// Keeps the concurrency slots and budget holds this process holds alive in the store. Both are
+// leased, not owned: if this replica dies, they lapse after `leaseMs` and other replicas get the
+// slots and the held money back. While a request runs, one timer renews everything held in a
+// single store call every leaseMs / 3, so a renewal can fail twice before a live request loses
+// its lease. This keeps the lease short (a crashed replica's holds return within seconds)
+// without tying it to the longest request the gateway allows (streams may run for many minutes).
 import type { LimitStore, SlotRef, SlotRenewal } from "./types.ts";
 
+export type LeaseKind = "slot" | "budget";
+
 export interface SlotLeases {
-  hold(slot: SlotRef): void;
-  drop(slot: SlotRef): void;
+  hold(ref: SlotRef, kind: LeaseKind): void;
+  drop(ref: SlotRef, kind: LeaseKind): void;
+  /** Concurrency slots held. */
   readonly size: number;
   close(): void;
 }
@@ -18,15 +21,16 @@ export function createSlotLeases(
   leaseMs: number,
   onError: (error: unknown) => void,
 ): SlotLeases {
-  const held = new Map<string, SlotRenewal>();
+  const held: Record<LeaseKind, Map<string, SlotRenewal>> = { slot: new Map(), budget: new Map() };
   let timer: NodeJS.Timeout | undefined;
   let renewing = false;
+  const total = () => held.slot.size + held.budget.size;
 
   function renewAll(): void {
-    if (renewing || held.size === 0) return;
+    if (renewing || total() === 0) return;
     renewing = true;
     void store
-      .renew([...held.values()])
+      .renew([...held.slot.values()], [...held.budget.values()])
       .catch(onError)
       .finally(() => {
         renewing = false;
@@ -39,23 +43,24 @@ export function createSlotLeases(
   }
 
   return {
-    hold(slot) {
-      held.set(slot.id, { key: slot.key, id: slot.id, leaseMs });
+    hold(ref, kind) {
+      held[kind].set(ref.id, { key: ref.key, id: ref.id, leaseMs });
       if (timer === undefined) {
         timer = setInterval(renewAll, Math.max(10, Math.floor(leaseMs / 3)));
         timer.unref();
       }
     },
-    drop(slot) {
-      held.delete(slot.id);
-      if (held.size === 0) stop();
+    drop(ref, kind) {
+      held[kind].delete(ref.id);
+      if (total() === 0) stop();
     },
     get size() {
-      return held.size;
+      return held.slot.size;
     },
     close() {
       stop();
-      held.clear();
+      held.slot.clear();
+      held.budget.clear();
     },
   };
 }

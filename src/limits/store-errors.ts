@@ -2,7 +2,7 @@
 // hook about each, and log at most once per interval (a dead Redis fails every request; one
 // line per request would bury everything else in the log).
 
-export type StoreOperation = "check" | "adjust" | "release" | "renew" | "connection";
+export type StoreOperation = "check" | "adjust" | "release" | "renew" | "settle" | "connection";
 
 export interface StoreErrorEvent {
   readonly operation: StoreOperation;

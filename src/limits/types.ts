@@ -1,10 +1,11 @@
 // The contract between the limiter and its stores (memory, Redis). A store knows nothing of
-// keys, models or HTTP: it evaluates rate buckets and concurrency slots it is handed, and both
-// stores must give identical answers for identical inputs (the contract test suite checks it).
+// keys, models or HTTP: it evaluates rate buckets, concurrency slots and spend budgets it is
+// handed, and both stores must give identical answers for identical inputs (the contract test
+// suite checks it).
 
 /** Which limit refused a request. */
-export type LimitKind = "requests" | "tokens" | "concurrency" | "model_requests" | "model_tokens";
-export type RateKind = Exclude<LimitKind, "concurrency">;
+export type LimitKind = "requests" | "tokens" | "concurrency" | "model_requests" | "model_tokens" | "budget";
+export type RateKind = Exclude<LimitKind, "concurrency" | "budget">;
 
 /** Milliseconds since the epoch. Injected so tests can drive time; Redis receives it per call. */
 export type Clock = () => number;
@@ -35,9 +36,26 @@ export interface SlotRef {
   readonly id: string;
 }
 
+/**
+ * A spend budget for one period: `limit` micro-USD, of which settled spend and live holds are
+ * counted. The request holds `cost` (its worst case) under `id` until it settles, or until its
+ * lease runs out unrenewed (its replica died). Cost 0 reads the budget and is never refused.
+ */
+export interface BudgetClaim {
+  /** One counter per key and period start, so a new period needs no reset. */
+  readonly key: string;
+  readonly id: string;
+  readonly limit: number;
+  readonly cost: number;
+  readonly leaseMs: number;
+  /** How long the counter outlives its last write (past the period's end); 0 keeps it for good. */
+  readonly ttlMs: number;
+}
+
 export interface CheckRequest {
   readonly buckets: readonly RateBucket[];
   readonly slot?: SlotClaim | undefined;
+  readonly budget?: BudgetClaim | undefined;
 }
 
 /** A bucket's state after the check (after consumption when allowed, untouched when refused). */
@@ -58,6 +76,16 @@ export interface SlotState {
   readonly acquired: boolean;
 }
 
+export interface BudgetState {
+  readonly limit: number;
+  /** Settled spend in the period. */
+  readonly spent: number;
+  /** Live holds of requests in flight, this request's excluded. */
+  readonly held: number;
+  /** Whether this request's hold was taken (false when refused, or when its cost was 0). */
+  readonly acquired: boolean;
+}
+
 export interface Refusal {
   readonly kind: LimitKind;
   readonly retryAfterMs: number;
@@ -68,6 +96,7 @@ export interface CheckResult {
   /** In the order of the request's buckets. */
   readonly buckets: readonly BucketState[];
   readonly slot: SlotState | undefined;
+  readonly budget: BudgetState | undefined;
   /** The binding refusal when not allowed. */
   readonly refused: Refusal | undefined;
 }
@@ -101,6 +130,19 @@ export interface PeekResult {
 }
 
 /**
+ * Ends a budget hold with the real cost. Applying the same id twice counts once (a settlement
+ * retried after a lost reply, or after a reconnect), for as long as `dedupeMs`; a settlement
+ * whose hold already lapsed still counts its cost.
+ */
+export interface SpendSettlement {
+  readonly key: string;
+  readonly id: string;
+  readonly cost: number;
+  readonly ttlMs: number;
+  readonly dedupeMs: number;
+}
+
+/**
  * Every operation is atomic. A check that refuses consumes nothing. Operations reject when the
  * store cannot answer (Redis down, timed out); the limiter decides what that means.
  */
@@ -110,8 +152,9 @@ export interface LimitStore {
   release(slot: SlotRef): Promise<void>;
   /** Reads bucket levels and live slots; writes nothing, refreshes no TTL, admits nothing. */
   peek(request: PeekRequest): Promise<PeekResult>;
-  /** Extends the leases of slots still held; ids that already expired are not revived. */
-  renew(slots: readonly SlotRenewal[]): Promise<void>;
+  /** Extends the leases of slots and budget holds still live; ids that already expired are not revived. */
+  renew(slots: readonly SlotRenewal[], holds?: readonly SlotRenewal[]): Promise<void>;
+  settle(settlements: readonly SpendSettlement[]): Promise<void>;
   /** Resolves true once the store can answer, false if it still cannot after `timeoutMs`. */
   ready(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;

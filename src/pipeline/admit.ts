@@ -1,69 +1,85 @@
 // The admission step, between routing and the upstream call: estimate the prompt (only when a
-// token limit applies), admit against the key's and the public model's limits, put the
-// x-ratelimit-* headers on whatever response follows, and turn a refusal into the OpenAI 429
-// envelope before any upstream is called. The returned handle settles the admission with the
-// real usage once the response is over.
+// token limit or a budget applies), admit against the key's and the public model's limits and
+// the key's spend budget in one atomic store call, put the x-ratelimit-* and
+// x-llm-budget-remaining-usd headers on whatever response follows, and turn a refusal into the
+// OpenAI 429 envelope before any upstream is called. The returned handle settles the admission
+// (tokens and spend) with the real usage once the response is over.
+import type { PublicModel } from "../config/types.ts";
 import { GatewayError } from "../http/errors.ts";
-import type { Limiter } from "../limits/limiter.ts";
+import type { Limiter, Refused } from "../limits/limiter.ts";
+import { formatUsd } from "../limits/spend.ts";
 import type { TokenUsage } from "./front-door.ts";
 import type { Operation } from "./operation.ts";
 
 export interface Admission {
-  /** Whether a token limit applies, so output delivered without usage must be counted. */
+  /** Whether a token limit or a budget applies, so output delivered without usage must be counted. */
   readonly counted: boolean;
   /** Output units (stream events) delivered so far; a meter counts them. */
   delivered: number;
-  /** Charges the real usage (or what was delivered) and frees the slot; safe to call on every path. */
-  settle(usage: TokenUsage | undefined): Promise<void>;
+  /**
+   * Charges the real usage (or, for an answer that reported none, the prompt estimate plus what
+   * was delivered) and frees the slot and the budget hold; `served` is false when no answer was
+   * written (an upstream error: nothing is charged to the budget). Safe to call on every path.
+   */
+  settle(usage: TokenUsage | undefined, served: boolean): Promise<void>;
 }
 
 export interface AdmissionInput<Req> {
   readonly operation: Operation<Req, unknown>;
   readonly req: Req;
-  /** Served from the cache: one request against `rpm`, no tokens. */
-  readonly cached?: boolean;
   readonly keyName: string | undefined;
-  /** The public model that serves (what `auto` resolved to). */
-  readonly publicModel: string;
+  /** The public model that serves (what `auto` resolved to): its limits and its price apply. */
+  readonly model: PublicModel;
   /** The first target's upstream model: decides which tokenizer estimates the prompt. */
   readonly upstreamModel: string;
   readonly defaultMaxTokens: number;
-  /** The response headers every reply of this request carries; rate-limit headers are added. */
+  /** Served from the cache: one request against `rpm`, no tokens, no cost (the budget is only read, never held or refused). */
+  readonly cached?: boolean;
+  /** The response headers every reply of this request carries; limit and budget headers are added. */
   readonly replyHeaders: Record<string, string>;
 }
 
+export const BUDGET_REMAINING_HEADER = "x-llm-budget-remaining-usd";
+
 export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Promise<Admission> {
   const { operation, req } = input;
-  const counted = input.cached !== true && limiter.needsTokenEstimate(input.keyName, input.publicModel);
+  const publicModel = input.model.name;
+  const counted = input.cached !== true && limiter.needsTokenEstimate(input.keyName, publicModel);
   const promptTokens = counted ? operation.promptTokens(req, input.upstreamModel) : 0;
   const admission = await limiter.admit({
     keyName: input.keyName,
-    publicModel: input.publicModel,
+    publicModel,
     estimatedPromptTokens: promptTokens,
     maxTokens: input.cached === true ? 0 : operation.completionBudget(req, input.defaultMaxTokens),
+    price: input.model.price,
+    free: input.cached === true,
   });
   Object.assign(input.replyHeaders, admission.headers);
-  if (!admission.ok) {
-    const headers = { ...admission.headers, "retry-after": String(admission.retryAfterSeconds) };
-    if (admission.status === 503) {
-      throw new GatewayError(503, "service_unavailable", admission.message, { code: "rate_limit_store_unavailable", headers });
-    }
-    throw new GatewayError(429, "rate_limit_exceeded", admission.message, {
-      code: "rate_limit_exceeded",
-      headers,
-      retryable: admission.retryable,
-    });
-  }
+  if (admission.budget !== undefined) input.replyHeaders[BUDGET_REMAINING_HEADER] = formatUsd(admission.budget.remainingMicros);
+  if (!admission.ok) throw refusalError(admission);
   const handle: Admission = {
     counted,
     delivered: 0,
-    settle(usage) {
+    settle(usage, served) {
       if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });
-      // A stream cut short (client gone, upstream broke) reports no usage: charge what was
-      // delivered, at about one token per event, which is how OpenAI-style streams arrive.
-      if (handle.delivered === 0) return admission.settle(undefined);
-      return admission.settle({ prompt_tokens: promptTokens, completion_tokens: handle.delivered });
+      // A stream cut short (client gone, upstream broke) reports no usage: charge the prompt and
+      // what was delivered, at about one token per event, which is how OpenAI-style streams arrive.
+      if (handle.delivered > 0 || served) return admission.settle({ prompt_tokens: promptTokens, completion_tokens: handle.delivered });
+      return admission.settle(undefined);
     },
   };
   return handle;
+}
+
+function refusalError(refused: Refused): GatewayError {
+  const headers: Record<string, string> = { ...refused.headers };
+  if (refused.retryAfterSeconds !== undefined) headers["retry-after"] = String(refused.retryAfterSeconds);
+  if (refused.status === 503) {
+    return new GatewayError(503, "service_unavailable", refused.message, { code: "rate_limit_store_unavailable", headers });
+  }
+  if (refused.limit === "budget") {
+    // OpenAI's own type for "out of money": its SDKs do not retry it, and neither should anything else.
+    return new GatewayError(429, "insufficient_quota", refused.message, { code: "budget_exceeded", headers, retryable: false });
+  }
+  return new GatewayError(429, "rate_limit_exceeded", refused.message, { code: "rate_limit_exceeded", headers, retryable: refused.retryable });
 }

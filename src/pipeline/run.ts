@@ -1,11 +1,10 @@
 // One request's life, whatever the front door and operation:
-//   route (classify, rules, plan, policy) → cache lookup → admit (limits) + budget reservation
-//   → execute (breakers, retries, fallback) → cache store → write (the door encodes) → record.
+//   route (classify, rules, plan, policy) → cache lookup → admit (limits and budget hold, one
+//   atomic store call) → execute (breakers, retries, fallback) → cache store → write (the door encodes) → record.
 // The door has already parsed the body into `req`; errors thrown here are rendered by the
 // app's error handler in the door's envelope.
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
 import { admit, type Admission } from "./admit.ts";
-import { noBudgets, type BudgetReservation, type Budgets } from "./budget-seam.ts";
 import { noCache, type CacheHit, type CacheTicket, type ResponseCache } from "./cache-seam.ts";
 import { executePlan } from "./execute.ts";
 import type { FrontDoor, WriteOutcome } from "./front-door.ts";
@@ -16,7 +15,6 @@ import { route } from "./route.ts";
 export interface PipelineDeps {
   readonly metrics?: GatewayMetrics | undefined;
   readonly cache?: ResponseCache | undefined;
-  readonly budgets?: Budgets | undefined;
 }
 
 export async function runPipeline<Req, Result>(
@@ -44,7 +42,6 @@ export async function runPipeline<Req, Result>(
   };
   res.once("close", onClose);
   let admission: Admission | undefined;
-  let reservation: BudgetReservation | undefined;
   let outcome: WriteOutcome | undefined;
   let ticket: CacheTicket<Req, Result> | undefined;
   try {
@@ -60,13 +57,11 @@ export async function runPipeline<Req, Result>(
       req,
       cached: hit !== undefined,
       keyName: inbound.key?.name,
-      publicModel: decision.model.name,
+      model: decision.model,
       upstreamModel: decision.plan[0]?.model ?? decision.model.name,
       defaultMaxTokens: config.raw.limits.default_max_tokens,
       replyHeaders: reply,
     });
-    const reserving = (deps.budgets ?? noBudgets).reserve({ keyName: inbound.key?.name, model: decision.model, replyHeaders: reply });
-    reservation = reserving instanceof Promise ? await reserving : reserving;
     if (hit) {
       outcome = await writeHit(door, req, hit, inbound);
       return;
@@ -89,7 +84,7 @@ export async function runPipeline<Req, Result>(
     // A ticket still held here got no answer to store: requests waiting on it go on alone.
     ticket?.abandon();
     res.off("close", onClose);
-    if (admission) await settle(admission, reservation, outcome);
+    if (admission) await admission.settle(outcome?.usage, outcome !== undefined);
   }
 }
 
@@ -101,11 +96,4 @@ async function writeHit<Req, Result>(door: FrontDoor<Req, Result>, req: Req, hit
   const outcome = await door.write(inbound.res, hit.result, { req, headers, redact: inbound.runtime.redact });
   inbound.record.status = inbound.res.statusCode;
   return { ...outcome, usage: { prompt_tokens: 0, completion_tokens: 0 } };
-}
-
-async function settle(admission: Admission, reservation: BudgetReservation | undefined, outcome: WriteOutcome | undefined): Promise<void> {
-  const usage = outcome?.usage;
-  const settling = reservation?.settle(usage);
-  await admission.settle(usage);
-  if (settling) await settling;
 }

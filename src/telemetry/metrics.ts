@@ -29,6 +29,13 @@ export type InternalErrorKind = "uncaught_exception" | "unhandled_rejection";
 export type BreakerState = "closed" | "half_open" | "open";
 const BREAKER_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
+/** A budgeted key's settled spend in its current period, as the shared store holds it. */
+export interface BudgetReading {
+  readonly key: string;
+  readonly spentUsd: number;
+  readonly limitUsd: number;
+}
+
 /** One finished front-door request, with its labels already bounded (see request-facts.ts). */
 export interface FinishedRequest {
   /** The front door: chat, embeddings. */
@@ -70,6 +77,8 @@ export interface GatewayMetrics {
   cacheMiss(model: string, api: string, tier: string): void;
   /** An error no code path handled reached the process guard (see process-guard.ts). */
   internalError(kind: InternalErrorKind): void;
+  /** Where the budget gauges read spend at scrape time (the store every replica shares). */
+  budgetSource(read: () => Promise<readonly BudgetReading[]>): void;
   /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
   /** Request counts and durations as they stand, for the status page. */
@@ -220,6 +229,34 @@ export function createGatewayMetrics(): GatewayMetrics {
     registers,
   });
 
+  let readBudgets: () => Promise<readonly BudgetReading[]> = () => Promise.resolve([]);
+  // Both gauges come from one store read per scrape; each collect asks, the second reuses the answer.
+  let budgetRead: Promise<readonly BudgetReading[]> | undefined;
+  const budgetReadings = (): Promise<readonly BudgetReading[]> => {
+    budgetRead ??= readBudgets().finally(() => setImmediate(() => (budgetRead = undefined)));
+    return budgetRead;
+  };
+  new Gauge({
+    name: name("budget_spent_usd"),
+    help: "Spend of each budgeted key in its current budget period, read from the limits store (shared by every replica).",
+    labelNames: ["key"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const reading of await budgetReadings()) this.set({ key: reading.key }, reading.spentUsd);
+    },
+  });
+  new Gauge({
+    name: name("budget_limit_usd"),
+    help: "Each budgeted key's budget for its period, in US dollars.",
+    labelNames: ["key"],
+    registers,
+    async collect() {
+      this.reset();
+      for (const reading of await budgetReadings()) this.set({ key: reading.key }, reading.limitUsd);
+    },
+  });
+
   const series = new Map<string, RequestSeries>();
   const seriesFor = (d: FinishedRequest): RequestSeries => {
     const klass = statusClass(d.status);
@@ -285,6 +322,9 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
     internalError(kind) {
       internalErrors.inc({ kind });
+    },
+    budgetSource(read) {
+      readBudgets = read;
     },
     async snapshot() {
       const counted = await registry.getSingleMetric(name("requests_total"))?.get();

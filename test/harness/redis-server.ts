@@ -1,8 +1,11 @@
-// Starts a throwaway redis-server on a free loopback port (no persistence), for tests that
+// Starts a throwaway redis-server on a free loopback port (no persistence unless asked), for tests that
 // need a real Redis. Suites call `redisServerAvailable()` first and skip with
 // REDIS_MISSING_MESSAGE when the binary is not installed.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const BIN = process.env["REDIS_SERVER_BIN"] ?? "redis-server";
 
@@ -21,14 +24,26 @@ export interface RedisServer {
   readonly url: string;
   /** Kills the server abruptly (SIGKILL), as a crash would. */
   kill(): Promise<void>;
-  /** Starts it again on the same port, empty. */
+  /** Starts it again on the same port: empty, unless started `persistent`. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /**
+   * Keep data across `kill`/`restart` (append-only file, fsync on every write), as a production
+   * Redis holding budgets should; off by default: a restart comes back empty.
+   */
+  readonly persistent?: boolean;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort();
-  let child: ChildProcess | undefined = await launch(port);
+  const persistence = options.persistent
+    ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", mkdtempSync(join(tmpdir(), "redis-"))]
+    : ["--appendonly", "no"];
+  const launch = () => launchOn(port, persistence);
+  let child: ChildProcess | undefined = await launch();
 
   async function kill(): Promise<void> {
     const running = child;
@@ -45,16 +60,16 @@ export async function startRedisServer(): Promise<RedisServer> {
     kill,
     async restart() {
       await kill();
-      child = await launch(port);
+      child = await launch();
     },
     stop: kill,
   };
 }
 
-async function launch(port: number): Promise<ChildProcess> {
+async function launchOn(port: number, persistence: readonly string[]): Promise<ChildProcess> {
   const child = spawn(
     BIN,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...persistence, "--loglevel", "warning"],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";

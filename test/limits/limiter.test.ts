@@ -187,6 +187,7 @@ describe("limiter", () => {
       adjust: () => Promise.reject(new Error("connection refused")),
       release: () => Promise.reject(new Error("connection refused")),
       renew: () => Promise.reject(new Error("connection refused")),
+      settle: () => Promise.reject(new Error("connection refused")),
       peek: () => Promise.reject(new Error("connection refused")),
       ready: () => Promise.resolve(false),
       close: () => Promise.resolve(),

@@ -2,7 +2,7 @@
 // this same suite, so the single-process store and the shared one cannot drift apart.
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CheckRequest, Clock, LimitStore, RateBucket, RateKind, SlotClaim } from "../../src/limits/types.ts";
+import type { BudgetClaim, CheckRequest, Clock, LimitStore, RateBucket, RateKind, SlotClaim, SpendSettlement } from "../../src/limits/types.ts";
 import { fakeClock, type FakeClock } from "./fake-clock.ts";
 
 const MINUTE = 60_000;
@@ -36,6 +36,16 @@ export function storeContract(name: string, makeStore: (clock: Clock) => LimitSt
       leaseMs,
     });
     const check = (request: CheckRequest) => store.check(request);
+    const budget = (key: string, limit: number, cost: number, id: string = randomUUID(), leaseMs = 30_000): BudgetClaim => ({
+      key: `${ns}:${key}`,
+      id,
+      limit,
+      cost,
+      leaseMs,
+      ttlMs: 86_400_000,
+    });
+    const settlement = (claim: BudgetClaim, cost: number): SpendSettlement => ({ key: claim.key, id: claim.id, cost, ttlMs: claim.ttlMs, dedupeMs: 3_600_000 });
+    const read = async (key: string, limit: number) => (await check({ buckets: [], budget: budget(key, limit, 0) })).budget;
 
     it("admits rpm requests up to the limit, counting remaining down, then refuses", async () => {
       const remaining: number[] = [];
@@ -231,6 +241,82 @@ export function storeContract(name: string, makeStore: (clock: Clock) => LimitSt
       for (let i = 0; i < 10; i += 1) await check({ buckets: [b] });
       const peek = await check({ buckets: [{ ...b, cost: 0 }] });
       expect(peek.buckets[0]).toMatchObject({ remaining: 199_970, resetMs: 9 });
+    });
+
+    it("holds a budget's worst case until it is spent, then refuses, taking nothing", async () => {
+      const holds = [];
+      for (let i = 0; i < 3; i += 1) {
+        const result = await check({ buckets: [], budget: budget("b-fill", 1_000, 300) });
+        expect(result.allowed).toBe(true);
+        holds.push(result.budget);
+      }
+      expect(holds).toEqual([
+        { limit: 1_000, spent: 0, held: 0, acquired: true },
+        { limit: 1_000, spent: 0, held: 300, acquired: true },
+        { limit: 1_000, spent: 0, held: 600, acquired: true },
+      ]);
+      const refused = await check({ buckets: [bucket("requests", "b-rpm", 10, 1)], budget: budget("b-fill", 1_000, 300), slot: slot("b-conc", 5) });
+      expect(refused.allowed).toBe(false);
+      expect(refused.refused).toEqual({ kind: "budget", retryAfterMs: 0 });
+      expect(refused.budget).toEqual({ limit: 1_000, spent: 0, held: 900, acquired: false });
+      // neither the rate limit nor the slot was taken by the refused request
+      expect(refused.buckets[0]?.remaining).toBe(10);
+      expect(refused.slot).toEqual({ max: 5, inUse: 0, acquired: false });
+      expect((await check({ buckets: [], budget: budget("b-fill", 1_000, 100) })).allowed).toBe(true);
+    });
+
+    it("takes no budget hold when another limit refuses", async () => {
+      const rpm = bucket("requests", "b-other", 1, 1);
+      await check({ buckets: [rpm] });
+      const refused = await check({ buckets: [rpm], budget: budget("b-other-spend", 1_000, 400) });
+      expect(refused.refused?.kind).toBe("requests");
+      expect(refused.budget?.acquired).toBe(false);
+      expect(await read("b-other-spend", 1_000)).toEqual({ limit: 1_000, spent: 0, held: 0, acquired: false });
+    });
+
+    it("settles a hold to the real cost, once per id however often it is sent", async () => {
+      const claim = budget("b-settle", 1_000, 600);
+      await check({ buckets: [], budget: claim });
+      await store.settle([settlement(claim, 250)]);
+      await store.settle([settlement(claim, 250)]);
+      expect(await read("b-settle", 1_000)).toEqual({ limit: 1_000, spent: 250, held: 0, acquired: false });
+      // released without a charge: the hold goes, nothing is spent
+      const released = budget("b-settle", 1_000, 700);
+      await check({ buckets: [], budget: released });
+      await store.settle([settlement(released, 0)]);
+      expect(await read("b-settle", 1_000)).toMatchObject({ spent: 250, held: 0 });
+    });
+
+    it("counts a settlement whose hold lapsed or never existed (served while the store was away)", async () => {
+      const claim = budget("b-lapsed", 1_000, 500, randomUUID(), 5_000);
+      await check({ buckets: [], budget: claim });
+      clock.advance(5_001);
+      expect((await read("b-lapsed", 1_000))?.held).toBe(0);
+      await store.settle([settlement(claim, 120), settlement(budget("b-lapsed", 1_000, 0), 80)]);
+      expect((await read("b-lapsed", 1_000))?.spent).toBe(200);
+    });
+
+    it("keeps a renewed hold past its first lease, and never revives a lapsed one", async () => {
+      const claim = budget("b-renew", 1_000, 400, randomUUID(), 5_000);
+      await check({ buckets: [], budget: claim });
+      clock.advance(4_000);
+      await store.renew([], [{ key: claim.key, id: claim.id, leaseMs: 5_000 }]);
+      clock.advance(4_000);
+      expect((await read("b-renew", 1_000))?.held).toBe(400);
+      clock.advance(1_001);
+      await store.renew([], [{ key: claim.key, id: claim.id, leaseMs: 5_000 }]);
+      expect((await read("b-renew", 1_000))?.held).toBe(0);
+    });
+
+    it("reads a spent budget without refusing, and lets a raised limit keep the spend", async () => {
+      const claim = budget("b-read", 500, 500);
+      await check({ buckets: [], budget: claim });
+      await store.settle([settlement(claim, 500)]);
+      const peek = await check({ buckets: [], budget: budget("b-read", 500, 0) });
+      expect(peek.allowed).toBe(true);
+      expect(peek.budget).toEqual({ limit: 500, spent: 500, held: 0, acquired: false });
+      expect((await check({ buckets: [], budget: budget("b-read", 500, 1) })).allowed).toBe(false);
+      expect((await check({ buckets: [], budget: budget("b-read", 800, 300) })).allowed).toBe(true);
     });
 
     it("peeks at levels and live slots without consuming, admitting or extending anything", async () => {

@@ -1,20 +1,16 @@
-// The pipeline's cache and budget seams, driven over HTTP with the openai SDK: a cache hit is
-// written by the front door without calling any upstream; a budget reservation is taken after
-// admission, settled with the real usage, and its refusal stops the request before any upstream.
+// The pipeline's cache seam, driven over HTTP with the openai SDK: a cache hit is written by the
+// front door without calling any upstream. (Budgets are part of admission; test/e2e/budgets.test.ts
+// drives them.)
 import { Writable } from "node:stream";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { configFromObject } from "../../src/config/load.ts";
-import { GatewayError } from "../../src/http/errors.ts";
-import type { BudgetQuery, Budgets } from "../../src/pipeline/budget-seam.ts";
 import type { CacheQuery, ResponseCache } from "../../src/pipeline/cache-seam.ts";
-import type { TokenUsage } from "../../src/pipeline/front-door.ts";
 import type { ChatCompletion } from "../../src/providers/types.ts";
 import { startGateway, type RunningGateway } from "../../src/server.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
-import { apiError } from "../harness/client-calls.ts";
 
 const cached: ChatCompletion = {
   id: "chatcmpl-cached",
@@ -30,9 +26,6 @@ describe("pipeline seams", () => {
   let running: RunningGateway;
   let client: OpenAI;
   const lookups: CacheQuery<unknown>[] = [];
-  const reserved: BudgetQuery[] = [];
-  const settled: (TokenUsage | undefined)[] = [];
-  let refuseBudget = false;
 
   const cache: ResponseCache = {
     open: (_operation, query) => {
@@ -42,13 +35,6 @@ describe("pipeline seams", () => {
       return hit ? Promise.resolve({ status: "hit", hit: { result, ageSeconds: 42 }, req: query.req, store: (r) => r, abandon: () => undefined }) : undefined;
     },
     close: () => Promise.resolve(),
-  };
-  const budgets: Budgets = {
-    reserve(query) {
-      if (refuseBudget) throw new GatewayError(429, "insufficient_quota", `budget of key '${query.keyName ?? ""}' is spent`, { code: "budget_exceeded", retryable: false });
-      reserved.push(query);
-      return { settle: (usage) => void settled.push(usage) };
-    },
   };
 
   beforeAll(async () => {
@@ -64,7 +50,7 @@ describe("pipeline seams", () => {
       {},
     );
     const logger = createLogger({ level: "error", format: "json" }, new Writable({ write: (_c, _e, done) => done() }));
-    running = await startGateway(config, { logger, port: 0, host: "127.0.0.1", pipeline: { cache, budgets } });
+    running = await startGateway(config, { logger, port: 0, host: "127.0.0.1", pipeline: { cache } });
     client = new OpenAI({ apiKey: "sk-team", baseURL: `${running.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {
@@ -74,9 +60,6 @@ describe("pipeline seams", () => {
   beforeEach(() => {
     fake.reset();
     lookups.length = 0;
-    reserved.length = 0;
-    settled.length = 0;
-    refuseBudget = false;
   });
 
   it("serves a cache hit through the front door without calling an upstream", async () => {
@@ -90,22 +73,11 @@ describe("pipeline seams", () => {
     expect(lookups[0]).toMatchObject({ keyName: "team", decision: { model: { name: "fast" }, sensitivity: "public" } });
   });
 
-  it("looks up a miss, calls the upstream, and settles the budget reservation with the real usage", async () => {
+  it("looks up a miss and calls the upstream", async () => {
     fake.script({ reply: { text: "fresh", usage: { prompt: 11, completion: 7 } } });
     const res = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "fresh please" }] });
     expect(res.choices[0]?.message.content).toBe("fresh");
     expect(lookups).toHaveLength(1);
     expect(fake.chatRequests).toHaveLength(1);
-    expect(reserved).toHaveLength(1);
-    expect(reserved[0]).toMatchObject({ keyName: "team", model: { name: "fast" } });
-    expect(settled).toEqual([{ prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 }]);
-  });
-
-  it("stops a request whose budget reservation is refused before any upstream is called", async () => {
-    refuseBudget = true;
-    const err = await apiError(client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }] }));
-    expect(err.status).toBe(429);
-    expect(err.code).toBe("budget_exceeded");
-    expect(fake.requests).toHaveLength(0);
   });
 });

@@ -93,6 +93,8 @@ describe("dashboard and alert rules against a real scrape", () => {
       models: {
         fast: { targets: [{ provider: "primary", model: "m1" }, { provider: "backup", model: "m2" }], price: { input_per_mtok: 1, output_per_mtok: 2 } },
       },
+      // a budgeted key, so the budget gauges have their series
+      keys: [{ name: "team", key: "sk-test", budget: { usd: 10, period: "month" } }],
       resilience: { retries: 1, backoff_ms: 0, max_backoff_ms: 0 },
     });
     // Traffic that makes every labelled series appear: a served stream, a retry and a fallback.
@@ -139,6 +141,7 @@ describe("dashboard and alert rules against a real scrape", () => {
       "llm_gateway_circuit_state",
       "llm_gateway_fallbacks_total",
       "llm_gateway_rate_limited_total",
+      "llm_gateway_budget_spent_usd",
     ]) {
       expect(all).toContain(needed);
     }
@@ -162,5 +165,6 @@ describe("dashboard and alert rules against a real scrape", () => {
     expect(exprOf("LLMGatewayCircuitOpen")).toContain("llm_gateway_circuit_state");
     expect(exprOf("LLMGatewayHighP99Latency")).toMatch(/histogram_quantile\(0\.99, .*llm_gateway_request_duration_seconds_bucket/);
     expect(exprOf("LLMGatewayRateLimitSaturation")).toContain("llm_gateway_rate_limited_total");
+    expect(exprOf("LLMGatewayBudgetNearlySpent")).toMatch(/llm_gateway_budget_spent_usd[\s\S]*\/[\s\S]*llm_gateway_budget_limit_usd/);
   });
 });

@@ -20,7 +20,7 @@ interface ModelObject {
   created_at: string;
 }
 
-function visibleModels(config: GatewayConfig, c: Context<GatewayEnv>): ModelObject[] {
+export function visibleModels(config: GatewayConfig, c: Context<GatewayEnv>): ModelObject[] {
   const allowed = c.get("key")?.models;
   const names = [...config.models.keys()];
   if (config.raw.routing.default !== undefined || config.raw.routing.rules.some((r) => r.use !== undefined)) names.push(AUTO_MODEL);
