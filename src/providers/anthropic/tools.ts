@@ -70,7 +70,8 @@ function allowedName(entry: { [key: string]: unknown }): string {
 
 function withResponseFormat(req: ChatRequest, settings: ToolSettings): ToolSettings {
   const format = req.response_format;
-  if (format === undefined || format.type === "text") return settings;
+  // null is the spec's "no format", as undefined is.
+  if (format == null || format.type === "text") return settings;
   if (format.type === "json_schema") {
     const schema = format.json_schema.schema ?? { type: "object" };
     return { ...settings, output_config: { format: { type: "json_schema", schema } } };

@@ -296,4 +296,10 @@ describe("toAnthropicRequest: response_format", () => {
     expect(params.output_config).toBeUndefined();
     expect(params.tools).toBeUndefined();
   });
+
+  it("takes response_format null as no format, like the spec (found by the fuzz test)", () => {
+    const { params } = translate(simple({ response_format: null }));
+    expect(params.output_config).toBeUndefined();
+    expect(params.tools).toBeUndefined();
+  });
 });
