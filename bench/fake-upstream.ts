@@ -1,4 +1,5 @@
-// A fast fake OpenAI Chat Completions (and Embeddings) upstream for load tests: node:http only, responses
+// A fast fake OpenAI Chat Completions (and Embeddings, and Anthropic Messages) upstream for load
+// tests: node:http only, responses
 // pre-rendered per model, deterministic fault injection. Knobs are set on the command line and
 // can be changed at run time (POST /__bench/knobs) so one process serves every scenario.
 //
@@ -183,6 +184,23 @@ function renderStream(model: string, knobs: FakeKnobs, includeUsage: boolean): S
   };
 }
 
+/** Anthropic Messages: the same text as a message, or as the named-event stream with a ping. */
+function renderMessage(model: string, knobs: FakeKnobs): Buffer {
+  const text = completionText(knobs.sizeBytes);
+  return Buffer.from(
+    JSON.stringify({
+      id: "msg_bench",
+      type: "message",
+      role: "assistant",
+      model,
+      content: [{ type: "text", text }],
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: PROMPT_TOKENS, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: Math.max(1, Math.ceil(text.length / 4)) },
+    }),
+  );
+}
+
 /** A Responses API answer (one message of `size` bytes), for the Responses door's native lane. */
 function responseBody(size: number): Buffer {
   const text = "x".repeat(size);
@@ -206,6 +224,30 @@ function responseBody(size: number): Buffer {
       usage: { input_tokens: 20, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens: 64, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 84 },
     }),
   );
+}
+
+function renderMessageStream(model: string, knobs: FakeKnobs): StreamFrames {
+  const event = (data: { type: string }) => Buffer.from(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`);
+  const text = completionText(knobs.sizeBytes);
+  const pieces = Math.max(0, knobs.chunks);
+  const size = pieces > 0 ? Math.ceil(text.length / pieces) : 0;
+  const usage = { input_tokens: PROMPT_TOKENS, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1 };
+  const start = Buffer.concat([
+    event({ type: "message_start", message: { id: "msg_bench", type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage } } as { type: string }),
+    event({ type: "ping" }),
+    event({ type: "content_block_start", index: 0, content_block: { type: "text", text: "" } } as { type: string }),
+  ]);
+  const withText: Buffer[] = [];
+  for (let i = 0; i < pieces && i * size < text.length; i++) {
+    withText.push(event({ type: "content_block_delta", index: 0, delta: { type: "text_delta", text: text.slice(i * size, (i + 1) * size) } } as { type: string }));
+  }
+  const empty = event({ type: "ping" });
+  const tail = Buffer.concat([
+    event({ type: "content_block_stop", index: 0 } as { type: string }),
+    event({ type: "message_delta", delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: Math.max(1, Math.ceil(text.length / 4)) } } as { type: string }),
+    event({ type: "message_stop" }),
+  ]);
+  return { timedCount: 1 + pieces, timedAt: (index) => (index === 0 ? start : (withText[index - 1] ?? empty)), tail };
 }
 
 function errorBody(status: number): Buffer {
@@ -283,6 +325,31 @@ export async function startFakeUpstream(options: { port?: number; knobs?: Partia
       streams.set(key, cached);
     }
     return cached;
+  };
+
+  const messages = new Map<string, Buffer>();
+  const messageStreams = new Map<string, StreamFrames>();
+  const handleMessages = (res: ServerResponse, raw: string) => {
+    const body = readChatBody(raw);
+    if (!body) {
+      sendJson(res, 400, Buffer.from(JSON.stringify({ type: "error", error: { type: "invalid_request_error", message: "body is not JSON" } })));
+      return;
+    }
+    stats.requests++;
+    stats.inflight++;
+    res.on("close", () => {
+      stats.inflight--;
+      if (!res.writableFinished) stats.aborted++;
+    });
+    if (body.stream) {
+      let frames = messageStreams.get(body.model);
+      if (!frames) messageStreams.set(body.model, (frames = renderMessageStream(body.model, knobs)));
+      playStream(res, frames, knobs);
+      return;
+    }
+    let payload = messages.get(body.model);
+    if (!payload) messages.set(body.model, (payload = renderMessage(body.model, knobs)));
+    sendJson(res, 200, payload);
   };
 
   const playStream = (res: ServerResponse, frames: StreamFrames, k: FakeKnobs) => {
@@ -374,6 +441,7 @@ export async function startFakeUpstream(options: { port?: number; knobs?: Partia
       const q = url.indexOf("?");
       const path = q >= 0 ? url.slice(0, q) : url;
       if (req.method === "POST" && path.endsWith("/chat/completions")) return handleChat(req, res, raw);
+      if (req.method === "POST" && path === "/v1/messages") return handleMessages(res, raw);
       if (req.method === "POST" && path.endsWith("/embeddings")) return handleEmbeddings(res, raw);
       if (req.method === "POST" && path.endsWith("/responses")) return sendJson(res, 200, responseBody(knobs.sizeBytes));
       if (path.startsWith("/__bench/") && handleControl(req, res, raw, path)) return;
@@ -399,6 +467,8 @@ export async function startFakeUpstream(options: { port?: number; knobs?: Partia
       knobs = { ...knobs, ...partial };
       completions.clear();
       streams.clear();
+      messages.clear();
+      messageStreams.clear();
       return knobs;
     },
     stats: () => ({ ...stats, statuses: { ...stats.statuses }, sockets: sockets.size }),

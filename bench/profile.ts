@@ -2,13 +2,15 @@
 // loaded for a while, stopped, and its profile summarized (self time per function and per
 // package). The .cpuprofile stays in bench/results/ for DevTools.
 //
-//   node bench/profile.ts [--arm gateway] [--mode json|stream] [--seconds 10] [--top 25]
+//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr] [--seconds 10] [--top 25]
+//
+// `messages` loads POST /v1/messages on its native lane, `messages-tr` on its translated lane.
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
-import { chatBody, CHAT_PATH, headers } from "./harness/requests.ts";
+import { chatBody, CHAT_PATH, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
@@ -51,6 +53,11 @@ async function main(): Promise<void> {
           requests += r.ok;
           console.log(`stream round ${i + 1}/${rounds}: ${r.ok} ok, ${r.errors} errors`);
         }
+      } else if (mode === "messages" || mode === "messages-tr") {
+        const body = messagesBody(mode === "messages" ? {} : { model: TRANSLATED_MESSAGES_MODEL });
+        const r = await runLoad({ url: arm.origin + MESSAGES_PATH, body, headers: messagesHeaders, connections: 64, durationSec: seconds });
+        requests = r.ok;
+        console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {
         const r = await runLoad({ url: arm.origin + CHAT_PATH, body: chatBody(), headers, connections: 64, durationSec: seconds });
         requests = r.ok;

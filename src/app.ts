@@ -7,7 +7,7 @@ import { providerReports, type ProviderReports } from "./http/provider-reports.t
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { requestId } from "./http/middleware/request-id.ts";
-import { apiByPath, mountable, type MountedDoor } from "./http/routes/front-door.ts";
+import { apiByPath, errorRenderersByPath, mountable, type MountedDoor } from "./http/routes/front-door.ts";
 import { health, providersHealth, ready } from "./http/routes/health.ts";
 import { metricsRoute } from "./http/routes/metrics.ts";
 import { getModel, listModels } from "./http/routes/models.ts";
@@ -16,6 +16,8 @@ import { openaiChat } from "./dialects/openai-chat/index.ts";
 import { openaiEmbeddings } from "./dialects/openai-embeddings/index.ts";
 import { openaiResponses } from "./dialects/openai-responses/index.ts";
 import { deleteResponse, getResponse, responseInputItems, responseInputTokens } from "./http/routes/responses.ts";
+import { anthropicMessages } from "./dialects/anthropic-messages/index.ts";
+import { anthropicCountTokens } from "./dialects/anthropic-messages/count-tokens.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
 import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
@@ -48,7 +50,11 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     mountable(source, openaiChat, pipeline),
     mountable(source, openaiEmbeddings, pipeline),
     mountable(source, openaiResponses, pipeline),
+    mountable(source, anthropicMessages, pipeline),
+    mountable(source, anthropicCountTokens, pipeline),
   ];
+
+  const errorRenderers = errorRenderersByPath(doors);
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId());
@@ -106,6 +112,11 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
       return RESPONSE_ALREADY_SENT;
     }
     const headers = { ...c.get("replyHeaders"), ...errorHeaders(error) };
+    const render = errorRenderers.get(c.req.path);
+    if (render) {
+      const reply = render(error, c.get("requestId"));
+      return c.json(reply.body, reply.status as 400, { ...headers, ...reply.headers });
+    }
     return c.json(error.envelope, error.status as 400, headers);
   });
   return app;

@@ -45,6 +45,28 @@ export function embeddingsBody(): string {
   });
 }
 
+export const MESSAGES_PATH = "/v1/messages";
+/** Served by an `anthropic` provider on the native lane; the translated model by the OpenAI-protocol primary. */
+export const MESSAGES_MODEL = "claude-sonnet-4-6";
+export const TRANSLATED_MESSAGES_MODEL = "claude-via-openai";
+
+/** As the Anthropic SDKs send them: the key in x-api-key, the API version alongside. */
+export const messagesHeaders: Record<string, string> = {
+  "content-type": "application/json",
+  "x-api-key": BENCH_KEY,
+  "anthropic-version": "2023-06-01",
+};
+
+export function messagesBody(options: { model?: string; stream?: boolean } = {}): string {
+  return JSON.stringify({
+    model: options.model ?? MESSAGES_MODEL,
+    max_tokens: 64,
+    system: [{ type: "text", text: "You are a terse assistant.", cache_control: { type: "ephemeral" } }],
+    messages: [{ role: "user", content: "Say hello in five words." }],
+    ...(options.stream ? { stream: true } : {}),
+  });
+}
+
 /** A Responses API call as clients make it: instructions, one input message, store off. */
 export function responsesBody(): string {
   return JSON.stringify({

@@ -21,6 +21,12 @@ const targets = (profile: Profile): Target[] => [
   { label: "soak growth ≤ 0.5 MiB/min", value: (r) => medianOf(r, "soak", "gateway", "mibPerMin"), limit: 0.5, kind: "max" },
   { label: "cache hit req/s ≥ 1.0× undici proxy", value: (r) => medianOf(r, "cache", "gateway", "hitRps") / medianOf(r, "cache", "undici", "hitRps"), limit: 1, kind: "min" },
   { label: "cache miss CPU/request ≤ 1.05× cache off", value: (r) => medianOf(r, "cache", "gateway", "missCpuRatio"), limit: 1.05, kind: "max" },
+  {
+    label: "messages native lane: CPU per request ≤ 1.5× undici proxy",
+    value: (r) => medianOf(r, "messages", "gateway", "cpuUsPerRequest") / medianOf(r, "messages", "undici", "cpuUsPerRequest"),
+    limit: 1.5,
+    kind: "max",
+  },
   { label: "cold start < 500 ms", value: (r) => medianOf(r, "coldstart", "gateway", "ms"), limit: 500, kind: "max" },
 ];
 

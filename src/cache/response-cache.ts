@@ -46,9 +46,10 @@ export function createResponseCache(config: CacheConfig, deps: CacheDeps): Gatew
     open<Req, Result>(operation: Operation<Req, Result>, query: CacheQuery<Req>): Promise<CacheTicket<Req, Result>> | undefined {
       const { model, sensitivity } = query.decision;
       if (model.cache === undefined) return undefined;
-      // The Responses door carries its own request and result shapes (a chat-kind operation that
-      // is not a ChatRequest/ChatResult, and a native lane that is never cached): not cached yet.
-      if (query.api === "responses") return undefined;
+      // The Responses and Messages doors carry their own request and result shapes (chat-kind
+      // operations whose results are not ChatResults, and native lanes that are never cached):
+      // not cached yet.
+      if (query.api === "responses" || query.api === "messages") return undefined;
       const policy = requestPolicy({
         model: { name: model.name, cache: model.cache },
         sensitivity,

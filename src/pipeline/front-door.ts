@@ -1,8 +1,9 @@
 // A front door as the pipeline sees it: one inbound API (OpenAI chat, OpenAI embeddings, ...)
 // that turns its wire body into the canonical request and writes the canonical result back in
 // its own framing. A door knows no provider; the pipeline knows no wire format.
-import type { ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { ResolvedKey } from "../config/types.ts";
+import type { GatewayError } from "../http/errors.ts";
 import type { RoutedRequest } from "../routing/router.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Redact } from "../telemetry/redact.ts";
@@ -10,7 +11,7 @@ import type { RequestRecord } from "../telemetry/request-record.ts";
 import type { Operation } from "./operation.ts";
 
 /** The `api` label and log field: one bounded word per front door. */
-export type Api = "chat" | "embeddings" | "responses";
+export type Api = "chat" | "embeddings" | "responses" | "messages";
 
 /** Tokens an answer reported; answers that generate nothing (embeddings) have no completion count. */
 export interface TokenUsage {
@@ -41,6 +42,17 @@ export interface WriteContext<Req> {
 export interface ParseContext {
   readonly runtime: Runtime;
   readonly key: ResolvedKey | undefined;
+  /** The client's headers, for a door that forwards its own protocol's headers (front-door routes set them). */
+  readonly headers?: IncomingHttpHeaders;
+  /** The query string as sent (`?beta=true`), for a door that forwards it (front-door routes set it). */
+  readonly search?: string;
+}
+
+/** An error response in a door's own envelope. */
+export interface ErrorReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
 }
 
 /** What routing reads of a request: the canonical request, and the client's texts when the door forwards a wire body of its own. */
@@ -58,6 +70,8 @@ export interface FrontDoor<Req, Result> {
   parse(body: unknown, context: ParseContext): Req | Promise<Req>;
   /** The canonical request routing classifies, measures and plans for. */
   routed(req: Req): Routed;
+  /** Renders an error in the door's own envelope (errors on its paths, auth included); OpenAI's otherwise. */
+  renderError?(error: GatewayError, requestId: string): ErrorReply;
   /** Whether the client asked for a stream. */
   streams(req: Req): boolean;
   /** Puts the (redacted) request content on the log record; only with `logging.bodies: true`. */

@@ -49,7 +49,8 @@ export type Dialect = "anthropic-messages" | "openai-responses";
 
 /**
  * One call on a dialect's own API, as the client made it: the method, the path under the API
- * root (`/responses`, `/responses/{id}`), and the body as sent (only `model` is set by the adapter).
+ * root (`/responses`, `/responses/{id}`, `/messages?beta=true`: the client's query kept), and the
+ * body as sent (only `model` is set by the adapter).
  */
 export interface NativeRequest {
   readonly method: "GET" | "POST" | "DELETE";
@@ -57,6 +58,8 @@ export interface NativeRequest {
   readonly body?: Readonly<Record<string, unknown>>;
   /** Whether the body asks for a stream (the adapter relays it event by event). */
   readonly stream?: boolean;
+  /** The client's protocol headers that travel unchanged (API versions, beta flags), lower-case names. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** The validated client request (input kept as sent: string | string[] | number[] | number[][]). */

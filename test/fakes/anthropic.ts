@@ -1,6 +1,7 @@
 // Fake Anthropic Messages API: POST /v1/messages as JSON or as the named-event SSE sequence
 // (message_start, content_block_start/delta/stop, message_delta, message_stop, with a ping),
-// `{type:"error",error:{type,message}}` error bodies, the `event: error` frame, GET /v1/models.
+// `{type:"error",error:{type,message}}` error bodies, the `event: error` frame, GET /v1/models,
+// POST /v1/messages/count_tokens.
 import {
   FakeUpstream,
   splitArguments,
@@ -41,8 +42,8 @@ function toolUsesOf(reply: ScriptedReply) {
 const usageOf = (reply: ScriptedReply, output: number) => ({
   input_tokens: reply.usage?.prompt ?? 0,
   output_tokens: output,
-  cache_creation_input_tokens: 0,
-  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: reply.usage?.cacheWrite ?? 0,
+  cache_read_input_tokens: reply.usage?.cacheRead ?? 0,
   cache_creation: null,
   server_tool_use: null,
   service_tier: "standard",
@@ -50,6 +51,9 @@ const usageOf = (reply: ScriptedReply, output: number) => ({
   output_tokens_details: null,
   speed: null,
 });
+
+/** What the fake's count_tokens answers, whatever it is asked. */
+export const COUNTED_TOKENS = 4242;
 
 const event = (name: string, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 
@@ -164,6 +168,7 @@ export const anthropicProtocol: Protocol = {
     return event("error", { type: "error", error: { type: "overloaded_error", message } });
   },
   other(req) {
+    if (req.method === "POST" && req.path === "/v1/messages/count_tokens") return { status: 200, body: { input_tokens: COUNTED_TOKENS } };
     if (req.method === "GET" && req.path === "/v1/models") {
       const data = ["claude-sonnet-4-5", "claude-haiku-4-5"].map((id) => ({
         type: "model",

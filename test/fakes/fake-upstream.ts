@@ -19,7 +19,8 @@ export interface ScriptedReply {
   text?: string;
   toolCalls?: ScriptedToolCall[];
   finish?: FinishReason;
-  usage?: { prompt: number; completion: number };
+  /** Cache counts are reported by upstreams that have a prompt cache (Anthropic), apart from `prompt`. */
+  usage?: { prompt: number; completion: number; cacheRead?: number; cacheWrite?: number };
   /** Streams split `text` into this many pieces (default: one per word). */
   pieces?: number;
   /** Upstream model name to report (default: the one requested). */

@@ -6,6 +6,7 @@ import type { ServerResponse } from "node:http";
 import type { ChatCompletionChunk, ChatResult, Usage } from "../../providers/types.ts";
 import type { Redact } from "../../telemetry/redact.ts";
 import { toGatewayError } from "../../http/errors.ts";
+import { writeChunk } from "../../http/socket-write.ts";
 import type { WriteOutcome } from "../../pipeline/front-door.ts";
 
 export interface ReplyOptions {
@@ -51,7 +52,7 @@ async function writeChunks(res: ServerResponse, chunks: AsyncIterable<ChatComple
         if (chunk.choices.length === 0 && !options.includeUsage) continue;
       }
       outcome.firstByteAt ??= performance.now();
-      if (!(await write(res, `data: ${JSON.stringify(options.includeUsage ? chunk : withoutUsage(chunk))}\n\n`))) {
+      if (!(await writeChunk(res, `data: ${JSON.stringify(options.includeUsage ? chunk : withoutUsage(chunk))}\n\n`))) {
         outcome.clientGone = true;
         return outcome;
       }
@@ -80,7 +81,7 @@ async function relay(res: ServerResponse, result: Extract<ChatResult, { kind: "p
   try {
     for await (const chunk of result.body as AsyncIterable<Uint8Array>) {
       outcome.firstByteAt ??= performance.now();
-      if (!(await write(res, chunk))) {
+      if (!(await writeChunk(res, chunk))) {
         outcome.clientGone = true;
         break;
       }
@@ -101,23 +102,6 @@ function endWithError(res: ServerResponse, error: unknown, outcome: ReplyOutcome
   const failure = toGatewayError(error, redact);
   outcome.streamError = failure;
   res.end(`data: ${JSON.stringify(failure.envelope)}\n\n`);
-}
-
-/** Writes and waits for the socket to drain when its buffer is full; false once the client is gone. */
-function write(res: ServerResponse, data: string | Uint8Array): Promise<boolean> | boolean {
-  if (res.destroyed) return false;
-  if (res.write(data)) return true;
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      res.off("drain", onDrain);
-      res.off("close", onClose);
-      resolve(ok);
-    };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
-    res.on("drain", onDrain);
-    res.on("close", onClose);
-  });
 }
 
 function withoutUsage(chunk: ChatCompletionChunk): ChatCompletionChunk {

@@ -18,6 +18,10 @@ export interface AccessLogOptions {
 /** Scrapes and probes arrive every few seconds; at info level they would drown the traffic. */
 const QUIET_PATHS = new Set(["/metrics", "/health", "/ready"]);
 
+/** Claude Code names its agent session, so an operator can follow one session's requests. */
+const SESSION_HEADER = "x-claude-code-session-id";
+const MAX_SESSION_LENGTH = 128;
+
 const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 100) / 100);
 
 export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
@@ -47,6 +51,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         latencyMs: ms(done.durationMs),
         // The fields every line carries (null when they do not apply), so log queries can rely on them.
         keyName: r.keyName ?? null,
+        session: c.req.header(SESSION_HEADER)?.slice(0, MAX_SESSION_LENGTH),
         model: r.model,
         servedModel: r.servedModel,
         route: r.route ?? null,

@@ -1,5 +1,7 @@
-// GET /v1/models and /v1/models/{id}: the configured public models, in OpenAI's shapes,
-// limited to what the caller's key may use.
+// GET /v1/models and /v1/models/{id}: the configured public models, limited to what the caller's
+// key may use, in one shape both OpenAI and Anthropic clients read: OpenAI's fields, plus
+// Anthropic's (`type`, `display_name`, `created_at`, and the page's `has_more`/`first_id`/
+// `last_id`). Claude Code's model discovery reads `data[].id` from the same path.
 import type { Context, Handler } from "hono";
 import { AUTO_MODEL } from "../../config/resolve.ts";
 import type { GatewayConfig } from "../../config/types.ts";
@@ -12,12 +14,17 @@ interface ModelObject {
   object: "model";
   created: number;
   owned_by: string;
+  type: "model";
+  display_name: string;
+  /** RFC 3339, as Anthropic's list has it. */
+  created_at: string;
 }
 
 export function visibleModels(config: GatewayConfig, c: Context<GatewayEnv>): ModelObject[] {
   const allowed = c.get("key")?.models;
   const names = [...config.models.keys()];
   if (config.raw.routing.default !== undefined || config.raw.routing.rules.some((r) => r.use !== undefined)) names.push(AUTO_MODEL);
+  const createdAt = new Date(config.loadedAt * 1000).toISOString();
   return names
     .filter((name) => !allowed || allowed.has(name))
     .map((name) => ({
@@ -25,12 +32,16 @@ export function visibleModels(config: GatewayConfig, c: Context<GatewayEnv>): Mo
       object: "model" as const,
       created: config.loadedAt,
       owned_by: name === AUTO_MODEL ? "llm-gateway" : (config.models.get(name)?.providers.join(",") ?? "llm-gateway"),
+      type: "model" as const,
+      display_name: name,
+      created_at: createdAt,
     }));
 }
 
 export function listModels(source: RuntimeSource): Handler<GatewayEnv> {
   return function listModelsHandler(c) {
-    return c.json({ object: "list", data: visibleModels(source.current.config, c) });
+    const data = visibleModels(source.current.config, c);
+    return c.json({ object: "list", data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
   };
 }
 

@@ -2,7 +2,7 @@
 // output has arrived (so a stream that fails before its first byte still falls back), and
 // metered so a stream cut short is charged for what it delivered.
 import { estimatePromptTokens } from "../../limits/tokens.ts";
-import type { ChatCompletionChunk, ChatRequest, ChatResult } from "../../providers/types.ts";
+import type { ChatCompletionChunk, ChatRequest, ChatResult, PassthroughResult } from "../../providers/types.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
 import type { Admission } from "../admit.ts";
 import type { Operation } from "../operation.ts";
@@ -36,6 +36,11 @@ export const chatOperation: Operation<ChatRequest, ChatResult> = {
 export async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
   if (result.kind === "completion") return result;
   if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
+  return primedPassthrough(result);
+}
+
+/** Relayed bytes are committed with their first chunk: a failure before it can still fall back. */
+export async function primedPassthrough(result: PassthroughResult): Promise<PassthroughResult> {
   if (Array.isArray(result.body)) return result;
   return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
 }

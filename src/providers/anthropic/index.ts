@@ -4,11 +4,13 @@ import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages
 import type { ProviderConfig } from "../../config/schema.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
-import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, ProviderAdapter } from "../types.ts";
+import type { CallOptions, ChatCompletionChunk, ChatRequest, ChatResult, Dialect, NativeRequest, PassthroughResult, ProviderAdapter } from "../types.ts";
+import { GatewayInputError } from "../input-error.ts";
 import { toUpstreamError } from "./errors.ts";
 import { toAnthropicRequest } from "./request.ts";
 import { toChatCompletion } from "./response.ts";
 import { AnthropicStreamTranslator, type StreamContext } from "./stream.ts";
+import { callNative, nativeUrls, type NativeEndpoint } from "./native.ts";
 import { createUpstreamPool } from "../upstream-pool.ts";
 
 type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
@@ -28,9 +30,18 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
     timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
     fetch: pooledFetch(pool.dispatcher),
   });
+  const baseUrl = config.base_url.replace(/\/+$/, "");
+  const native: NativeEndpoint = {
+    provider: id,
+    baseUrl,
+    urls: nativeUrls(baseUrl),
+    dispatcher: pool.dispatcher,
+    headers: { "x-api-key": config.api_key, ...config.headers },
+  };
 
   return {
     id,
+    speaks: (dialect: Dialect) => dialect === "anthropic-messages",
 
     async chat(req: ChatRequest, model: string, call: CallOptions): Promise<ChatResult> {
       const { params, jsonTool, ignored } = toAnthropicRequest(req, model, {
@@ -53,6 +64,11 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
         if (!(error instanceof APIError) && !call.signal.aborted) throw error;
         throw toUpstreamError(id, error, call.signal, "request");
       }
+    },
+
+    native(dialect: Dialect, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
+      if (dialect !== "anthropic-messages") throw new GatewayInputError(`provider '${id}' does not serve ${dialect} natively`, "model", "native_lane_unsupported");
+      return callNative(native, req, model, call);
     },
 
     async listModels(signal: AbortSignal): Promise<string[]> {

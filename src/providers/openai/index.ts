@@ -3,10 +3,10 @@
 // keep-alive pool with no connection cap, and the upstream's bytes come back as they arrive.
 import { request, type Dispatcher } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
-import { UpstreamError } from "../errors.ts";
 import type { CallOptions, ChatRequest, ChatResult, Dialect, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter, Usage } from "../types.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
+import { guardedBody } from "../guarded-body.ts";
 import { embedOpenAI, type EmbedEndpoint } from "./embed.ts";
 import { httpError } from "./errors.ts";
 import { nativeResponses, type ResponsesEndpoint } from "./responses.ts";
@@ -64,7 +64,7 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
       }
       const headers: Record<string, string | string[] | undefined> = {};
       for (const name of RELAYED_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
-      const body = guard(res.body, id, call.signal);
+      const body = guardedBody(res.body, id, call.signal);
       const contentType = String(res.headers["content-type"] ?? "");
       if (stream && contentType.includes("text/event-stream")) {
         const relay = relaySse(body, { stripUsageChunk: injectUsage });
@@ -112,16 +112,4 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
       await pool.close();
     },
   };
-}
-
-/** Upstream body errors (reset, abort) as UpstreamError, so the writer sees one failure type. */
-async function* guard(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (error) {
-    const failure = transportError(provider, error, signal);
-    throw failure.failure === "aborted"
-      ? failure
-      : new UpstreamError({ provider, status: 502, failure: "stream", message: `upstream stream broke: ${failure.message}`, cause: error });
-  }
 }

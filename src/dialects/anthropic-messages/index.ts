@@ -1,0 +1,37 @@
+// The Anthropic Messages front door, `POST /v1/messages` (also `?beta=true`, as Claude Code
+// sends it): the body is checked for what the gateway needs and translated to the canonical
+// chat request for routing, limits and chat targets, while targets that speak Messages get the
+// body as it came. Errors use Anthropic's envelope.
+import type { FrontDoor } from "../../pipeline/front-door.ts";
+import { captureCompletion } from "../../telemetry/completion-capture.ts";
+import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
+import { bodyText } from "./body-text.ts";
+import { renderMessagesError } from "./errors.ts";
+import { messagesOperation, type MessagesResult } from "./operation.ts";
+import { writeMessages } from "./reply.ts";
+import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
+import { parseMessages } from "./validate.ts";
+
+/** Claude Code abandons a stream after 300 s without a byte; a translated stream pings well before. */
+export const PING_INTERVAL_MS = 10_000;
+
+export const anthropicMessages: FrontDoor<MessagesRequest, MessagesResult> = {
+  api: "messages",
+  path: "/messages",
+  operation: messagesOperation,
+  parse: parseMessages,
+  streams: (req) => req[MESSAGES_BODY].stream,
+  // Routing reads the canonical request; the detectors read the body as the native lane sends it.
+  routed: (req) => ({ req, texts: bodyText(req[MESSAGES_BODY].body) }),
+  renderError: renderMessagesError,
+  logBody(req, record) {
+    const { body } = req[MESSAGES_BODY];
+    record.messages = redactValue({ system: body["system"], messages: body["messages"] });
+  },
+  logOutput(metered, record) {
+    // The native lane's bytes are relayed untouched, not read for text.
+    if (metered.lane === "native") return metered;
+    return { lane: "translated", result: captureCompletion(metered.result, (text) => (record.completion = redactSecrets(text))) };
+  },
+  write: (res, result, { req, headers, redact }) => writeMessages(res, result, { model: req.model, headers, redact, pingIntervalMs: PING_INTERVAL_MS }),
+};

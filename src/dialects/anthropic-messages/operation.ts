@@ -1,0 +1,47 @@
+// The Messages operation, per target: a provider that speaks Messages gets the client's body on
+// its native lane; any other gets the canonical chat request through the chat operation, unless
+// the body holds something chat cannot carry (then that target is skipped, and the client hears
+// what it was only if no target could serve). The result says which lane served, so the door
+// knows whose bytes it writes.
+import { chatOperation, primedPassthrough } from "../../pipeline/operations/chat.ts";
+import type { Operation } from "../../pipeline/operation.ts";
+import { GatewayInputError } from "../../providers/input-error.ts";
+import type { ChatResult, NativeRequest, PassthroughResult, ProviderAdapter } from "../../providers/types.ts";
+import { withoutRoutingHints } from "../../routing/hints.ts";
+import { estimatePromptTokens } from "../../limits/tokens.ts";
+import { MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
+
+export type MessagesResult = { lane: "native"; result: PassthroughResult } | { lane: "translated"; result: ChatResult };
+
+export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
+  return adapter.native !== undefined && adapter.speaks?.("anthropic-messages") === true;
+}
+
+/** The body as sent, to `path` under the API root with the client's query and protocol headers kept. */
+export function nativeRequest(source: MessagesSource, path: "/messages" | "/messages/count_tokens"): NativeRequest {
+  return { method: "POST", path: `${path}${source.search}`, body: source.body, stream: source.stream, headers: source.headers };
+}
+
+export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
+  kind: "chat",
+  async call(adapter, req, model, options) {
+    const source = req[MESSAGES_BODY];
+    if (speaksMessages(adapter)) {
+      const result = await adapter.native("anthropic-messages", nativeRequest(source, "/messages"), model, options);
+      return { lane: "native", result: await primedPassthrough(result) };
+    }
+    if (source.untranslatable.length > 0) {
+      throw new GatewayInputError(`provider '${adapter.id}' does not speak Messages, and chat cannot carry ${source.untranslatable.join("; ")}`, undefined, "untranslatable");
+    }
+    for (const warning of source.warnings) options.warn?.(warning);
+    return { lane: "translated", result: await chatOperation.call(adapter, req, model, options) };
+  },
+  upstreamRequest: (req) => ({ ...withoutRoutingHints(req), [MESSAGES_BODY]: req[MESSAGES_BODY] }),
+  promptTokens: estimatePromptTokens,
+  completionBudget: (req, defaultMaxTokens) => req.max_tokens ?? defaultMaxTokens,
+  meter(metered, admission) {
+    if (metered.lane === "translated") return { lane: "translated", result: chatOperation.meter(metered.result, admission) };
+    const result = chatOperation.meter(metered.result, admission);
+    return result.kind === "passthrough" ? { lane: "native", result } : metered;
+  },
+};

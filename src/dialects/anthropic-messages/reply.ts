@@ -1,0 +1,104 @@
+// Writes a Messages answer: the native lane's upstream bytes relayed as they arrive (JSON in one
+// write, SSE chunk by chunk with backpressure), or the translated lane's canonical result as an
+// Anthropic message or event stream, with pings while the upstream is silent. A failure after
+// the head has gone out ends the stream with one `event: error`.
+import type { ServerResponse } from "node:http";
+import { toGatewayError } from "../../http/errors.ts";
+import { writeChunk } from "../../http/socket-write.ts";
+import type { TokenUsage, WriteOutcome } from "../../pipeline/front-door.ts";
+import type { ChatCompletionChunk, PassthroughResult } from "../../providers/types.ts";
+import type { Redact } from "../../telemetry/redact.ts";
+import { canonical } from "./canonical-result.ts";
+import { errorEvent } from "./errors.ts";
+import { messageEvents, PING, withPings } from "./events.ts";
+import { toMessage } from "./from-chat.ts";
+import type { MessagesResult } from "./operation.ts";
+import type { StreamEvent } from "./wire.ts";
+
+export interface MessagesReplyOptions {
+  /** The model name the client asked for; translated answers report it. */
+  readonly model: string;
+  /** Headers every response carries (request id, routing, rate limits). */
+  readonly headers: Record<string, string>;
+  readonly redact: Redact;
+  /** Silence on a translated stream after which a `ping` is sent. */
+  readonly pingIntervalMs: number;
+}
+
+const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+
+export async function writeMessages(res: ServerResponse, result: MessagesResult, options: MessagesReplyOptions): Promise<WriteOutcome> {
+  const headers = { ...options.headers, "request-id": options.headers["x-request-id"] ?? "" };
+  if (result.lane === "native") return relay(res, result.result, headers, options.redact);
+  const answer = canonical(result.result);
+  if (answer.kind === "completion") {
+    const body = JSON.stringify(toMessage(answer.completion, options.model));
+    res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    res.end(body);
+    return { usage: tokens(answer.completion.usage), firstByteAt: performance.now(), streamError: undefined, clientGone: false };
+  }
+  const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
+  const seen = watchUsage(answer.chunks, outcome);
+  const events = withPings(messageEvents(seen, options.model), options.pingIntervalMs, PING);
+  return stream(res, sse(events), headers, outcome, options.redact);
+}
+
+async function relay(res: ServerResponse, result: PassthroughResult, headers: Record<string, string>, redact: Redact): Promise<WriteOutcome> {
+  const upstream: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) upstream[name] = value;
+  if (Array.isArray(result.body)) {
+    const body = Buffer.concat(result.body as readonly Uint8Array[]);
+    res.writeHead(result.status, { ...upstream, ...headers, "content-length": body.byteLength });
+    res.end(body);
+    return { usage: await result.usage, firstByteAt: performance.now(), streamError: undefined, clientGone: false };
+  }
+  const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
+  await stream(res, result.body as AsyncIterable<Uint8Array>, { ...upstream, ...headers, "cache-control": "no-cache", "x-accel-buffering": "no" }, outcome, redact);
+  outcome.usage = await result.usage;
+  return outcome;
+}
+
+async function stream(
+  res: ServerResponse,
+  body: AsyncIterable<Uint8Array | string>,
+  headers: Record<string, string | string[]>,
+  outcome: WriteOutcome,
+  redact: Redact,
+): Promise<WriteOutcome> {
+  res.writeHead(200, { ...SSE_HEADERS, ...headers });
+  res.flushHeaders();
+  try {
+    for await (const chunk of body) {
+      outcome.firstByteAt ??= performance.now();
+      if (!(await writeChunk(res, chunk))) {
+        outcome.clientGone = true;
+        return outcome;
+      }
+    }
+    res.end();
+  } catch (error) {
+    if (res.destroyed || res.writableEnded) {
+      outcome.clientGone = true;
+      return outcome;
+    }
+    const failure = toGatewayError(error, redact);
+    outcome.streamError = failure;
+    res.end(errorEvent(failure));
+  }
+  return outcome;
+}
+
+async function* sse(events: AsyncIterable<StreamEvent>): AsyncGenerator<string> {
+  for await (const event of events) yield `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+async function* watchUsage(chunks: AsyncIterable<ChatCompletionChunk>, outcome: WriteOutcome): AsyncGenerator<ChatCompletionChunk> {
+  for await (const chunk of chunks) {
+    if (chunk.usage) outcome.usage = tokens(chunk.usage);
+    yield chunk;
+  }
+}
+
+function tokens(usage: { prompt_tokens: number; completion_tokens: number } | undefined): TokenUsage | undefined {
+  return usage ? { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens } : undefined;
+}
