@@ -36,8 +36,12 @@ import type {
 
 /** How long a budget counter outlives its period, for settlements of requests that ran across the end. */
 const BUDGET_GRACE_MS = 7 * 86_400_000;
-/** How long a repeated settlement is recognised: far longer than a retry after a lost reply takes. */
-const SETTLEMENT_DEDUPE_MS = 24 * 3_600_000;
+/**
+ * How long a repeated settlement is recognised. A repeat only follows a lost reply, and the
+ * outbox sends again within seconds; each mark is one small Redis key, so an hour bounds them
+ * to an hour of requests.
+ */
+const SETTLEMENT_DEDUPE_MS = 3_600_000;
 
 export interface AdmitRequest {
   /** The authenticated key's name; undefined when the gateway runs without keys. */

@@ -3,6 +3,7 @@
 // micro-dollars: `fast` costs 2 micro-USD per prompt token and 10 per completion token, so the
 // default scripted usage (11 prompt, 7 completion) costs exactly $0.000092. Each test uses its
 // own key, so spend never leaks between tests.
+import Anthropic, { APIError as AnthropicError } from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors.ts";
@@ -99,6 +100,7 @@ describe("budgets", () => {
     budgetKey("failing", 1),
     budgetKey("embed", 1),
     budgetKey("responses", 1),
+    budgetKey("messages", 0.002),
     budgetKey("cached", 0.0015),
     budgetKey("reload", 0.0015),
     budgetKey("view-a", 5, { models: ["fast", "vectors"], rpm: 30, tpm: 30, max_concurrent: 4 }),
@@ -241,6 +243,28 @@ describe("budgets", () => {
     const { response } = await client.responses.create({ model: "fast", input: "hello", max_output_tokens: 50 }).withResponse();
     expect(response.headers.get("x-llm-budget-remaining-usd")).toBe("1.000000");
     expect(await spentMicros(client)).toBe(fastCost(11, 7));
+  });
+
+  it("charges the Messages door and refuses there in Anthropic's envelope, which its SDK does not retry", async () => {
+    const anthropic = new Anthropic({ apiKey: "sk-messages", baseURL: gw.url, maxRetries: 2 });
+    up.always({ reply: { text: "big", usage: { prompt: 100, completion: 150 } } });
+    const ask = () => anthropic.messages.create({ model: "fast", max_tokens: 100, messages: [{ role: "user", content: "hello" }] });
+    await ask();
+    expect(await spentMicros(gw.client("sk-messages"))).toBe(fastCost(100, 150));
+    const error = await ask().then(
+      () => expect.unreachable("the spent budget must refuse"),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(AnthropicError);
+    const refusal = error as InstanceType<typeof AnthropicError>;
+    expect(refusal.status).toBe(429);
+    expect(refusal.error).toMatchObject({
+      type: "error",
+      error: { type: "rate_limit_error", message: expect.stringContaining('Budget exceeded for key "messages": $0.002 per day') as unknown },
+    });
+    expect(refusal.headers?.get("x-should-retry")).toBe("false");
+    expect(refusal.headers?.get("x-llm-budget-remaining-usd")).toBe(usd(2_000 - fastCost(100, 150)));
+    expect(up.chatRequests).toHaveLength(1);
   });
 
   it("serves a cache hit free, even once the budget is spent", async () => {
