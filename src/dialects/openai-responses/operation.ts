@@ -1,6 +1,6 @@
 // The Responses operation, per target: the native lane when the provider serves the Responses
 // API itself (the body as sent, `model` set), the translated lane (canonical chat) otherwise.
-// A request that continues a response created upstream is served by that provider alone: any
+// A request that continues a response created upstream is served by that provider alone: every
 // other target is skipped, so a fallback never continues a conversation without its history.
 import type { Operation } from "../../pipeline/operation.ts";
 import { chatOperation, untilFirstChunk } from "../../pipeline/operations/chat.ts";

@@ -2,6 +2,7 @@
 // stored (when `store` is on) before the terminal event is sent, so a follow-up that arrives the
 // moment the client has the answer finds it. Native lane: the upstream's bytes relayed as they
 // come, the response id noted (which provider holds it) before the bytes naming it go out.
+import { writeChunk } from "../../http/socket-write.ts";
 import type { ServerResponse } from "node:http";
 import { toGatewayError } from "../../http/errors.ts";
 import type { WriteOutcome } from "../../pipeline/front-door.ts";
@@ -45,7 +46,7 @@ async function stream(res: ServerResponse, chunks: AsyncIterable<ChatCompletionC
   const send = async (events: StreamEvent[]): Promise<boolean> => {
     for (const event of events) {
       outcome.firstByteAt ??= performance.now();
-      if (!(await write(res, `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))) return false;
+      if (!(await writeChunk(res, `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))) return false;
     }
     return true;
   };
@@ -123,7 +124,7 @@ async function relay(res: ServerResponse, result: PassthroughResult, provider: s
       }
       sequence = lastSequence(chunk) ?? sequence;
       outcome.firstByteAt ??= performance.now();
-      if (!(await write(res, chunk))) {
+      if (!(await writeChunk(res, chunk))) {
         outcome.clientGone = true;
         break;
       }
@@ -152,21 +153,4 @@ function lastSequence(chunk: Uint8Array): number | undefined {
   if (at === -1) return undefined;
   const digits = /^\s*(\d+)/.exec(bytes.toString("latin1", at + SEQUENCE.length, at + SEQUENCE.length + 24))?.[1];
   return digits === undefined ? undefined : Number(digits);
-}
-
-/** Writes and waits for the socket to drain when its buffer is full; false once the client is gone. */
-function write(res: ServerResponse, data: string | Uint8Array): Promise<boolean> | boolean {
-  if (res.destroyed) return false;
-  if (res.write(data)) return true;
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      res.off("drain", onDrain);
-      res.off("close", onClose);
-      resolve(ok);
-    };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
-    res.on("drain", onDrain);
-    res.on("close", onClose);
-  });
 }
