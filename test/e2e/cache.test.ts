@@ -414,7 +414,7 @@ describe("response cache", () => {
 
     it("a waiting request whose client leaves stops waiting, and the others are served", async () => {
       const body = ask(fresh("waiter leaves"));
-      up.script({ delayMs: 300 });
+      up.script({ delayMs: 2_000 });
       const leader = a().chat.completions.create(body);
       await new Promise((resolve) => setTimeout(resolve, 50));
       const controller = new AbortController();
