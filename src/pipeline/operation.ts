@@ -4,6 +4,7 @@
 import type { ModelKind } from "../config/types.ts";
 import type { TargetOperation } from "../routing/executor.ts";
 import type { Admission } from "./admit.ts";
+import type { TranslatedLane } from "./cache-seam.ts";
 
 export interface Operation<Req, Result> extends TargetOperation<Req, Result> {
   /** The kind of public model it needs. */
@@ -16,4 +17,6 @@ export interface Operation<Req, Result> extends TargetOperation<Req, Result> {
   completionBudget(req: Req, defaultMaxTokens: number): number;
   /** Wraps a result so that output delivered without usage (a cut stream) is charged. */
   meter(result: Result, admission: Admission): Result;
+  /** For a door whose chat is served on a translated lane: how the response cache reads it. */
+  readonly translatedLane?: TranslatedLane<Req, Result>;
 }

@@ -4,7 +4,6 @@
 // it as it arrives.
 import { randomUUID } from "node:crypto";
 import type { CacheHit, CacheQuery, CacheTicket, ServedBy } from "../../pipeline/cache-seam.ts";
-import type { Operation } from "../../pipeline/operation.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, Usage } from "../../providers/types.ts";
 import type { CacheContext } from "../context.ts";
 import type { Entry, Tier } from "../entry.ts";
@@ -18,14 +17,10 @@ import { watchSse } from "./sse-watch.ts";
 type ChatTicket = CacheTicket<ChatRequest, ChatResult>;
 type Passthrough = Extract<ChatResult, { kind: "passthrough" }>;
 
-export async function openChat(
-  ctx: CacheContext,
-  policy: RequestPolicy,
-  operation: Operation<ChatRequest, ChatResult>,
-  query: CacheQuery<ChatRequest>,
-): Promise<ChatTicket> {
+/** `keyed` is the request as it goes upstream (the gateway's routing hints out); `req`'s `stream` says which form a hit takes. */
+export async function openChat(ctx: CacheContext, policy: RequestPolicy, query: Pick<CacheQuery<ChatRequest>, "req" | "api" | "signal">, keyed: ChatRequest): Promise<ChatTicket> {
   const { req, api } = query;
-  const key = chatKey(policy, operation.upstreamRequest(req));
+  const key = chatKey(policy, keyed, api);
   const missTier = ctx.store.missTier(policy.local);
   const report = { hit: (tier: Tier) => ctx.events.hit(policy.publicModel, api, tier), miss: () => ctx.events.miss(policy.publicModel, api, missTier) };
   if (!policy.read) {
@@ -154,15 +149,15 @@ async function* recordSse(result: Passthrough & { body: AsyncIterable<Uint8Array
     // Followers get usage once, from the end below, like every stream the adapters translate.
     if (chunk.choices.length > 0) feed.push(chunk);
   });
-  let clean = false;
   try {
     for await (const bytes of result.body) {
       watch.push(bytes);
       yield bytes;
     }
-    clean = watch.done;
   } finally {
-    if (clean) {
+    // Complete once `[DONE]` has passed, even when the reader stops there (a door translating
+    // the chunks needs nothing after it).
+    if (watch.done && !watch.failed) {
       const usage: Usage | undefined = await result.usage;
       const completion = aggregate.finish(usage);
       if (completion?.usage) feed.push(usageChunk(completion));

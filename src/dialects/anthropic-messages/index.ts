@@ -7,6 +7,7 @@ import { captureCompletion } from "../../telemetry/completion-capture.ts";
 import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
 import { bodyText } from "./body-text.ts";
 import { renderMessagesError } from "./errors.ts";
+import { messagesCacheLane } from "./cache-lane.ts";
 import { messagesOperation, type MessagesResult } from "./operation.ts";
 import { writeMessages } from "./reply.ts";
 import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
@@ -18,7 +19,7 @@ export const PING_INTERVAL_MS = 10_000;
 export const anthropicMessages: FrontDoor<MessagesRequest, MessagesResult> = {
   api: "messages",
   path: "/messages",
-  operation: messagesOperation,
+  operation: { ...messagesOperation, translatedLane: messagesCacheLane },
   parse: parseMessages,
   streams: (req) => req[MESSAGES_BODY].stream,
   // Routing reads the canonical request; the detectors read the body as the native lane sends it.

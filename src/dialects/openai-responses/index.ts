@@ -6,13 +6,14 @@ import type { FrontDoor } from "../../pipeline/front-door.ts";
 import { bodyText } from "../../routing/request-text.ts";
 import { redactValue } from "../../telemetry/redact.ts";
 import { parseResponsesCall, type ResponsesCall } from "./call.ts";
+import { responsesCacheLane } from "./cache-lane.ts";
 import { responsesOperation, type ResponsesResult } from "./operation.ts";
 import { writeResponses } from "./reply.ts";
 
 export const openaiResponses: FrontDoor<ResponsesCall, ResponsesResult> = {
   api: "responses",
   path: "/responses",
-  operation: responsesOperation,
+  operation: { ...responsesOperation, translatedLane: responsesCacheLane },
   parse: parseResponsesCall,
   routed: (call) => ({
     req: call.translation.chat,

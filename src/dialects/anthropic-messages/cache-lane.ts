@@ -1,0 +1,14 @@
+// How the response cache reads the Messages door: its translated lane's canonical chat request
+// and answer. The native lane (an Anthropic provider given the body as sent) is not cached.
+import type { TranslatedLane } from "../../pipeline/cache-seam.ts";
+import { speaksMessages, type MessagesResult } from "./operation.ts";
+import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
+
+export const messagesCacheLane: TranslatedLane<MessagesRequest, MessagesResult> = {
+  // A body chat cannot carry is served by native targets only.
+  chat: (req) => (req[MESSAGES_BODY].untranslatable.length > 0 ? undefined : req),
+  translationWarnings: (req) => req[MESSAGES_BODY].warnings,
+  native: speaksMessages,
+  translated: (served) => (served.lane === "translated" ? served.result : undefined),
+  wrap: (result) => ({ lane: "translated", result }),
+};
