@@ -2,15 +2,17 @@
 // loaded for a while, stopped, and its profile summarized (self time per function and per
 // package). The .cpuprofile stays in bench/results/ for DevTools.
 //
-//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr] [--seconds 10] [--top 25]
+//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr|cache-hit|cache-miss] [--seconds 10] [--top 25]
 //
-// `messages` loads POST /v1/messages on its native lane, `messages-tr` on its translated lane.
+// `messages` loads POST /v1/messages on its native lane, `messages-tr` on its translated lane;
+// `cache-hit` repeats one request to a cache-enabled model, `cache-miss` the same with
+// `Cache-Control: no-cache` (every request keyed, fetched, folded and stored).
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
-import { chatBody, CHAT_PATH, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
+import { CACHED_MODEL, chatBody, CHAT_PATH, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
@@ -59,7 +61,10 @@ async function main(): Promise<void> {
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {
-        const r = await runLoad({ url: arm.origin + CHAT_PATH, body: chatBody(), headers, connections: 64, durationSec: seconds });
+        const cached = mode === "cache-hit" || mode === "cache-miss";
+        const body = chatBody(cached ? { model: CACHED_MODEL } : {});
+        const asked = mode === "cache-miss" ? { ...headers, "cache-control": "no-cache" } : headers;
+        const r = await runLoad({ url: arm.origin + CHAT_PATH, body, headers: asked, connections: 64, durationSec: seconds });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       }

@@ -23,6 +23,8 @@ export interface EntryStore {
   get(key: string, lookup: Lookup): Found | Promise<Found | undefined> | undefined;
   /** Stores in the background; false when the entry is too large to keep. */
   put(key: string, value: unknown, ttlMs: number, local: boolean): boolean;
+  /** A rendering of `entry` (found under `key`) is kept with it: its bytes count against the memory bound. */
+  grew(key: string, entry: Entry, bytes: number): void;
   readonly now: () => number;
 }
 
@@ -52,6 +54,7 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
         return { entry, tier: "redis" as const };
       });
     },
+    grew: (key, entry, bytes) => memory.grow(key, entry, bytes),
     put(key, value, ttlMs, local) {
       const at = now();
       const entry: Entry = { value, storedAt: at, expiresAt: at + ttlMs };

@@ -22,6 +22,8 @@ export async function openChat(ctx: CacheContext, policy: RequestPolicy, query: 
   const { req, api } = query;
   const key = chatKey(policy, keyed, api);
   const missTier = ctx.store.missTier(policy.local);
+  // A translating door renders the completion itself; the chat door sends the entry's own JSON.
+  const form: JsonForm = api === "chat" ? { kind: "body", ctx, key } : COMPLETION;
   const report = { hit: (tier: Tier) => ctx.events.hit(policy.publicModel, api, tier), miss: () => ctx.events.miss(policy.publicModel, api, missTier) };
   if (!policy.read) {
     report.miss();
@@ -31,12 +33,12 @@ export async function openChat(ctx: CacheContext, policy: RequestPolicy, query: 
   const found = ctx.store.get(key, lookup);
   if (found !== undefined && !(found instanceof Promise)) {
     report.hit(found.tier);
-    return hitTicket(req, found.entry, ctx.store.now());
+    return hitTicket(req, found.entry, ctx.store.now(), form);
   }
   // A leader whose entry is too old for this client is not followed: this one asks afresh.
   const flight = policy.maxAgeMs === undefined ? ctx.flights.find(key) : undefined;
   if (flight) {
-    const followed = await follow(flight, req, query.signal, ctx.store.now);
+    const followed = await follow(flight, req, query.signal, ctx.store.now, form);
     if (followed) {
       report.hit("inflight");
       return followed;
@@ -49,33 +51,61 @@ export async function openChat(ctx: CacheContext, policy: RequestPolicy, query: 
   if (stored) {
     leading?.settle({ kind: "entry", entry: stored.entry });
     report.hit(stored.tier);
-    return hitTicket(req, stored.entry, ctx.store.now());
+    return hitTicket(req, stored.entry, ctx.store.now(), form);
   }
   report.miss();
   return missTicket(ctx, policy, key, req, leading);
 }
 
 /** What a follower gets from its leader: a hit, or undefined when it must go upstream itself. */
-async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, now: () => number): Promise<ChatTicket | undefined> {
+async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, now: () => number, form: JsonForm): Promise<ChatTicket | undefined> {
   const outcome = await untilAborted(flight.outcome, signal);
   if (outcome.kind === "none") return undefined;
-  if (outcome.kind === "entry") return hitTicket(req, outcome.entry, now());
+  if (outcome.kind === "entry") return hitTicket(req, outcome.entry, now(), form);
   if (req.stream === true) {
     const result: ChatResult = { kind: "stream", chunks: outcome.feed.follow(signal) };
     return { status: "hit", hit: { result, ageSeconds: 0 }, req, store: (r) => r, abandon: () => undefined };
   }
   const entry = await untilAborted(outcome.feed.completed, signal);
-  return entry ? hitTicket(req, entry, now()) : undefined;
+  return entry ? hitTicket(req, entry, now(), form) : undefined;
 }
 
-function hitTicket(req: ChatRequest, entry: Entry, now: number): ChatTicket {
+/** How a JSON hit is handed to the door: the completion (a translating door renders it), or the chat door's body, ready to send. */
+type JsonForm = { readonly kind: "completion" } | { readonly kind: "body"; readonly ctx: CacheContext; readonly key: string };
+
+const COMPLETION: JsonForm = { kind: "completion" };
+
+function hitTicket(req: ChatRequest, entry: Entry, now: number, form: JsonForm): ChatTicket {
   const completion = entry.value as ChatCompletion;
   const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
   const result: ChatResult =
-    req.stream === true ? { kind: "stream", chunks: fromArray(replayChunks(completion, id)) } : { kind: "completion", completion: { ...completion, id } };
+    req.stream === true
+      ? { kind: "stream", chunks: fromArray(replayChunks(completion, id)) }
+      : form.kind === "body"
+        ? readyBody(form.ctx, form.key, entry, id)
+        : { kind: "completion", completion: { ...completion, id } };
   const hit: CacheHit<ChatResult> = { result, ageSeconds: Math.max(0, (now - entry.storedAt) / 1000) };
   return { status: "hit", hit, req, store: (r) => r, abandon: () => undefined };
 }
+
+/** The entry's JSON after its `id`, rendered at its first JSON hit and kept with it for the next ones. */
+const rendered = new WeakMap<Entry, Buffer>();
+
+/** The chat door's JSON body for a hit: only the fresh id is written per request. */
+function readyBody(ctx: CacheContext, key: string, entry: Entry, id: string): Passthrough {
+  let rest = rendered.get(entry);
+  if (rest === undefined) {
+    const { id: _id, ...fields } = entry.value as ChatCompletion;
+    rest = Buffer.from(JSON.stringify(fields).slice(1), "utf8");
+    rendered.set(entry, rest);
+    ctx.store.grew(key, entry, rest.byteLength);
+  }
+  const head = Buffer.from(rest.length > 1 ? `{"id":"${id}",` : `{"id":"${id}"`, "latin1");
+  const usage = (entry.value as ChatCompletion).usage;
+  return { kind: "passthrough", status: 200, headers: JSON_HEADERS, body: [head, rest], usage: Promise.resolve(usage) };
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
 
 function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: ChatRequest, flight: Flight | undefined): ChatTicket {
   return {

@@ -35,7 +35,7 @@ const FOLLOW_ROUNDS = 3;
 export async function openEmbeddings(ctx: CacheContext, policy: RequestPolicy, query: CacheQuery<EmbeddingsRequest>): Promise<EmbedTicket> {
   const { req } = query;
   const inputs = embeddingInputs(req.input);
-  const keys = inputs.map((input) => itemKey(policy, req, input));
+  const keys = itemKeys(policy, req, inputs);
   const lookup = { local: policy.local, maxAgeMs: policy.maxAgeMs };
   const found: (Answered | undefined)[] = policy.read ? await Promise.all(keys.map((key) => Promise.resolve(ctx.store.get(key, lookup)))) : keys.map(() => undefined);
   // An entry too old for this client is not taken from a request in flight either: it asks afresh.
@@ -121,11 +121,15 @@ async function followFlights(ctx: CacheContext, keys: readonly string[], found: 
   }
 }
 
-function itemKey(policy: RequestPolicy, req: EmbeddingsRequest, input: EmbeddingInput): string {
-  const hash = scopedHash({ operation: "embedding", namespace: policy.namespace, sensitivity: policy.sensitivity, publicModel: policy.publicModel });
-  writeFields(hash, req, NOT_IN_KEY);
-  writeValue(hash, input);
-  return hash.digest("hex");
+/** The scope and the request's other fields are hashed once; each input's key goes on from there. */
+function itemKeys(policy: RequestPolicy, req: EmbeddingsRequest, inputs: readonly EmbeddingInput[]): string[] {
+  const shared = scopedHash({ operation: "embedding", namespace: policy.namespace, sensitivity: policy.sensitivity, publicModel: policy.publicModel });
+  writeFields(shared, req, NOT_IN_KEY);
+  return inputs.map((input) => {
+    const hash = shared.copy();
+    writeValue(hash, input);
+    return hash.digest();
+  });
 }
 
 /** The batch's prompt tokens split over its inputs by length, summing to the batch's. */
