@@ -107,17 +107,20 @@ function readyBody(ctx: CacheContext, key: string, entry: Entry, id: string): Pa
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
+/** Stores a complete answer (given its JSON text when the upstream's bytes are at hand); the entry, or undefined when not kept. */
+type Keep = (completion: ChatCompletion | undefined, json?: string) => Entry | undefined;
+
 function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: ChatRequest, flight: Flight | undefined): ChatTicket {
   return {
     status: policy.missStatus,
     hit: undefined,
     req,
     store(result, served) {
-      const keep = (completion: ChatCompletion | undefined): Entry | undefined => {
+      const keep: Keep = (completion, json) => {
         if (!completion || !policy.write || served.warnings.length > 0) return undefined;
         const ttlMs = policy.ttlMs(served);
         const at = ctx.store.now();
-        return ctx.store.put(key, completion, ttlMs, policy.local) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
+        return ctx.store.put(key, completion, ttlMs, policy.local, json) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
       };
       return recordAnswer(result, served, keep, flight);
     },
@@ -126,7 +129,7 @@ function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: 
 }
 
 /** Wraps the fresh answer so it is kept (and handed to followers) once it is complete and clean. */
-function recordAnswer(result: ChatResult, served: ServedBy, keep: (completion: ChatCompletion | undefined) => Entry | undefined, flight: Flight | undefined): ChatResult {
+function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: Flight | undefined): ChatResult {
   // An adjusted answer is right for this request only: followers ask for themselves.
   const lead = served.warnings.length === 0 ? flight : undefined;
   if (flight && !lead) flight.settle({ kind: "none" });
@@ -140,8 +143,9 @@ function recordAnswer(result: ChatResult, served: ServedBy, keep: (completion: C
     return { kind: "stream", chunks: recordChunks(result.chunks, feed, keep) };
   }
   if (Array.isArray(result.body)) {
-    const completion = parseCompletion(result.body as readonly Uint8Array[]);
-    settleWith(lead, keep(completion), completion);
+    const text = Buffer.concat(result.body as readonly Uint8Array[]).toString("utf8");
+    const completion = parseCompletion(text);
+    settleWith(lead, keep(completion, text), completion);
     return result;
   }
   const feed = liveFeed();
@@ -156,7 +160,7 @@ function settleWith(flight: Flight | undefined, entry: Entry | undefined, comple
   flight.settle(value ? { kind: "entry", entry: value } : { kind: "none" });
 }
 
-async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: LiveFeed, keep: (c: ChatCompletion | undefined) => Entry | undefined): AsyncGenerator<ChatCompletionChunk> {
+async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: LiveFeed, keep: Keep): AsyncGenerator<ChatCompletionChunk> {
   const aggregate = aggregateChunks();
   let clean = false;
   try {
@@ -172,7 +176,7 @@ async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: L
   }
 }
 
-async function* recordSse(result: Passthrough & { body: AsyncIterable<Uint8Array> }, feed: LiveFeed, keep: (c: ChatCompletion | undefined) => Entry | undefined): AsyncGenerator<Uint8Array> {
+async function* recordSse(result: Passthrough & { body: AsyncIterable<Uint8Array> }, feed: LiveFeed, keep: Keep): AsyncGenerator<Uint8Array> {
   const aggregate = aggregateChunks();
   const watch = watchSse((chunk) => {
     aggregate.add(chunk);
@@ -202,9 +206,9 @@ function usageChunk(completion: ChatCompletion): ChatCompletionChunk {
   return { id: completion.id, object: "chat.completion.chunk", created: completion.created, model: completion.model, choices: [], ...(completion.usage ? { usage: completion.usage } : {}) };
 }
 
-function parseCompletion(body: readonly Uint8Array[]): ChatCompletion | undefined {
+function parseCompletion(text: string): ChatCompletion | undefined {
   try {
-    const parsed = JSON.parse(Buffer.concat(body).toString("utf8")) as Partial<ChatCompletion>;
+    const parsed = JSON.parse(text) as Partial<ChatCompletion>;
     return parsed.object === "chat.completion" && Array.isArray(parsed.choices) ? (parsed as ChatCompletion) : undefined;
   } catch {
     return undefined;
