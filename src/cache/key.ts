@@ -26,8 +26,8 @@ const GATHER_LIMIT = 65_536;
 
 /** The SHA-256 of the pieces written, in order (the same digest as hashing each piece in turn). */
 export class KeyHash {
-  #pending: string[] = [];
-  #pendingLength = 0;
+  /** Short pieces not yet hashed, appended in place (a rope V8 flattens once, when hashed). */
+  #pending = "";
   #hash: Hash | undefined;
 
   update(text: string): void {
@@ -35,31 +35,28 @@ export class KeyHash {
       this.#flush().update(text);
       return;
     }
-    this.#pending.push(text);
-    this.#pendingLength += text.length;
-    if (this.#pendingLength >= GATHER_LIMIT) this.#flush();
+    this.#pending += text;
+    if (this.#pending.length >= GATHER_LIMIT) this.#flush();
   }
 
   /** An independent hash that has seen the same pieces (a prefix shared by several keys). */
   copy(): KeyHash {
     const twin = new KeyHash();
-    twin.#pending = [...this.#pending];
-    twin.#pendingLength = this.#pendingLength;
+    twin.#pending = this.#pending;
     twin.#hash = this.#hash?.copy();
     return twin;
   }
 
   /** Hex digest; a small key never builds a hash object at all. */
   digest(): string {
-    if (this.#hash === undefined) return hashOnce("sha256", this.#pending.join(""), "hex");
+    if (this.#hash === undefined) return hashOnce("sha256", this.#pending, "hex");
     return this.#flush().digest("hex");
   }
 
   #flush(): Hash {
     const hash = (this.#hash ??= createHash("sha256"));
-    if (this.#pending.length > 0) hash.update(this.#pending.join(""));
-    this.#pending = [];
-    this.#pendingLength = 0;
+    if (this.#pending.length > 0) hash.update(this.#pending);
+    this.#pending = "";
     return hash;
   }
 }
