@@ -11,7 +11,10 @@ import { withoutRoutingHints } from "../../routing/hints.ts";
 import { estimatePromptTokens } from "../../limits/tokens.ts";
 import { MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
 
-export type MessagesResult = { lane: "native"; result: PassthroughResult } | { lane: "translated"; result: ChatResult };
+export type MessagesResult =
+  | { lane: "native"; result: PassthroughResult }
+  /** `inputTokens`: the prompt estimate admission made, when a limit or budget needed one. */
+  | { lane: "translated"; result: ChatResult; inputTokens?: number };
 
 export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
   return adapter.native !== undefined && adapter.speaks?.("anthropic-messages") === true;
@@ -40,7 +43,10 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
   promptTokens: estimatePromptTokens,
   completionBudget: (req, defaultMaxTokens) => req.max_tokens ?? defaultMaxTokens,
   meter(metered, admission) {
-    if (metered.lane === "translated") return { lane: "translated", result: chatOperation.meter(metered.result, admission) };
+    if (metered.lane === "translated") {
+      const inputTokens = admission.counted ? admission.promptTokens : undefined;
+      return { lane: "translated", result: chatOperation.meter(metered.result, admission), ...(inputTokens !== undefined ? { inputTokens } : {}) };
+    }
     const result = chatOperation.meter(metered.result, admission);
     return result.kind === "passthrough" ? { lane: "native", result } : metered;
   },

@@ -5,19 +5,21 @@
 import type { ServerResponse } from "node:http";
 import { toGatewayError } from "../../http/errors.ts";
 import { writeChunk } from "../../http/socket-write.ts";
+import { estimatePromptTokens } from "../../limits/tokens.ts";
 import type { TokenUsage, WriteOutcome } from "../../pipeline/front-door.ts";
 import type { ChatCompletionChunk, PassthroughResult } from "../../providers/types.ts";
 import type { Redact } from "../../telemetry/redact.ts";
 import { canonical } from "./canonical-result.ts";
 import { errorEvent } from "./errors.ts";
 import { messageEvents, PING, withPings } from "./events.ts";
-import { toMessage } from "./from-chat.ts";
+import { toMessage, type AnswerContext } from "./from-chat.ts";
 import type { MessagesResult } from "./operation.ts";
+import type { MessagesRequest } from "./request.ts";
 import type { StreamEvent } from "./wire.ts";
 
 export interface MessagesReplyOptions {
-  /** The model name the client asked for; translated answers report it. */
-  readonly model: string;
+  /** The request answered: a translated answer reports its model and reads its stop sequences. */
+  readonly req: MessagesRequest;
   /** Headers every response carries (request id, routing, rate limits). */
   readonly headers: Record<string, string>;
   readonly redact: Redact;
@@ -31,16 +33,27 @@ export async function writeMessages(res: ServerResponse, result: MessagesResult,
   const headers = { ...options.headers, "request-id": options.headers["x-request-id"] ?? "" };
   if (result.lane === "native") return relay(res, result.result, headers, options.redact);
   const answer = canonical(result.result);
+  const context = answerContext(options.req, result.inputTokens);
   if (answer.kind === "completion") {
-    const body = JSON.stringify(toMessage(answer.completion, options.model));
+    const body = JSON.stringify(toMessage(answer.completion, context));
     res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
     return { usage: tokens(answer.completion.usage), firstByteAt: performance.now(), streamError: undefined, clientGone: false };
   }
   const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
   const seen = watchUsage(answer.chunks, outcome);
-  const events = withPings(messageEvents(seen, options.model), options.pingIntervalMs, PING);
+  const events = withPings(messageEvents(seen, context), options.pingIntervalMs, PING);
   return stream(res, sse(events), headers, outcome, options.redact);
+}
+
+/**
+ * The input estimate is admission's when it made one; otherwise (no token limit, or an answer
+ * from the cache) the same estimate is made here, for the model asked.
+ */
+function answerContext(req: MessagesRequest, inputTokens: number | undefined): AnswerContext {
+  const stop = req.stop;
+  const stopSequences = typeof stop === "string" ? [stop] : Array.isArray(stop) ? stop : [];
+  return { model: req.model, stopSequences, inputTokens: inputTokens ?? estimatePromptTokens(req, req.model) };
 }
 
 async function relay(res: ServerResponse, result: PassthroughResult, headers: Record<string, string>, redact: Redact): Promise<WriteOutcome> {
