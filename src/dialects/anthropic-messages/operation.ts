@@ -13,8 +13,12 @@ import { MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./requ
 
 export type MessagesResult =
   | { lane: "native"; result: PassthroughResult }
-  /** `inputTokens`: the prompt estimate admission made, when a limit or budget needed one. */
-  | { lane: "translated"; result: ChatResult; inputTokens?: number };
+  /**
+   * `model`: the target model that served, whose tokenizer estimates the input when admission
+   * made no estimate; `inputTokens`: the prompt estimate admission made, when a limit or budget
+   * needed one.
+   */
+  | { lane: "translated"; result: ChatResult; model?: string; inputTokens?: number };
 
 export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
   return adapter.native !== undefined && adapter.speaks?.("anthropic-messages") === true;
@@ -37,7 +41,7 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
       throw new GatewayInputError(`provider '${adapter.id}' does not speak Messages, and chat cannot carry ${source.untranslatable.join("; ")}`, undefined, "untranslatable");
     }
     for (const warning of source.warnings) options.warn?.(warning);
-    return { lane: "translated", result: await chatOperation.call(adapter, req, model, options) };
+    return { lane: "translated", result: await chatOperation.call(adapter, req, model, options), model };
   },
   upstreamRequest: (req) => ({ ...withoutRoutingHints(req), [MESSAGES_BODY]: req[MESSAGES_BODY] }),
   promptTokens: estimatePromptTokens,
@@ -45,7 +49,7 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
   meter(metered, admission) {
     if (metered.lane === "translated") {
       const inputTokens = admission.counted ? admission.promptTokens : undefined;
-      return { lane: "translated", result: chatOperation.meter(metered.result, admission), ...(inputTokens !== undefined ? { inputTokens } : {}) };
+      return { ...metered, result: chatOperation.meter(metered.result, admission), ...(inputTokens !== undefined ? { inputTokens } : {}) };
     }
     const result = chatOperation.meter(metered.result, admission);
     return result.kind === "passthrough" ? { lane: "native", result } : metered;

@@ -33,7 +33,7 @@ export async function writeMessages(res: ServerResponse, result: MessagesResult,
   const headers = { ...options.headers, "request-id": options.headers["x-request-id"] ?? "" };
   if (result.lane === "native") return relay(res, result.result, headers, options.redact);
   const answer = canonical(result.result);
-  const context = answerContext(options.req, result.inputTokens);
+  const context = answerContext(options.req, result);
   if (answer.kind === "completion") {
     const body = JSON.stringify(toMessage(answer.completion, context));
     res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
@@ -47,13 +47,13 @@ export async function writeMessages(res: ServerResponse, result: MessagesResult,
 }
 
 /**
- * The input estimate is admission's when it made one; otherwise (no token limit, or an answer
- * from the cache) the same estimate is made here, for the model asked.
+ * The input estimate is admission's when it made one; otherwise (no token limit applied, or the
+ * answer came from the cache) the same estimate is made here, for the model that served.
  */
-function answerContext(req: MessagesRequest, inputTokens: number | undefined): AnswerContext {
+function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { lane: "translated" }>): AnswerContext {
   const stop = req.stop;
   const stopSequences = typeof stop === "string" ? [stop] : Array.isArray(stop) ? stop : [];
-  return { model: req.model, stopSequences, inputTokens: inputTokens ?? estimatePromptTokens(req, req.model) };
+  return { model: req.model, stopSequences, inputTokens: result.inputTokens ?? estimatePromptTokens(req, result.model ?? req.model) };
 }
 
 async function relay(res: ServerResponse, result: PassthroughResult, headers: Record<string, string>, redact: Redact): Promise<WriteOutcome> {

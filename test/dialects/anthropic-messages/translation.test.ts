@@ -1,7 +1,7 @@
 // The Messages door's pure translations: Anthropic request → canonical chat, canonical result →
 // Anthropic message, and the event-stream state machine, checked with the strict validator.
 import { describe, expect, it } from "vitest";
-import type { ChatCompletion, ChatCompletionChunk } from "../../../src/providers/types.ts";
+import type { ChatCompletion, ChatCompletionChunk, MatchedStopField } from "../../../src/providers/types.ts";
 import { MessageEvents, withPings } from "../../../src/dialects/anthropic-messages/events.ts";
 import { toMessage, toMessagesUsage, type AnswerContext } from "../../../src/dialects/anthropic-messages/from-chat.ts";
 import { toChat } from "../../../src/dialects/anthropic-messages/to-chat.ts";
@@ -114,14 +114,10 @@ describe("canonical result → Anthropic message", () => {
   });
 
   it("reports the stop sequence an upstream names (vLLM's stop_reason), and end_turn when it names none", () => {
-    const completion = (stopReason: string | null): ChatCompletion =>
-      ({
-        id: "x",
-        object: "chat.completion",
-        created: 0,
-        model: "m",
-        choices: [{ index: 0, logprobs: null, finish_reason: "stop", stop_reason: stopReason, message: { role: "assistant", content: "1, 2", refusal: null } }],
-      }) as ChatCompletion;
+    const completion = (stopReason: string | null): ChatCompletion => {
+      const choice: ChatCompletion.Choice & MatchedStopField = { index: 0, logprobs: null, finish_reason: "stop", stop_reason: stopReason, message: { role: "assistant", content: "1, 2", refusal: null } };
+      return { id: "x", object: "chat.completion", created: 0, model: "m", choices: [choice] };
+    };
     expect(toMessage(completion("3"), { ...answer, stopSequences: ["3"] })).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "3" });
     expect(toMessage(completion(null), { ...answer, stopSequences: ["3"] })).toMatchObject({ stop_reason: "end_turn", stop_sequence: null });
   });
@@ -229,10 +225,10 @@ describe("the event-stream state machine", () => {
     ];
     expect(steps[2]).toEqual([]);
     expect(steps[3]).toEqual([]);
-    expect(steps[4].map((e) => e.type)).toEqual(["content_block_delta", "content_block_stop", "content_block_start", "content_block_delta"]);
+    expect(steps[4]?.map((e) => e.type)).toEqual(["content_block_delta", "content_block_stop", "content_block_start", "content_block_delta"]);
     // A call opens once its name is known.
     expect(steps[5]).toEqual([]);
-    expect(steps[6].map((e) => e.type)).toEqual(["content_block_stop", "content_block_start", "content_block_delta"]);
+    expect(steps[6]?.map((e) => e.type)).toEqual(["content_block_stop", "content_block_start", "content_block_delta"]);
     expect(validateEventStream(sse(steps.flat())).content).toEqual([
       { type: "text", text: "Looking." },
       { type: "tool_use", id: "c0", name: "ls", input: { dir: "src" } },
