@@ -31,7 +31,7 @@ interface TextBlock {
 
 interface ToolBlock {
   readonly kind: "tool";
-  /** The call's chat index, the fallback for its id. */
+  /** The call's position among the answer's calls, the fallback for its id. */
   readonly position: number;
   id: string | undefined;
   name: string;
@@ -47,11 +47,14 @@ type Block = TextBlock | ToolBlock;
 
 export class MessageEvents {
   readonly #context: AnswerContext;
+  readonly #messageId = newMessageId();
   #started = false;
   #index = 0;
   #open: Block | undefined;
   readonly #waiting: Block[] = [];
+  /** The call each chat index is currently writing. */
   readonly #calls = new Map<number, ToolBlock>();
+  #callCount = 0;
   #finish: string | null = null;
   #matched: string | undefined;
   #usage: ChatUsage | undefined;
@@ -86,7 +89,7 @@ export class MessageEvents {
     this.#drain(out);
     out.push({
       type: "message_delta",
-      delta: stopOf(this.#finish, this.#calls.size > 0, this.#matched, this.#context.stopSequences),
+      delta: stopOf(this.#finish, this.#callCount > 0, this.#matched, this.#context.stopSequences),
       usage: toMessagesUsage(this.#usage, this.#context.inputTokens),
     });
     out.push({ type: "message_stop" });
@@ -106,8 +109,10 @@ export class MessageEvents {
 
   #toolFragment(call: ChatCompletionChunk.Choice.Delta.ToolCall, out: StreamEvent[]): void {
     let block = this.#calls.get(call.index);
-    if (block === undefined) {
-      block = { kind: "tool", position: call.index, id: undefined, name: "", args: "", shape: new ArgumentsShape(), sentLength: 0, closed: false };
+    // Some OpenAI-compatible servers send every parallel call at index 0: a new id is a new call.
+    if (block === undefined || (call.id !== undefined && block.id !== undefined && call.id !== block.id)) {
+      block = { kind: "tool", position: this.#callCount, id: undefined, name: "", args: "", shape: new ArgumentsShape(), sentLength: 0, closed: false };
+      this.#callCount += 1;
       this.#calls.set(call.index, block);
       this.#waiting.push(block);
     }
@@ -154,7 +159,7 @@ export class MessageEvents {
       out.push({ type: "content_block_delta", index, delta: { type: "text_delta", text: block.text } });
       return;
     }
-    const id = toolUseId(block.id, `toolu_${block.position}`);
+    const id = toolUseId(block.id, this.#messageId, block.position);
     out.push({ type: "content_block_start", index, content_block: { type: "tool_use", id, name: block.name, input: {} } });
     this.#sendArguments(block, out);
   }
@@ -187,7 +192,7 @@ export class MessageEvents {
     out.push({
       type: "message_start",
       message: {
-        id: newMessageId(),
+        id: this.#messageId,
         type: "message",
         role: "assistant",
         model: this.#context.model,

@@ -69,10 +69,13 @@ export function newMessageId(): string {
   return `msg_${randomUUID().replaceAll("-", "")}`;
 }
 
-/** Anthropic validates replayed tool_use ids against this alphabet. */
-export function toolUseId(id: string | undefined, fallback: string): string {
+/**
+ * Anthropic validates replayed tool_use ids against this alphabet. A call the upstream gave no id
+ * is named after its message and position, so ids stay unique across the conversation.
+ */
+export function toolUseId(id: string | undefined, messageId: string, position: number): string {
   const cleaned = (id ?? "").replace(/[^a-zA-Z0-9_-]/g, "_");
-  return cleaned === "" ? fallback : cleaned;
+  return cleaned === "" ? `toolu_${messageId.slice(messageId.indexOf("_") + 1)}_${position}` : cleaned;
 }
 
 /** A tool's arguments as its input object; arguments that are not a JSON object are kept under `input`. */
@@ -88,6 +91,7 @@ export function toolInput(args: string): Record<string, unknown> {
 }
 
 export function toMessage(completion: ChatCompletion, context: AnswerContext): Message {
+  const id = newMessageId();
   const choice = completion.choices[0];
   const content: ContentBlock[] = [];
   const text = choice?.message.content;
@@ -95,11 +99,11 @@ export function toMessage(completion: ChatCompletion, context: AnswerContext): M
   const calls = choice?.message.tool_calls ?? [];
   calls.forEach((call, i) => {
     if (call.type !== "function") return;
-    const block: ToolUseBlock = { type: "tool_use", id: toolUseId(call.id, `toolu_${i}`), name: call.function.name, input: toolInput(call.function.arguments) };
+    const block: ToolUseBlock = { type: "tool_use", id: toolUseId(call.id, id, i), name: call.function.name, input: toolInput(call.function.arguments) };
     content.push(block);
   });
   return {
-    id: newMessageId(),
+    id,
     type: "message",
     role: "assistant",
     model: context.model,

@@ -33,8 +33,8 @@ export async function writeMessages(res: ServerResponse, result: MessagesResult,
   const headers = { ...options.headers, "request-id": options.headers["x-request-id"] ?? "" };
   if (result.lane === "native") return relay(res, result.result, headers, options.redact);
   const answer = canonical(result.result);
-  const context = answerContext(options.req, result);
   if (answer.kind === "completion") {
+    const context = answerContext(options.req, result, answer.completion.usage == null);
     const body = JSON.stringify(toMessage(answer.completion, context));
     res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
@@ -42,18 +42,20 @@ export async function writeMessages(res: ServerResponse, result: MessagesResult,
   }
   const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
   const seen = watchUsage(answer.chunks, outcome);
-  const events = withPings(messageEvents(seen, context), options.pingIntervalMs, PING);
+  const events = withPings(messageEvents(seen, answerContext(options.req, result, true)), options.pingIntervalMs, PING);
   return stream(res, sse(events), headers, outcome, options.redact);
 }
 
 /**
- * The input estimate is admission's when it made one; otherwise (no token limit applied, or the
+ * The input estimate, when `estimated` says it is needed (a stream's message_start, an answer
+ * without usage), is admission's when it made one; otherwise (no token limit applied, or the
  * answer came from the cache) the same estimate is made here, for the model that served.
  */
-function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { lane: "translated" }>): AnswerContext {
+function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { lane: "translated" }>, estimated: boolean): AnswerContext {
   const stop = req.stop;
   const stopSequences = typeof stop === "string" ? [stop] : Array.isArray(stop) ? stop : [];
-  return { model: req.model, stopSequences, inputTokens: result.inputTokens ?? estimatePromptTokens(req, result.model ?? req.model) };
+  const inputTokens = result.inputTokens ?? (estimated ? estimatePromptTokens(req, result.model ?? req.model) : 0);
+  return { model: req.model, stopSequences, inputTokens };
 }
 
 async function relay(res: ServerResponse, result: PassthroughResult, headers: Record<string, string>, redact: Redact): Promise<WriteOutcome> {

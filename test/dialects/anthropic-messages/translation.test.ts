@@ -193,6 +193,34 @@ describe("the event-stream state machine", () => {
     ]);
   });
 
+  it("takes a new id at an index already used as a new call, as servers that number every call 0 send them", () => {
+    const machine = new MessageEvents(answer);
+    const events = [
+      machine.push(chunk({ tool_calls: [{ index: 0, id: "c0", type: "function", function: { name: "get", arguments: '{"a":1}' } }] })),
+      machine.push(chunk({ tool_calls: [{ index: 0, id: "c1", type: "function", function: { name: "put", arguments: '{"b":' } }] })),
+      machine.push(chunk({ tool_calls: [{ index: 0, function: { arguments: "2}" } }] }, "tool_calls")),
+      machine.finish(),
+    ].flat();
+    const built = validateEventStream(sse(events));
+    expect(built.content).toEqual([
+      { type: "tool_use", id: "c0", name: "get", input: { a: 1 } },
+      { type: "tool_use", id: "c1", name: "put", input: { b: 2 } },
+    ]);
+    expect(built.stop_reason).toBe("tool_use");
+  });
+
+  it("names a call the upstream gave no id after its message, so ids stay unique across turns", () => {
+    const ids = [1, 2].map(() => {
+      const machine = new MessageEvents(answer);
+      const events = [machine.push(chunk({ tool_calls: [{ index: 0, type: "function", function: { name: "f", arguments: "{}" } }] })), machine.finish()].flat();
+      const start = events.find((e) => e.type === "content_block_start");
+      return start?.type === "content_block_start" && start.content_block.type === "tool_use" ? start.content_block.id : undefined;
+    });
+    expect(ids[0]).toMatch(/^toolu_[a-f0-9]{32}_0$/);
+    expect(ids[1]).toMatch(/^toolu_[a-f0-9]{32}_0$/);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
   it("sends {} for a call without arguments, and arguments that are not an object under input, as the JSON answer does", () => {
     const machine = new MessageEvents(answer);
     const events = [
