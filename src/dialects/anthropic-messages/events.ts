@@ -109,8 +109,9 @@ export class MessageEvents {
 
   #toolFragment(call: ChatCompletionChunk.Choice.Delta.ToolCall, out: StreamEvent[]): void {
     let block = this.#calls.get(call.index);
+    const id = typeof call.id === "string" && call.id !== "" ? call.id : undefined;
     // Some OpenAI-compatible servers send every parallel call at index 0: a new id is a new call.
-    if (block === undefined || (call.id !== undefined && block.id !== undefined && call.id !== block.id)) {
+    if (block === undefined || (id !== undefined && block.id !== undefined && id !== block.id)) {
       block = { kind: "tool", position: this.#callCount, id: undefined, name: "", args: "", shape: new ArgumentsShape(), sentLength: 0, closed: false };
       this.#callCount += 1;
       this.#calls.set(call.index, block);
@@ -118,8 +119,10 @@ export class MessageEvents {
     }
     // A fragment for a call already closed can only be whitespace after its whole object.
     if (block.closed) return;
-    block.id ??= call.id;
-    block.name += call.function?.name ?? "";
+    block.id ??= id;
+    // A name is sent once, or repeated whole by some servers; otherwise its pieces add up.
+    const name = call.function?.name ?? "";
+    if (name !== block.name) block.name += name;
     const fragment = call.function?.arguments ?? "";
     block.args += fragment;
     block.shape.read(fragment);

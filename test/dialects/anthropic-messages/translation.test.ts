@@ -198,7 +198,9 @@ describe("the event-stream state machine", () => {
     const events = [
       machine.push(chunk({ tool_calls: [{ index: 0, id: "c0", type: "function", function: { name: "get", arguments: '{"a":1}' } }] })),
       machine.push(chunk({ tool_calls: [{ index: 0, id: "c1", type: "function", function: { name: "put", arguments: '{"b":' } }] })),
-      machine.push(chunk({ tool_calls: [{ index: 0, function: { arguments: "2}" } }] }, "tool_calls")),
+      // A continuation may repeat the id and name, or send them empty: the same call.
+      machine.push(chunk({ tool_calls: [{ index: 0, id: "c1", function: { name: "put", arguments: "2" } }] })),
+      machine.push(chunk({ tool_calls: [{ index: 0, id: "", function: { name: "", arguments: "}" } }] }, "tool_calls")),
       machine.finish(),
     ].flat();
     const built = validateEventStream(sse(events));
