@@ -29,7 +29,7 @@ export const anthropicMessages: FrontDoor<MessagesRequest, MessagesResult> = {
   logOutput(metered, record) {
     // The native lane's bytes are relayed untouched, not read for text.
     if (metered.lane === "native") return metered;
-    return { lane: "translated", result: captureCompletion(metered.result, (text) => (record.completion = redactSecrets(text))) };
+    return { ...metered, result: captureCompletion(metered.result, (text) => (record.completion = redactSecrets(text))) };
   },
   write: (res, result, { req, headers, redact }) => writeMessages(res, result, { req, headers, redact, pingIntervalMs: PING_INTERVAL_MS }),
 };
