@@ -10,7 +10,7 @@ import { startGeminiFake } from "../fakes/gemini.ts";
 import { startOllamaFake } from "../fakes/ollama.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { validateEventStream } from "../dialects/anthropic-messages/event-stream-validator.ts";
-import { resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 
 const MODEL = "claude-sonnet-4-6";
 const tools = [
@@ -123,6 +123,20 @@ describe.each(upstreams)("Messages stream, translated from $name", ({ start, pro
       { type: "tool_use", id: expect.any(String) as unknown, name: "Read", input: readInput },
     ]);
     expect(built.usage).toMatchObject({ input_tokens: 321, output_tokens: 45 });
+  });
+
+  it("closes the upstream stream when the client aborts mid-answer", async () => {
+    fake.script({ reply: { ...twoCalls, text: "one two three four five six seven eight" }, chunkIntervalMs: 150 });
+    const stream = client.messages.stream(question);
+    const texts: string[] = [];
+    stream.on("text", (text) => {
+      texts.push(text);
+      if (texts.length === 2) stream.abort();
+    });
+    await expect(stream.finalMessage()).rejects.toThrow();
+    await eventually(() => expect(fake.lastChat.aborted).toBe(true));
+    await eventually(() => expect(requestLines(gw).at(-1)).toMatchObject({ api: "messages", outcome: "client_abort" }));
+    expect(texts).toHaveLength(2);
   });
 
   it("stops at end_turn, not stop_sequence, when the upstream does not say which sequence matched, and sends the sequences upstream", async () => {
