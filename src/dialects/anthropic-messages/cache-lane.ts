@@ -10,5 +10,6 @@ export const messagesCacheLane: TranslatedLane<MessagesRequest, MessagesResult> 
   translationWarnings: (req) => req[MESSAGES_BODY].warnings,
   native: speaksMessages,
   translated: (served) => (served.lane === "translated" ? served.result : undefined),
-  wrap: (result) => ({ lane: "translated", result }),
+  // A fresh answer keeps what the lane noted (the serving model); a hit names none, and the door estimates for the model asked.
+  wrap: (result, served) => (served?.lane === "translated" ? { ...served, result } : { lane: "translated", result }),
 };
