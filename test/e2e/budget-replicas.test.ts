@@ -43,11 +43,12 @@ describe.skipIf(!available)("a budget shared by replicas", () => {
   let fake: FakeUpstream;
   let a: GatewayProcess;
   let b: GatewayProcess;
+  let configFile: string;
 
   beforeAll(async () => {
     redis = await startRedisServer({ persistent: true });
     fake = await startOpenAIFake();
-    const config = writeConfig({
+    configFile = writeConfig({
       server: { host: "127.0.0.1", port: 0 },
       logging: { level: "info", format: "json" },
       providers: { up: { type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` } },
@@ -57,11 +58,12 @@ describe.skipIf(!available)("a budget shared by replicas", () => {
         // a little over three worst cases (prompt estimate x 2 + 100 x 10 each)
         { name: "crowd", key: "sk-crowd", budget: { usd: 0.0035, period: "total" } },
         { name: "outage", key: "sk-outage", budget: { usd: 1, period: "total" } },
+        { name: "shutdown", key: "sk-shutdown", budget: { usd: 1, period: "total" } },
       ],
       limits: { store: "redis", redis_url: redis.url, on_store_error: "open", default_max_tokens: 100 },
       resilience: { retries: 0 },
     });
-    [a, b] = await Promise.all([startGatewayProcess(config), startGatewayProcess(config)]);
+    [a, b] = await Promise.all([startGatewayProcess(configFile), startGatewayProcess(configFile)]);
   }, 30_000);
 
   afterAll(async () => {
@@ -168,5 +170,38 @@ describe.skipIf(!available)("a budget shared by replicas", () => {
     const { response } = await cb.chat.completions.create(hello).withResponse();
     expect(response.headers.get("x-llm-budget-remaining-usd")).toBe(usd(1_000_000 - before - total));
     expect(response.headers.get("x-llm-budget-as-of")).toBeNull();
+  }, 60_000);
+
+  it("on shutdown during an outage waits for Redis to take what it holds, and names what it could not", async () => {
+    /** A third replica that serves one request while Redis is down, then is told to stop. */
+    async function stopHolding(usage: { prompt: number; completion: number }, whileStopping: () => Promise<void>): Promise<GatewayProcess> {
+      const c = await startGatewayProcess(configFile);
+      await redis.kill();
+      fake.script({ reply: { text: "served, not yet counted", usage } });
+      const { response } = await client(c, "sk-shutdown").chat.completions.create(hello).withResponse();
+      // this replica never read the key's budget: it says nothing rather than guess
+      expect(response.headers.get("x-llm-budget-remaining-usd")).toBeNull();
+      await eventually(async () => expect((await scrapeOf(c)).get("llm_gateway_budget_outbox_settlements")).toBe(1), 10_000);
+      c.kill("SIGTERM");
+      await whileStopping();
+      expect(await c.exited).toBe(0);
+      return c;
+    }
+    const lostLine = "closing with budget settlements the limits store never took: that spend is not counted";
+
+    // Redis is back within the wait: the settlement is taken before the process exits
+    const flushed = await stopHolding({ prompt: 4, completion: 4 }, () => redis.restart());
+    expect(flushed.lines.some((l) => l["msg"] === lostLine)).toBe(false);
+    expect(await spentMicros(client(a, "sk-shutdown"))).toBe(fastCost(4, 4));
+
+    // Redis stays down: after the wait the process says what is lost, by counter
+    const lost = await stopHolding({ prompt: 9, completion: 9 }, () => Promise.resolve());
+    expect(lost.lines.find((l) => l["msg"] === lostLine)).toMatchObject({
+      settlements: 1,
+      usd: fastCost(9, 9) / 1e6,
+      counters: { "k:shutdown:budget:total:0": fastCost(9, 9) / 1e6 },
+    });
+    await redis.restart();
+    expect(await spentMicros(client(a, "sk-shutdown"))).toBe(fastCost(4, 4));
   }, 60_000);
 });
