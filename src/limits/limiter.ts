@@ -43,6 +43,10 @@ const BUDGET_GRACE_MS = 7 * 86_400_000;
  * to an hour of requests.
  */
 const SETTLEMENT_DEDUPE_MS = 3_600_000;
+/** Settlements kept while the store is away (a request's charge each, ~200 bytes): tens of MB at most. */
+const OUTBOX_MAX_PENDING = 100_000;
+/** How long closing waits for the store to take what is still pending (a shutdown during an outage). */
+const CLOSE_DRAIN_MS = 5_000;
 
 export interface AdmitRequest {
   /** The authenticated key's name; undefined when the gateway runs without keys. */
@@ -120,10 +124,6 @@ export interface LimiterOptions {
   readonly clock?: Clock;
   /** Pause between attempts to send settlements the store could not take. */
   readonly settleRetryMs?: number;
-  /** Most settlements kept while the store is away (each is a request's charge). */
-  readonly maxPendingSettlements?: number;
-  /** How long closing waits for the store to take what is still pending. */
-  readonly closeFlushMs?: number;
   readonly storeErrorLogIntervalMs?: number;
   readonly logger?: LimitLogger | undefined;
   /** Telemetry hooks: called synchronously, must not throw. */
@@ -219,7 +219,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   const leases = createSlotLeases(store, leaseMs, (error) => report("renew", error));
   const outbox = createSpendOutbox(store, {
     retryMs: options.settleRetryMs ?? 1_000,
-    maxPending: options.maxPendingSettlements ?? 100_000,
+    maxPending: OUTBOX_MAX_PENDING,
     onError: (error) => report("settle", error),
     logger: options.logger,
   });
@@ -529,7 +529,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     },
     async close() {
       leases.close();
-      await outbox.drain(options.closeFlushMs ?? 5_000);
+      await outbox.drain(CLOSE_DRAIN_MS);
       outbox.close();
       await store.close();
     },
