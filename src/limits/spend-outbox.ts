@@ -47,6 +47,7 @@ export function createSpendOutbox(store: LimitStore, options: SpendOutboxOptions
   let pendingMicros = 0;
   let timer: NodeJS.Timeout | undefined;
   let sending = false;
+  let closed = false;
   let replayed = { count: 0, micros: 0 };
   let dropped = { count: 0, micros: 0, loggedAt: Number.NEGATIVE_INFINITY };
 
@@ -79,7 +80,8 @@ export function createSpendOutbox(store: LimitStore, options: SpendOutboxOptions
     }
     pending.set(settlement.id, settlement);
     pendingMicros += settlement.cost;
-    timer ??= setInterval(() => void retry(), options.retryMs).unref();
+    // Once closed, nothing retries on its own: the store is gone with the limiter.
+    if (!closed) timer ??= setInterval(() => void retry(), options.retryMs).unref();
   }
 
   async function retry(): Promise<void> {
@@ -151,6 +153,7 @@ export function createSpendOutbox(store: LimitStore, options: SpendOutboxOptions
       reportLeft();
     },
     close() {
+      closed = true;
       if (timer !== undefined) clearInterval(timer);
       timer = undefined;
     },
