@@ -1,6 +1,7 @@
 // `x-llm-budget-remaining-usd` on every response for a budgeted key, on every door and every
 // class of answer: served, counted, listed, stored responses relayed from the native lane, and
-// refused before admission (bad body, policy, unknown model, too large, unknown URL). Read by
+// refused before admission (bad body, policy, unknown model, too large, unknown URL), and while
+// the limits store is away (the last standing read, with its time). Read by
 // the real openai and Anthropic SDKs from their raw responses. Prices make costs whole
 // micro-dollars (`fast`: 2 per prompt token, 10 per completion token; `vectors`: 3 per token).
 import Anthropic, { APIError as AnthropicError } from "@anthropic-ai/sdk";
@@ -11,6 +12,7 @@ import { startOpenAIFake } from "../fakes/openai.ts";
 import { startOpenAIResponsesFake } from "../fakes/openai-responses.ts";
 import { apiError, drain } from "../harness/client-calls.ts";
 import { eventually, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 
 const FAST_PRICE = { input_per_mtok: 2, output_per_mtok: 10 };
 const fastCost = (prompt: number, completion: number) => prompt * 2 + completion * 10;
@@ -181,5 +183,54 @@ describe("x-llm-budget-remaining-usd on every response for a budgeted key", () =
     expect(response.headers.get(REMAINING)).toBeNull();
     expect((await plain.models.list().withResponse()).response.headers.get(REMAINING)).toBeNull();
     expect((await apiError(plain.chat.completions.create({ model: "nope", messages: [] }))).headers?.get(REMAINING)).toBeNull();
+  });
+});
+
+describe.skipIf(!redisServerAvailable())("x-llm-budget-remaining-usd while the limits store is away (on_store_error: closed)", () => {
+  let redis: RedisServer;
+  let up: FakeUpstream;
+  let gw: TestGateway;
+
+  beforeAll(async () => {
+    [redis, up] = await Promise.all([startRedisServer(), startOpenAIFake()]);
+    gw = await startTestGateway({
+      providers: { up: { type: "openai", api_key: "sk-upstream", base_url: `${up.origin}/v1` } },
+      models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }], price: FAST_PRICE } },
+      keys: [{ name: "closed", key: "sk-closed", budget: { usd: 1, period: "day" } }],
+      limits: { store: "redis", redis_url: redis.url, on_store_error: "closed", default_max_tokens: 100 },
+      resilience: { retries: 0 },
+    });
+  });
+  afterAll(async () => {
+    await stopAll(gw, up);
+    await redis.stop();
+  });
+
+  it("refuses with 503 and tells the last standing read, with the time of that read", async () => {
+    const client = gw.client("sk-closed");
+    up.always({ reply: { text: "x", usage: { prompt: 11, completion: 7 } } });
+    await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }] });
+    await eventually(async () => expect((await client.get<KeyView>("/key")).budget).toMatchObject({ spent_usd: 0.000092, held_usd: 0 }), 10_000);
+    const readBefore = Date.now();
+    await client.models.list(); // the last read before the outage
+    await redis.kill();
+
+    const refused = await apiError(client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }] }));
+    expect([refused.status, refused.code]).toEqual([503, "rate_limit_store_unavailable"]);
+    expect(refused.headers?.get(REMAINING)).toBe(usd(1_000_000 - fastCost(11, 7)));
+    const asOf = Date.parse(refused.headers?.get(AS_OF) ?? "");
+    expect(asOf).toBeGreaterThanOrEqual(readBefore - 1_000);
+    expect(asOf).toBeLessThanOrEqual(Date.now());
+    const listed = await client.models.list().withResponse();
+    expect(listed.response.headers.get(REMAINING)).toBe(usd(1_000_000 - fastCost(11, 7)));
+    expect(listed.response.headers.get(AS_OF)).not.toBeNull();
+    expect(up.chatRequests).toHaveLength(1);
+
+    await redis.restart(); // empty: not persistent, so the budget starts over, and says so without as-of
+    await eventually(async () => {
+      const { response } = await client.models.list().withResponse();
+      expect(response.headers.get(AS_OF)).toBeNull();
+      expect(response.headers.get(REMAINING)).toBe(usd(1_000_000));
+    }, 15_000);
   });
 });
