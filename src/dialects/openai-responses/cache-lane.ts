@@ -20,5 +20,5 @@ export const responsesCacheLane: TranslatedLane<ResponsesCall, ResponsesResult> 
   translationWarnings: () => [],
   native: speaksResponses,
   translated: (served) => (served.lane === "translated" ? served.result : undefined),
-  wrap: (result, served) => ({ lane: "translated", provider: served?.provider ?? CACHE, result }),
+  wrap: (result, served) => (served?.lane === "translated" ? { ...served, result } : { lane: "translated", provider: CACHE, result }),
 };
