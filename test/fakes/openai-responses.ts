@@ -1,6 +1,7 @@
 // Fake OpenAI Responses upstream (`POST /v1/responses`, JSON and SSE events in the spec's order,
 // `GET`/`DELETE /v1/responses/{id}`, input_items), for the Responses door's native lane. Every
 // response it creates is kept, so follow-ups can be checked against the upstream that made them.
+// The API root is a parameter: Azure serves the same API under `/openai/v1` (see azure.ts).
 import { randomBytes } from "node:crypto";
 import { openaiProtocol } from "./openai.ts";
 import { FakeUpstream, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
@@ -41,24 +42,29 @@ function responseOf(reply: ScriptedReply, req: RecordedRequest, id: string, text
   };
 }
 
-export function startOpenAIResponsesFake(): Promise<FakeUpstream> {
+export const startOpenAIResponsesFake = (): Promise<FakeUpstream> => FakeUpstream.start(responsesProtocol("/v1", openaiProtocol));
+
+/** The Responses API served under `root` (e.g. `/v1`), other routes and error bodies as `base` has them. */
+export function responsesProtocol(root: string, base: Protocol): Protocol {
   const created = new Map<string, Json>();
   const newId = () => `resp_${randomBytes(12).toString("hex")}`;
-  const protocol: Protocol = {
-    ...openaiProtocol,
-    name: "openai-responses",
+  const createPath = `${root}/responses`;
+  const stored = new RegExp(`^${root}/responses/([^/]+)(/input_items)?$`);
+  return {
+    ...base,
+    name: `${base.name}-responses`,
     classify(req) {
-      if (req.method === "POST" && req.path.endsWith("/v1/responses")) return { chat: true, stream: bodyOf(req)["stream"] === true };
-      return openaiProtocol.classify(req);
+      if (req.method === "POST" && req.path === createPath) return { chat: true, stream: bodyOf(req)["stream"] === true };
+      return base.classify(req);
     },
     renderJson(reply, req) {
-      if (!req.path.endsWith("/responses")) return openaiProtocol.renderJson(reply, req);
+      if (req.path !== createPath) return base.renderJson(reply, req);
       const response = responseOf(reply, req, newId(), reply.text ?? "");
       created.set(response["id"] as string, response);
       return { status: 200, body: response };
     },
     renderStream(reply, req) {
-      if (!req.path.endsWith("/responses")) return openaiProtocol.renderStream(reply, req);
+      if (req.path !== createPath) return base.renderStream(reply, req);
       const id = newId();
       const done = responseOf(reply, req, id, reply.text ?? "");
       created.set(id, done);
@@ -83,8 +89,8 @@ export function startOpenAIResponsesFake(): Promise<FakeUpstream> {
       return frames;
     },
     other(req) {
-      const match = /\/v1\/responses\/([^/]+)(\/input_items)?$/.exec(req.path);
-      if (!match) return openaiProtocol.other?.(req);
+      const match = stored.exec(req.path);
+      if (!match) return base.other?.(req);
       const id = match[1] as string;
       const response = created.get(id);
       if (!response) return { status: 404, body: { error: { message: `Response with id '${id}' not found.`, type: "invalid_request_error", param: null, code: null } } };
@@ -96,5 +102,4 @@ export function startOpenAIResponsesFake(): Promise<FakeUpstream> {
       return { status: 200, body: response };
     },
   };
-  return FakeUpstream.start(protocol);
 }
