@@ -1,7 +1,8 @@
 // Fake OpenAI Responses upstream (`POST /v1/responses`, JSON and SSE events in the spec's order,
-// `GET`/`DELETE /v1/responses/{id}`, input_items), for the Responses door's native lane. Every
-// response it creates is kept, so follow-ups can be checked against the upstream that made them.
-// The API root is a parameter: Azure serves the same API under `/openai/v1` (see azure.ts).
+// `GET`/`DELETE /v1/responses/{id}`, `GET ?stream=true` replaying the events, input_items), for
+// the Responses door's native lane. Every response it creates is kept, so follow-ups can be
+// checked against the upstream that made them. The API root is a parameter: Azure serves the
+// same API under `/openai/v1` (see azure.ts).
 import { randomBytes } from "node:crypto";
 import { openaiProtocol } from "./openai.ts";
 import { FakeUpstream, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
@@ -42,6 +43,30 @@ function responseOf(reply: ScriptedReply, req: RecordedRequest, id: string, text
   };
 }
 
+type Event = Json & { type: string; sequence_number: number };
+
+/** The events that stream `done` (one message item), numbered from 0. */
+function eventsOf(done: Json, reply: ScriptedReply): Event[] {
+  const item = (done["output"] as Json[])[0] as Json;
+  const text = (((item["content"] as Json[])[0] as Json)["text"] as string) ?? "";
+  const opening = { ...done, status: "in_progress", output: [], usage: null, completed_at: null };
+  const events: Event[] = [];
+  const add = (type: string, fields: Json) => events.push({ type, ...fields, sequence_number: events.length });
+  const where = { item_id: item["id"], output_index: 0, content_index: 0 };
+  add("response.created", { response: opening });
+  add("response.in_progress", { response: opening });
+  add("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } });
+  add("response.content_part.added", { ...where, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
+  for (const piece of splitText(text, reply.pieces)) add("response.output_text.delta", { ...where, delta: piece, logprobs: [] });
+  add("response.output_text.done", { ...where, text, logprobs: [] });
+  add("response.content_part.done", { ...where, part: (item["content"] as Json[])[0] });
+  add("response.output_item.done", { output_index: 0, item });
+  add("response.completed", { response: done });
+  return events;
+}
+
+const frameOf = (event: Event): string => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+
 export const startOpenAIResponsesFake = (): Promise<FakeUpstream> => FakeUpstream.start(responsesProtocol("/v1", openaiProtocol));
 
 /** The Responses API served under `root` (e.g. `/v1`), other routes and error bodies as `base` has them. */
@@ -55,6 +80,7 @@ export function responsesProtocol(root: string, base: Protocol): Protocol {
     name: `${base.name}-responses`,
     classify(req) {
       if (req.method === "POST" && req.path === createPath) return { chat: true, stream: bodyOf(req)["stream"] === true };
+      if (req.method === "GET" && stored.exec(req.path)?.[2] === undefined && req.query.get("stream") === "true") return { chat: true, stream: true };
       return base.classify(req);
     },
     renderJson(reply, req) {
@@ -64,29 +90,17 @@ export function responsesProtocol(root: string, base: Protocol): Protocol {
       return { status: 200, body: response };
     },
     renderStream(reply, req) {
+      // `GET {root}/responses/{id}?stream=true`: the events of a response it created, replayed.
+      const replayed = req.method === "GET" ? stored.exec(req.path)?.[1] : undefined;
+      if (replayed !== undefined) {
+        const after = Number(req.query.get("starting_after") ?? -1);
+        const done = created.get(replayed);
+        return done === undefined ? [] : eventsOf(done, reply).filter((event) => event.sequence_number > after).map(frameOf);
+      }
       if (req.path !== createPath) return base.renderStream(reply, req);
-      const id = newId();
-      const done = responseOf(reply, req, id, reply.text ?? "");
-      created.set(id, done);
-      const item = (done["output"] as Json[])[0] as Json;
-      const opening = { ...done, status: "in_progress", output: [], usage: null, completed_at: null };
-      let sequence = 0;
-      const frame = (type: string, fields: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
-      const where = { item_id: item["id"], output_index: 0, content_index: 0 };
-      const frames = [
-        frame("response.created", { response: opening }),
-        frame("response.in_progress", { response: opening }),
-        frame("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } }),
-        frame("response.content_part.added", { ...where, part: { type: "output_text", text: "", annotations: [], logprobs: [] } }),
-      ];
-      for (const piece of splitText(reply.text ?? "", reply.pieces)) frames.push(frame("response.output_text.delta", { ...where, delta: piece, logprobs: [] }));
-      frames.push(
-        frame("response.output_text.done", { ...where, text: reply.text ?? "", logprobs: [] }),
-        frame("response.content_part.done", { ...where, part: (item["content"] as Json[])[0] }),
-        frame("response.output_item.done", { output_index: 0, item }),
-        frame("response.completed", { response: done }),
-      );
-      return frames;
+      const done = responseOf(reply, req, newId(), reply.text ?? "");
+      created.set(done["id"] as string, done);
+      return eventsOf(done, reply).map(frameOf);
     },
     other(req) {
       const match = stored.exec(req.path);

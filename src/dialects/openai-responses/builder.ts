@@ -3,7 +3,7 @@
 // content part (or arguments) deltas and `.done` events, and one terminal event carrying the
 // whole response. Every event gets the next sequence number, from 0. Pure apart from ids.
 import type { ChatCompletion, ChatCompletionChunk } from "../../providers/types.ts";
-import { newId } from "./ids.ts";
+import { newId, type IdPrefix } from "./ids.ts";
 import type { FunctionCallItem, Json, MessageItem, OutputText, ReasoningItem, RefusalContent, ResponseObject, ResponseUsage } from "./wire.ts";
 
 export type StreamEvent = Json & { type: string; sequence_number: number };
@@ -31,9 +31,15 @@ export class ResponseBuilder {
   /** Output index → the chat tool-call index it was built from. */
   readonly #toolIndexes = new Map<number, number>();
 
-  /** `shell` is the response as it starts: in progress, no output, no usage. */
-  constructor(shell: ResponseObject) {
+  readonly #ids: (prefix: IdPrefix) => string;
+
+  /**
+   * `shell` is the response as it starts: in progress, no output, no usage. `ids` names each
+   * output item as it opens (a replay hands back the stored ids, in order).
+   */
+  constructor(shell: ResponseObject, ids: (prefix: IdPrefix) => string = newId) {
     this.#response = shell;
+    this.#ids = ids;
   }
 
   get response(): ResponseObject {
@@ -90,7 +96,7 @@ export class ResponseBuilder {
     let open = this.#open;
     if (open?.kind !== "reasoning") {
       this.#close(events, "completed");
-      const item: ReasoningItem = { type: "reasoning", id: newId("rs"), summary: [] };
+      const item: ReasoningItem = { type: "reasoning", id: this.#ids("rs"), summary: [] };
       open = { kind: "reasoning", index: this.#response.output.length, item };
       this.#add(open, events);
       item.summary.push({ type: "summary_text", text: "" });
@@ -105,7 +111,7 @@ export class ResponseBuilder {
     let open = this.#open;
     if (open?.kind !== "message") {
       this.#close(events, "completed");
-      open = { kind: "message", index: this.#response.output.length, item: { type: "message", id: newId("msg"), role: "assistant", status: "in_progress", content: [] }, part: undefined };
+      open = { kind: "message", index: this.#response.output.length, item: { type: "message", id: this.#ids("msg"), role: "assistant", status: "in_progress", content: [] }, part: undefined };
       this.#add(open, events);
     }
     if (open.part?.type !== kind) {
@@ -135,7 +141,7 @@ export class ResponseBuilder {
         return;
       }
       this.#close(events, "completed");
-      const item: FunctionCallItem = { type: "function_call", id: newId("fc"), call_id: call.id ?? `call_${newId("item").slice(5)}`, name: call.function?.name ?? "", arguments: "", status: "in_progress" };
+      const item: FunctionCallItem = { type: "function_call", id: this.#ids("fc"), call_id: call.id ?? `call_${newId("item").slice(5)}`, name: call.function?.name ?? "", arguments: "", status: "in_progress" };
       open = { kind: "call", index: this.#response.output.length, item, toolIndex: call.index };
       this.#toolIndexes.set(open.index, call.index);
       this.#add(open, events);
