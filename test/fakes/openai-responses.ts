@@ -5,7 +5,7 @@
 // same API under `/openai/v1` (see azure.ts).
 import { randomBytes } from "node:crypto";
 import { openaiProtocol } from "./openai.ts";
-import { FakeUpstream, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
+import { FakeUpstream, splitArguments, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
 
 type Json = Record<string, unknown>;
 
@@ -24,7 +24,7 @@ function responseOf(reply: ScriptedReply, req: RecordedRequest, id: string, text
     incomplete_details: null,
     instructions: body["instructions"] ?? null,
     model: reply.model ?? body["model"] ?? "gpt-fake",
-    output: [{ id: `msg_${id.slice(5)}`, type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] }],
+    output: outputOf(reply, id, text),
     parallel_tool_calls: true,
     previous_response_id: body["previous_response_id"] ?? null,
     store: body["store"] ?? true,
@@ -45,22 +45,47 @@ function responseOf(reply: ScriptedReply, req: RecordedRequest, id: string, text
 
 type Event = Json & { type: string; sequence_number: number };
 
-/** The events that stream `done` (one message item), numbered from 0. */
+/** A message item with the text (unless the reply is only tool calls), then a function_call item per call. */
+function outputOf(reply: ScriptedReply, id: string, text: string): Json[] {
+  const calls = reply.toolCalls ?? [];
+  const message = { id: `msg_${id.slice(5)}`, type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] };
+  const functionCalls = calls.map((call, i) => ({
+    id: `fc_${id.slice(5)}_${i}`,
+    type: "function_call",
+    status: "completed",
+    call_id: call.id ?? `call_${id.slice(5, 17)}_${i}`,
+    name: call.name,
+    arguments: JSON.stringify(call.arguments),
+  }));
+  return [...(text !== "" || calls.length === 0 ? [message] : []), ...functionCalls];
+}
+
+/** The events that stream `done`, item by item, numbered from 0. */
 function eventsOf(done: Json, reply: ScriptedReply): Event[] {
-  const item = (done["output"] as Json[])[0] as Json;
-  const text = (((item["content"] as Json[])[0] as Json)["text"] as string) ?? "";
   const opening = { ...done, status: "in_progress", output: [], usage: null, completed_at: null };
   const events: Event[] = [];
   const add = (type: string, fields: Json) => events.push({ type, ...fields, sequence_number: events.length });
-  const where = { item_id: item["id"], output_index: 0, content_index: 0 };
   add("response.created", { response: opening });
   add("response.in_progress", { response: opening });
-  add("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } });
-  add("response.content_part.added", { ...where, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
-  for (const piece of splitText(text, reply.pieces)) add("response.output_text.delta", { ...where, delta: piece, logprobs: [] });
-  add("response.output_text.done", { ...where, text, logprobs: [] });
-  add("response.content_part.done", { ...where, part: (item["content"] as Json[])[0] });
-  add("response.output_item.done", { output_index: 0, item });
+  (done["output"] as Json[]).forEach((item, index) => {
+    if (item["type"] === "function_call") {
+      const where = { item_id: item["id"], output_index: index };
+      add("response.output_item.added", { output_index: index, item: { ...item, status: "in_progress", arguments: "" } });
+      for (const piece of splitArguments(item["arguments"] as string)) add("response.function_call_arguments.delta", { ...where, delta: piece });
+      add("response.function_call_arguments.done", { ...where, name: item["name"], arguments: item["arguments"] });
+      add("response.output_item.done", { output_index: index, item });
+      return;
+    }
+    const part = (item["content"] as Json[])[0] as Json;
+    const text = part["text"] as string;
+    const where = { item_id: item["id"], output_index: index, content_index: 0 };
+    add("response.output_item.added", { output_index: index, item: { ...item, status: "in_progress", content: [] } });
+    add("response.content_part.added", { ...where, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
+    for (const piece of splitText(text, reply.pieces)) add("response.output_text.delta", { ...where, delta: piece, logprobs: [] });
+    add("response.output_text.done", { ...where, text, logprobs: [] });
+    add("response.content_part.done", { ...where, part });
+    add("response.output_item.done", { output_index: index, item });
+  });
   add("response.completed", { response: done });
   return events;
 }
