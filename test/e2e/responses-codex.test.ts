@@ -20,11 +20,8 @@ type Json = Record<string, unknown>;
 const CODEX = join(import.meta.dirname, "../../node_modules/@openai/codex/bin/codex.js");
 const RUN_TIMEOUT_MS = 90_000;
 
-/**
- * Hosted tools cannot run on a translated lane, and Codex offers two by default: web search and
- * the multi-agent `namespace` tool. Users of a translated lane turn them off.
- */
-const TRANSLATED_LANE_CONFIG = ["-c", 'web_search="disabled"', "--disable", "multi_agent"];
+/** Hosted tools cannot run on a translated lane, and Codex offers web search by default: turned off there. */
+const TRANSLATED_LANE_CONFIG = ["-c", 'web_search="disabled"'];
 
 interface CodexRun {
   code: number | null;
@@ -128,8 +125,10 @@ describe("Codex CLI through the Responses door", () => {
     expect(JSON.stringify(body.system)).toContain("Codex");
     expect(body.messages.at(-1)?.role).toBe("user");
     expect(JSON.stringify(body.messages.at(-1)?.content)).toContain("Say hello in one sentence.");
-    // Its function tools went up as Anthropic tools.
-    expect(body.tools.map((t) => t.name)).toContain("exec_command");
+    // Its function tools went up as Anthropic tools, those of its multi-agent namespace under qualified names.
+    const names = body.tools.map((t) => t.name);
+    expect(names).toContain("exec_command");
+    expect(names.some((name) => name.startsWith("multi_agent_v1__"))).toBe(true);
 
     const line = requestLines(gw).at(-1) as Json;
     expect(line).toMatchObject({ api: "responses", keyName: "dev", provider: "claude", status: 200, stream: true, completionTokens: 9 });
@@ -154,7 +153,7 @@ describe("Codex CLI through the Responses door", () => {
   });
 
   it("fails with the gateway's message naming the hosted tool when one is left on for a translated lane", async () => {
-    const run = await runCodex("codex-claude", "Search the web.", ["--disable", "multi_agent"]);
+    const run = await runCodex("codex-claude", "Search the web.");
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain("web_search");
     expect(anthropic.chatRequests).toHaveLength(0);

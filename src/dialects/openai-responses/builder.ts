@@ -4,6 +4,7 @@
 // whole response. Every event gets the next sequence number, from 0. Pure apart from ids.
 import type { ChatCompletion, ChatCompletionChunk } from "../../providers/types.ts";
 import { newId, type IdPrefix } from "./ids.ts";
+import type { NamespacedName } from "./to-chat.ts";
 import type { FunctionCallItem, Json, MessageItem, OutputText, ReasoningItem, RefusalContent, ResponseObject, ResponseUsage } from "./wire.ts";
 
 export type StreamEvent = Json & { type: string; sequence_number: number };
@@ -32,14 +33,17 @@ export class ResponseBuilder {
   readonly #toolIndexes = new Map<number, number>();
 
   readonly #ids: (prefix: IdPrefix) => string;
+  readonly #namespaced: ReadonlyMap<string, NamespacedName>;
 
   /**
    * `shell` is the response as it starts: in progress, no output, no usage. `ids` names each
-   * output item as it opens (a replay hands back the stored ids, in order).
+   * output item as it opens (a replay hands back the stored ids, in order); `namespaced` maps
+   * chat tool names back to the `namespace` tool functions they stand for.
    */
-  constructor(shell: ResponseObject, ids: (prefix: IdPrefix) => string = newId) {
+  constructor(shell: ResponseObject, options: { ids?: (prefix: IdPrefix) => string; namespaced?: ReadonlyMap<string, NamespacedName> } = {}) {
     this.#response = shell;
-    this.#ids = ids;
+    this.#ids = options.ids ?? newId;
+    this.#namespaced = options.namespaced ?? new Map();
   }
 
   get response(): ResponseObject {
@@ -142,6 +146,7 @@ export class ResponseBuilder {
       }
       this.#close(events, "completed");
       const item: FunctionCallItem = { type: "function_call", id: this.#ids("fc"), call_id: call.id ?? `call_${newId("item").slice(5)}`, name: call.function?.name ?? "", arguments: "", status: "in_progress" };
+      this.#unqualify(item);
       open = { kind: "call", index: this.#response.output.length, item, toolIndex: call.index };
       this.#toolIndexes.set(open.index, call.index);
       this.#add(open, events);
@@ -178,6 +183,7 @@ export class ResponseBuilder {
       open.item.status = status;
     } else if (open.kind === "call") {
       open.item.status = status;
+      this.#unqualify(open.item);
       events.push(this.#event("response.function_call_arguments.done", { item_id: open.item.id, output_index: open.index, name: open.item.name, arguments: open.item.arguments }));
     } else {
       const part = open.item.summary[0];
@@ -187,6 +193,14 @@ export class ResponseBuilder {
       }
     }
     events.push(this.#event("response.output_item.done", { output_index: open.index, item: structuredClone(open.item) }));
+  }
+
+  /** A chat tool name that stands for a namespaced function, as the namespace and function. */
+  #unqualify(item: FunctionCallItem): void {
+    const parts = item.namespace === undefined ? this.#namespaced.get(item.name) : undefined;
+    if (parts === undefined) return;
+    item.namespace = parts.namespace;
+    item.name = parts.name;
   }
 
   #where(open: Extract<OpenItem, { kind: "message" }>): Json {

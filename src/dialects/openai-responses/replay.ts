@@ -5,12 +5,16 @@
 import type { ChatCompletionChunk } from "../../providers/types.ts";
 import { ResponseBuilder, type StreamEvent } from "./builder.ts";
 import { newId } from "./ids.ts";
+import { qualifiedName, type NamespacedName } from "./to-chat.ts";
 import type { OutputItem, ResponseObject, ResponseUsage } from "./wire.ts";
 
 export function replayEvents(stored: ResponseObject, startingAfter = -1): StreamEvent[] {
   const ids = stored.output.map((item) => item.id);
   const opening: ResponseObject = { ...structuredClone(stored), status: "in_progress", output: [], usage: null, completed_at: null, error: null, incomplete_details: null };
-  const builder = new ResponseBuilder(opening, (prefix) => ids.shift() ?? newId(prefix));
+  // Namespaced calls go through the builder under their chat names, and come out as they were stored.
+  const namespaced = new Map<string, NamespacedName>();
+  for (const item of stored.output) if (item.type === "function_call" && item.namespace !== undefined) namespaced.set(qualifiedName({ namespace: item.namespace, name: item.name }), { namespace: item.namespace, name: item.name });
+  const builder = new ResponseBuilder(opening, { ids: (prefix) => ids.shift() ?? newId(prefix), namespaced });
   const events = builder.start();
   stored.output.forEach((item, index) => events.push(...builder.push(chunkOf(stored, deltaOf(item, index)))));
   events.push(...builder.push(chunkOf(stored, {}, finishOf(stored), stored.usage)));
@@ -21,7 +25,10 @@ export function replayEvents(stored: ResponseObject, startingAfter = -1): Stream
 /** The chunk delta that opens `item` in the builder (each tool call under its own index). */
 function deltaOf(item: OutputItem, index: number): Record<string, unknown> {
   if (item.type === "reasoning") return { reasoning_content: item.summary.map((part) => part.text).join("") };
-  if (item.type === "function_call") return { tool_calls: [{ index, id: item.call_id, type: "function", function: { name: item.name, arguments: item.arguments } }] };
+  if (item.type === "function_call") {
+    const name = item.namespace === undefined ? item.name : qualifiedName({ namespace: item.namespace, name: item.name });
+    return { tool_calls: [{ index, id: item.call_id, type: "function", function: { name, arguments: item.arguments } }] };
+  }
   const delta: Record<string, string> = {};
   for (const part of item.content) {
     if (part.type === "output_text") delta["content"] = (delta["content"] ?? "") + part.text;

@@ -25,7 +25,7 @@ export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8",
 export async function writeResponses(res: ServerResponse, served: ResponsesResult, context: ReplyContext): Promise<WriteOutcome> {
   if (served.lane === "native") return relay(res, served.result, served.provider, context);
   const canonical = canonicalChat(served.result, served.provider);
-  const builder = new ResponseBuilder(responseShell(context.call));
+  const builder = new ResponseBuilder(responseShell(context.call), { namespaced: context.call.translation.namespaced });
   if (canonical.kind === "completion") {
     builder.push(completionChunk(canonical.completion));
     builder.finish();
