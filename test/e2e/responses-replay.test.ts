@@ -128,11 +128,15 @@ describe("Responses door: replaying a stored response as a stream", () => {
   it("refuses a bad starting_after, and another key's response is a 404 as a stream too", async () => {
     chat.script({ reply: { text: "Mine." } });
     const created = await alice().responses.create({ model: "local", input: "mine" });
-    for (const query of ["stream=true&starting_after=-1", "stream=true&starting_after=x", "stream=true&starting_after=1.5", "starting_after=2", "stream=yes"]) {
+    for (const query of ["stream=true&starting_after=-1", "stream=true&starting_after=x", "stream=true&starting_after=1.5", "stream=true&starting_after=", "stream=yes"]) {
       const res = await get(`/responses/${created.id}?${query}`);
       expect(res.status, query).toBe(400);
       expect(((await res.json()) as { error: { type: string } }).error.type).toBe("invalid_request_error");
     }
+    // Without stream=true it is a JSON read, where starting_after means nothing.
+    const json = await get(`/responses/${created.id}?starting_after=2`);
+    expect(json.status).toBe(200);
+    expect(((await json.json()) as { id: string }).id).toBe(created.id);
     const theirs = await apiError(gw.client("sk-bob").responses.retrieve(created.id, { stream: true }));
     expect(theirs.status).toBe(404);
     expect(chat.chatRequests).toHaveLength(1);

@@ -55,11 +55,9 @@ export function getResponse(source: RuntimeSource): Handler<GatewayEnv> {
 function streamAfter(c: Context<GatewayEnv>): number | undefined {
   const stream = c.req.query("stream");
   if (stream !== undefined && stream !== "true" && stream !== "false") throw invalidRequest("stream must be true or false", "stream");
+  // `starting_after` only positions a stream; a JSON read ignores it.
+  if (stream !== "true") return undefined;
   const after = c.req.query("starting_after");
-  if (stream !== "true") {
-    if (after !== undefined) throw invalidRequest("starting_after applies to a stream: send it with stream=true", "starting_after");
-    return undefined;
-  }
   if (after === undefined) return -1;
   return numberField({ starting_after: after.trim() === "" ? NaN : Number(after) }, "starting_after", "", { min: 0, integer: true });
 }
