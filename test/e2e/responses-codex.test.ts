@@ -1,6 +1,6 @@
 // Codex CLI (`codex exec`, the real binary from @openai/codex) against the gateway as a custom
-// model provider (`wire_api = "responses"`, base URL and key), asking for one reply: on the
-// translated lane (an Anthropic upstream) and on the native lane. Codex runs with a throwaway
+// model provider (`wire_api = "responses"`, base URL and key), asking for one reply (and once
+// for a command it runs): on the translated lane (an Anthropic upstream) and on the native lane. Codex runs with a throwaway
 // HOME and CODEX_HOME, update checks, analytics, plugins and apps off (left on, they reach
 // github.com and chatgpt.com), and every proxy variable pointed at a loopback tripwire, so any
 // request it tried to make beyond the gateway would be counted.
@@ -132,6 +132,24 @@ describe("Codex CLI through the Responses door", () => {
 
     const line = requestLines(gw).at(-1) as Json;
     expect(line).toMatchObject({ api: "responses", keyName: "dev", provider: "claude", status: 200, stream: true, completionTokens: 9 });
+    expect(tripped).toBe(0);
+  });
+
+  it("runs a tool round trip on the translated lane: the command's output goes back as a tool result", async () => {
+    anthropic.script(
+      { reply: { text: "", toolCalls: [{ id: "toolu_x1", name: "exec_command", arguments: { cmd: "echo gateway-round-trip" } }], usage: { prompt: 5000, completion: 20 } } },
+      { reply: { text: "The command printed gateway-round-trip.", usage: { prompt: 5100, completion: 8 } } },
+    );
+    const run = await runCodex("codex-claude", "Run echo gateway-round-trip and tell me what it printed.", TRANSLATED_LANE_CONFIG);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe("The command printed gateway-round-trip.");
+    expect(anthropic.chatRequests).toHaveLength(2);
+    const second = anthropic.lastChat.body as { messages: { role: string; content: { type: string; id?: string; tool_use_id?: string; name?: string; content?: unknown }[] }[] };
+    const blocks = second.messages.flatMap((m) => m.content.map((block) => ({ role: m.role, ...block })));
+    expect(blocks).toContainEqual(expect.objectContaining({ role: "assistant", type: "tool_use", id: "toolu_x1", name: "exec_command" }));
+    expect(blocks).toContainEqual(expect.objectContaining({ role: "user", type: "tool_result", tool_use_id: "toolu_x1" }));
+    // What the command printed, as Codex reported it, is what the upstream got back.
+    expect(JSON.stringify(blocks.find((block) => block.type === "tool_result")?.content)).toMatch(/Output:\\ngateway-round-trip/);
     expect(tripped).toBe(0);
   });
 
