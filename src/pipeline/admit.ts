@@ -14,6 +14,8 @@ import type { Operation } from "./operation.ts";
 export interface Admission {
   /** Whether a token limit or a budget applies, so output delivered without usage must be counted. */
   readonly counted: boolean;
+  /** The prompt estimate admission reserved against (0 when no limit or budget needed one). */
+  readonly promptTokens: number;
   /** Output units (stream events) delivered so far; a meter counts them. */
   delivered: number;
   /**
@@ -59,6 +61,7 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
   if (!admission.ok) throw refusalError(admission);
   const handle: Admission = {
     counted,
+    promptTokens,
     delivered: 0,
     settle(usage, served) {
       if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });

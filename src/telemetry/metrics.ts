@@ -81,7 +81,7 @@ export interface GatewayMetrics {
   budgetSource(read: () => Promise<readonly BudgetReading[]>): void;
   /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
-  /** Request counts and durations as they stand, for the status page. */
+  /** Request counts, durations and cache lookups as they stand, for the status page. */
   snapshot(): Promise<MetricsSnapshot>;
 }
 
@@ -95,6 +95,9 @@ export interface MetricsSnapshot {
   readonly requests: readonly CounterValue[];
   /** llm_gateway_request_duration_seconds. */
   readonly durations: HistogramSnapshot;
+  /** llm_gateway_cache_hits_total and llm_gateway_cache_misses_total, every label combination. */
+  readonly cacheHits: readonly CounterValue[];
+  readonly cacheMisses: readonly CounterValue[];
 }
 
 const REQUEST_LABELS = ["key", "model", "api", "route", "provider", "status_class", "outcome"] as const;
@@ -327,8 +330,8 @@ export function createGatewayMetrics(): GatewayMetrics {
       readBudgets = read;
     },
     async snapshot() {
-      const counted = await registry.getSingleMetric(name("requests_total"))?.get();
-      return { requests: counted?.values ?? [], durations: duration.snapshot() };
+      const [counted, hits, misses] = await Promise.all([registry.getSingleMetric(name("requests_total"))?.get(), cacheHits.get(), cacheMisses.get()]);
+      return { requests: counted?.values ?? [], durations: duration.snapshot(), cacheHits: hits.values, cacheMisses: misses.values };
     },
     async scrape() {
       const text = await registry.metrics();
