@@ -7,7 +7,7 @@
 import type { PublicModel } from "../config/types.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { Limiter, Refused } from "../limits/limiter.ts";
-import { formatUsd } from "../limits/spend.ts";
+import { writeBudgetHeaders } from "../limits/headers.ts";
 import type { TokenUsage } from "./front-door.ts";
 import type { Operation } from "./operation.ts";
 
@@ -41,8 +41,6 @@ export interface AdmissionInput<Req> {
   readonly replyHeaders: Record<string, string>;
 }
 
-export const BUDGET_REMAINING_HEADER = "x-llm-budget-remaining-usd";
-
 export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Promise<Admission> {
   const { operation, req } = input;
   const publicModel = input.model.name;
@@ -57,7 +55,7 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
     free: input.cached === true,
   });
   Object.assign(input.replyHeaders, admission.headers);
-  if (admission.budget !== undefined) input.replyHeaders[BUDGET_REMAINING_HEADER] = formatUsd(admission.budget.remainingMicros);
+  if (admission.budget !== undefined) writeBudgetHeaders(input.replyHeaders, admission.budget);
   if (!admission.ok) throw refusalError(admission);
   const handle: Admission = {
     counted,

@@ -36,6 +36,12 @@ export interface BudgetReading {
   readonly limitUsd: number;
 }
 
+/** Settlements waiting in this process for the limits store, and what they charge. */
+export interface BudgetOutboxReading {
+  readonly settlements: number;
+  readonly usd: number;
+}
+
 /** One finished front-door request, with its labels already bounded (see request-facts.ts). */
 export interface FinishedRequest {
   /** The front door: chat, embeddings. */
@@ -79,6 +85,8 @@ export interface GatewayMetrics {
   internalError(kind: InternalErrorKind): void;
   /** Where the budget gauges read spend at scrape time (the store every replica shares). */
   budgetSource(read: () => Promise<readonly BudgetReading[]>): void;
+  /** Budget settlements this process keeps because the limits store did not take them yet. */
+  budgetOutboxSource(read: () => BudgetOutboxReading): void;
   /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
   /** Request counts, durations and cache lookups as they stand, for the status page. */
@@ -260,6 +268,24 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
   });
 
+  let readOutbox: () => BudgetOutboxReading = () => ({ settlements: 0, usd: 0 });
+  new Gauge({
+    name: name("budget_outbox_settlements"),
+    help: "Budget settlements this process keeps because the limits store did not take them; lost if the process dies before the store is back.",
+    registers,
+    collect() {
+      this.set(readOutbox().settlements);
+    },
+  });
+  new Gauge({
+    name: name("budget_outbox_usd"),
+    help: "Spend, in US dollars, of the budget settlements this process keeps for the limits store.",
+    registers,
+    collect() {
+      this.set(readOutbox().usd);
+    },
+  });
+
   const series = new Map<string, RequestSeries>();
   const seriesFor = (d: FinishedRequest): RequestSeries => {
     const klass = statusClass(d.status);
@@ -328,6 +354,9 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
     budgetSource(read) {
       readBudgets = read;
+    },
+    budgetOutboxSource(read) {
+      readOutbox = read;
     },
     async snapshot() {
       const [counted, hits, misses] = await Promise.all([registry.getSingleMetric(name("requests_total"))?.get(), cacheHits.get(), cacheMisses.get()]);
