@@ -195,7 +195,8 @@ describe("dashboard and alert rules against a real scrape", () => {
     expect(exprs("Cache hits and misses per second by tier")).toContain("sum by (tier) (rate(llm_gateway_cache_hits_total");
     expect(exprs("Cache store errors per second")).toContain('llm_gateway_store_errors_total{store="cache"}');
     expect(exprs("Limit store errors per second")).toContain('store!="cache"');
-    expect(dashboard.panels.filter((p) => p.type !== "row" && p.title.startsWith("Budget"))).toHaveLength(3);
+    expect(dashboard.panels.filter((p) => p.type !== "row" && p.title.startsWith("Budget"))).toHaveLength(4);
+    expect(exprs("Budget spend held back by replicas (store unreachable)")).toContain("llm_gateway_budget_outbox_usd");
   });
 
   it("the alert rules cover error rate, breaker open, p99 latency and rate-limit saturation, each well formed", () => {
