@@ -41,6 +41,10 @@ export async function loadTokenizer(): Promise<void> {
   countTokens ??= (await import("gpt-tokenizer/encoding/o200k_base")).countTokens;
 }
 
+export function tokenizerLoaded(): boolean {
+  return countTokens !== undefined;
+}
+
 export interface TokenTally {
   add(text: string): void;
   total(): number;
@@ -71,6 +75,27 @@ export function exactTally(count: CountText): TokenTally {
         return tokens;
       }
       return sampledTokens(texts, chars, count);
+    },
+  };
+}
+
+/**
+ * An upper bound of what exactTally counts for the same texts, from their sizes alone: every
+ * token holds at least one UTF-8 byte, so text counted whole has at most as many tokens as
+ * bytes; sampled text is charged its samples' tokens per UTF-16 unit, which is at most their
+ * bytes per unit: 1 for ASCII, never more than 3.
+ */
+export function boundTally(): TokenTally {
+  let chars = 0;
+  let bytes = 0;
+  return {
+    add(text) {
+      chars += text.length;
+      bytes += Buffer.byteLength(text, "utf8");
+    },
+    total() {
+      if (chars <= MAX_TOKENIZED_BYTES && bytes <= MAX_TOKENIZED_BYTES) return bytes;
+      return bytes === chars ? chars : 3 * chars;
     },
   };
 }

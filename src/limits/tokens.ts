@@ -11,7 +11,7 @@
 // Only call this when a token limit applies (Limiter.needsTokenEstimate): it is the most
 // expensive step the limiter adds to a request, bounded, but not free.
 import { audioTokens, fileTokens, imageTokens } from "./media-tokens.ts";
-import { approximateTally, openAITally, type TokenTally } from "./text-tokens.ts";
+import { approximateTally, boundTally, openAITally, tokenizerLoaded, type TokenTally } from "./text-tokens.ts";
 
 export { loadTokenizer } from "./text-tokens.ts";
 
@@ -43,8 +43,20 @@ export function usesOpenAITokenizer(model: string): boolean {
 
 export function estimatePromptTokens(request: PromptShape, model: string): number {
   const openai = usesOpenAITokenizer(model);
-  const text = openai ? openAITally() : approximateTally();
-  const framing = openai ? OPENAI_MESSAGE_FRAMING : OTHER_MESSAGE_FRAMING;
+  return promptTokens(request, openai ? OPENAI_MESSAGE_FRAMING : OTHER_MESSAGE_FRAMING, openai ? openAITally() : approximateTally());
+}
+
+/**
+ * An upper bound of estimatePromptTokens(request, model) that runs no tokenizer (see boundTally),
+ * for a limiter far from its token limits; undefined when the estimate itself is as cheap (a
+ * model counted with the character approximation, or the vocabulary not loaded yet).
+ */
+export function promptTokenBound(request: PromptShape, model: string): number | undefined {
+  if (!tokenizerLoaded() || !usesOpenAITokenizer(model)) return undefined;
+  return promptTokens(request, OPENAI_MESSAGE_FRAMING, boundTally());
+}
+
+function promptTokens(request: PromptShape, framing: number, text: TokenTally): number {
   let fixed = REPLY_PRIMING;
   for (const message of list(request.messages)) {
     fixed += framing + messageTokens(message, text);

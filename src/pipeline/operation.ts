@@ -12,6 +12,8 @@ export interface Operation<Req, Result> extends TargetOperation<Req, Result> {
   upstreamRequest(req: Req): Req;
   /** Prompt tokens, estimated for `model`'s tokenizer; called only when a token limit applies. */
   promptTokens(req: Req, model: string): number;
+  /** A cheap upper bound of promptTokens when computing that costs more; see AdmitRequest.countPromptTokens. */
+  promptTokenBound?(req: Req, model: string): number | undefined;
   /** Completion tokens to reserve (`defaultMaxTokens` when the request sets no budget). */
   completionBudget(req: Req, defaultMaxTokens: number): number;
   /** Wraps a result so that output delivered without usage (a cut stream) is charged. */
