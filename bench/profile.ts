@@ -2,7 +2,9 @@
 // loaded for a while, stopped, and its profile summarized (self time per function and per
 // package). The .cpuprofile stays in bench/results/ for DevTools.
 //
-//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr] [--seconds 10] [--top 25]
+//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr] [--seconds 10] [--top 25] [--tokens N]
+//
+// --tokens N (json mode) sends a user message of about N tokens, as the bodies scenario does.
 //
 // `messages` loads POST /v1/messages on its native lane, `messages-tr` on its translated lane.
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -10,7 +12,7 @@ import { join } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
-import { chatBody, CHAT_PATH, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
+import { chatBody, CHAT_PATH, contentOfTokens, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
   const mode = stringFlag(flags, "mode", "json");
   const seconds = numberFlag(flags, "seconds", 10);
   const top = numberFlag(flags, "top", 25);
+  const tokens = numberFlag(flags, "tokens", 0);
   const spec = ARMS.find((a) => a.name === armName);
   if (!spec || spec.name === "direct") throw new Error(`--arm must be one of ${ARMS.filter((a) => a.name !== "direct").map((a) => a.name).join(", ")}`);
   const missing = spec.unavailable();
@@ -59,7 +62,8 @@ async function main(): Promise<void> {
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {
-        const r = await runLoad({ url: arm.origin + CHAT_PATH, body: chatBody(), headers, connections: 64, durationSec: seconds });
+        const body = chatBody(tokens > 0 ? { content: contentOfTokens(tokens) } : {});
+        const r = await runLoad({ url: arm.origin + CHAT_PATH, body, headers, connections: tokens > 0 ? 8 : 64, durationSec: seconds });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       }
