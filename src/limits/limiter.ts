@@ -56,7 +56,7 @@ export interface AdmitRequest {
    * not far above the reservation, a budget, a refusal, a charge without usage), so a bound
    * only ever over-reserves tokens for a while, corrected at settlement like any reservation.
    */
-  readonly countPromptTokens?: (() => number) | undefined;
+  readonly countPromptTokens?: (() => number | Promise<number>) | undefined;
   /** The client's max_tokens / max_completion_tokens; the configured default when unset. */
   readonly maxTokens: number | undefined;
   /** The public model's price: what a budgeted key's request is reserved and charged at. */
@@ -261,9 +261,9 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     if (count === undefined) return admitWith(request, key, model, request.estimatedPromptTokens, undefined);
     const bound = Math.max(0, Math.ceil(request.estimatedPromptTokens));
     const far = key?.budget === undefined && headroom.far(key, model, bound + (request.maxTokens ?? settings.defaultMaxTokens));
-    if (!far) return admitWith(request, key, model, count(), undefined);
-    let exact: number | undefined;
-    return admitWith(request, key, model, bound, () => (exact ??= Math.max(0, Math.ceil(count()))));
+    if (!far) return admitWith(request, key, model, await count(), undefined);
+    let exact: Promise<number> | undefined;
+    return admitWith(request, key, model, bound, () => (exact ??= Promise.resolve(count())));
   }
 
   /**
@@ -275,12 +275,12 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     key: KeyLimitSet | undefined,
     model: ModelLimitSet | undefined,
     estimate: number,
-    exactPrompt: (() => number) | undefined,
+    exactPrompt: (() => Promise<number>) | undefined,
   ): Promise<Admission> {
     const prompt = Math.max(0, Math.ceil(estimate));
     const tokenCap = smallestTokenLimit(key, model);
     const tooLarge = tokenCap !== undefined && prompt > tokenCap.limit;
-    if (tooLarge && exactPrompt !== undefined) return admitWith(request, key, model, exactPrompt(), undefined);
+    if (tooLarge && exactPrompt !== undefined) return admitWith(request, key, model, await exactPrompt(), undefined);
     // A completion budget larger than what the limit could ever hold would refuse the request
     // forever; reserve what fits and let the correction charge what was really used.
     const reserve =
@@ -340,7 +340,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       };
     }
 
-    if (exactPrompt !== undefined && !result.allowed) return admitWith(request, key, model, exactPrompt(), undefined);
+    if (exactPrompt !== undefined && !result.allowed) return admitWith(request, key, model, await exactPrompt(), undefined);
     headroom.saw(key, model, result.buckets);
     const headers = rateLimitHeaders(result.buckets);
     const standing: BudgetStanding | undefined =
@@ -397,7 +397,8 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       async settle(usage) {
         if (settled) return;
         settled = true;
-        const used = usage === undefined ? (exactPrompt?.() ?? prompt) : usage.prompt_tokens + usage.completion_tokens;
+        const used =
+          usage !== undefined ? usage.prompt_tokens + usage.completion_tokens : exactPrompt === undefined ? prompt : Math.max(0, Math.ceil(await exactPrompt()));
         const delta = used - reserve;
         const adjustments: BucketAdjustment[] =
           delta === 0

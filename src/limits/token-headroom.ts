@@ -9,7 +9,7 @@ import type { BucketState } from "./types.ts";
 const FAR_FACTOR = 4;
 
 export interface TokenHeadroom {
-  /** Whether every token limit of the key and the model last had FAR_FACTOR × `reserve` left. */
+  /** Whether every token limit of the key and the model last had FAR_FACTOR × `reserve` left (its whole limit, if never checked). */
   far(key: KeyLimitSet | undefined, model: ModelLimitSet | undefined, reserve: number): boolean;
   /** Records what a store check reported for the token buckets. */
   saw(key: KeyLimitSet | undefined, model: ModelLimitSet | undefined, buckets: readonly BucketState[]): void;
@@ -22,8 +22,9 @@ export function createTokenHeadroom(): TokenHeadroom {
   const remaining = new Map<string, number>();
   const farFrom = (limit: RateLimit | undefined, reserve: number): boolean => {
     if (limit === undefined) return true;
-    const seen = remaining.get(limit.storeKey);
-    return seen !== undefined && seen >= FAR_FACTOR * reserve;
+    // Not seen yet: the limit itself is the best guess (a refusal is decided again exactly anyway).
+    const seen = remaining.get(limit.storeKey) ?? limit.limit;
+    return seen >= FAR_FACTOR * reserve;
   };
   return {
     far(key, model, reserve) {

@@ -46,14 +46,15 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
   const publicModel = input.model.name;
   const counted = input.cached !== true && limiter.needsTokenEstimate(input.keyName, publicModel);
   // A cheap upper bound when the operation has one: the limiter counts exactly only near a limit.
-  const bound = counted ? operation.promptTokenBound?.(req, input.upstreamModel) : undefined;
-  let estimate: number | undefined;
-  const promptTokens = (): number => (estimate ??= counted ? operation.promptTokens(req, input.upstreamModel) : 0);
+  const bounded = counted ? operation.promptTokenBound?.(req, input.upstreamModel) : undefined;
+  const direct = counted && bounded === undefined ? operation.promptTokens(req, input.upstreamModel) : 0;
+  let estimate: Promise<number> | undefined;
+  const promptTokens = (): Promise<number> => (estimate ??= bounded === undefined ? Promise.resolve(direct) : bounded.count());
   const admission = await limiter.admit({
     keyName: input.keyName,
     publicModel,
-    estimatedPromptTokens: bound ?? promptTokens(),
-    countPromptTokens: bound === undefined ? undefined : promptTokens,
+    estimatedPromptTokens: bounded?.bound ?? direct,
+    countPromptTokens: bounded === undefined ? undefined : promptTokens,
     maxTokens: input.cached === true ? 0 : operation.completionBudget(req, input.defaultMaxTokens),
     price: input.model.price,
     free: input.cached === true,
@@ -68,7 +69,9 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
       if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });
       // A stream cut short (client gone, upstream broke) reports no usage: charge the prompt and
       // what was delivered, at about one token per event, which is how OpenAI-style streams arrive.
-      if (handle.delivered > 0 || served) return admission.settle({ prompt_tokens: promptTokens(), completion_tokens: handle.delivered });
+      if (handle.delivered > 0 || served) {
+        return promptTokens().then((prompt_tokens) => admission.settle({ prompt_tokens, completion_tokens: handle.delivered }));
+      }
       return admission.settle(undefined);
     },
   };

@@ -184,24 +184,28 @@ describe("limiter", () => {
   describe("with a cheap bound of the prompt instead of its estimate", () => {
     // The bound is what admit reserves when far from every token limit; countPromptTokens is the estimate.
     const bounded = (over: Partial<Parameters<ReturnType<typeof setup>["limiter"]["admit"]>[0]>, exact: number, counted: number[]) =>
-      request({ ...over, countPromptTokens: () => (counted.push(exact), exact) });
+      request({ ...over, countPromptTokens: () => Promise.resolve((counted.push(exact), exact)) });
 
-    it("counts exactly until this process has seen the bucket far from its limit, then reserves the bound", async () => {
+    it("reserves the bound far below every token limit, without computing the estimate", async () => {
       const { limiter } = setup();
       const counted: number[] = [];
-      // nothing seen yet: exact
+      // never checked: the limit (10,000) is the guess, and 4 × 400 is far below it
       const first = admitted(await limiter.admit(bounded({ estimatedPromptTokens: 300, maxTokens: 100 }, 100, counted)));
-      expect(first.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 200));
-      expect(counted).toHaveLength(1);
-      await first.settle({ prompt_tokens: 100, completion_tokens: 100 });
-      // 9,800 left, reservation 400: far, so the bound is reserved and the estimate not computed
-      const second = admitted(await limiter.admit(bounded({ estimatedPromptTokens: 300, maxTokens: 100 }, 100, counted)));
-      expect(counted).toHaveLength(1);
-      expect(second.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 200 - 400));
+      expect(counted).toHaveLength(0);
+      expect(first.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 400));
       // corrected by real usage like any reservation
-      await second.settle({ prompt_tokens: 100, completion_tokens: 50 });
-      const third = admitted(await limiter.admit(request({ estimatedPromptTokens: 0, maxTokens: 0 })));
-      expect(third.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 200 - 150));
+      await first.settle({ prompt_tokens: 100, completion_tokens: 50 });
+      const next = admitted(await limiter.admit(request({ estimatedPromptTokens: 0, maxTokens: 0 })));
+      expect(next.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 150));
+    });
+
+    it("counts exactly when the limit is not far above the reservation, even before any check", async () => {
+      const { limiter } = setup();
+      const counted: number[] = [];
+      // the model's 4,000 is less than 4 × (900 + 200)
+      const result = admitted(await limiter.admit(bounded({ keyName: undefined, publicModel: "gpt-4o-mini", estimatedPromptTokens: 900, maxTokens: 200 }, 300, counted)));
+      expect(counted).toHaveLength(1);
+      expect(result.headers["x-ratelimit-remaining-tokens"]).toBe(String(4_000 - 500));
     });
 
     it("counts exactly when the reservation is not far below what was left", async () => {

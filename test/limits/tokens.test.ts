@@ -234,13 +234,16 @@ describe("promptTokenBound", () => {
     for (const text of texts) {
       for (const shape of shapes(text)) {
         const bound = promptTokenBound(shape, "gpt-4o");
-        expect(bound).toBeGreaterThanOrEqual(estimatePromptTokens(shape, "gpt-4o"));
+        expect(bound?.bound).toBeGreaterThanOrEqual(estimatePromptTokens(shape, "gpt-4o"));
       }
     }
   });
 
-  it("is offered only where the estimate runs the tokenizer", () => {
-    expect(promptTokenBound({ messages: [{ role: "user", content: "hi" }] }, "gpt-4o")).toBeTypeOf("number");
-    expect(promptTokenBound({ messages: [{ role: "user", content: "hi" }] }, "claude-sonnet-4-6")).toBeUndefined();
+  it("is offered only where the estimate runs the tokenizer, and counts the estimate on demand", async () => {
+    const shape = { messages: [{ role: "user", content: "hi there" }] };
+    const bound = promptTokenBound(shape, "gpt-4o");
+    expect(bound?.bound).toBeGreaterThanOrEqual(estimatePromptTokens(shape, "gpt-4o"));
+    expect(await bound?.count()).toBe(estimatePromptTokens(shape, "gpt-4o"));
+    expect(promptTokenBound(shape, "claude-sonnet-4-6")).toBeUndefined();
   });
 });
