@@ -1,8 +1,10 @@
-// CPU per request of two gateway builds, A and B, interleaved on the same core against the same
-// fakes: for A/B decisions on a shared machine, where the full runner's wall-clock numbers move
-// with other work. Each round loads A, then B (B first on odd rounds), with the same fixed number
-// of requests, and reads each process' CPU time from /proc; the median of the per-round B/A
-// ratios is the answer. Both builds need `npm run build` (they run from their `dist/`).
+// CPU per request of two gateway builds, A and B, on the same core against the same fakes: for
+// A/B decisions on a shared machine, where the full runner's wall-clock numbers move with other
+// work and even CPU time per request swings by a quarter from one minute to the next (caches and
+// the sibling hyperthread are shared). Each round loads A and B at the same time, with the same
+// fixed number of requests each, so both see the same machine; it reads each process' CPU time
+// from /proc, and the median of the per-round B/A ratios is the answer. Both builds need
+// `npm run build` (they run from their `dist/`).
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
 //        [--connections 16] [--tokens 0] [--stream]
@@ -17,6 +19,7 @@ import { chatBody, CHAT_PATH, contentOfTokens, headers } from "../harness/reques
 import { runLoad } from "../load/autocannon-run.ts";
 import { processTicks } from "../process/machine-load.ts";
 import { pinCores } from "../process/pin.ts";
+import { rssMiB } from "../process/rss.ts";
 import { spawnPinned, type PinnedProcess } from "../process/spawn.ts";
 
 const TICK_US = 10_000;
@@ -60,21 +63,21 @@ async function main(): Promise<void> {
     const perRequest: number[][] = builds.map(() => []);
     const ratios: number[] = [];
     for (let round = 0; round < rounds; round += 1) {
-      const order = round % 2 === 0 ? [0, 1] : [1, 0];
-      for (const i of order) {
-        const build = builds[i] as Build;
-        const pid = build.proc.child.pid as number;
-        const before = processTicks(pid);
-        const r = await load(build, requests);
-        const us = ((processTicks(pid) - before) * TICK_US) / Math.max(1, r.ok);
+      const before = builds.map((b) => processTicks(b.proc.child.pid as number));
+      const results = await Promise.all(builds.map((b) => load(b, requests)));
+      builds.forEach((build, i) => {
+        const r = results[i];
+        if (r === undefined) return;
+        const us = ((processTicks(build.proc.child.pid as number) - (before[i] ?? 0)) * TICK_US) / Math.max(1, r.ok);
         if (r.non2xx > 0 || r.errors > 0) console.log(`${build.label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
         (perRequest[i] as number[]).push(us);
-      }
+      });
       const a = perRequest[0]?.[round] ?? Number.NaN;
       const b = perRequest[1]?.[round] ?? Number.NaN;
       ratios.push(b / a);
       console.log(`round ${round + 1}: A ${a.toFixed(0)} µs, B ${b.toFixed(0)} µs per request, B/A ${(b / a).toFixed(3)}`);
     }
+    console.log(`RSS after: ${builds.map((b) => `${b.label.slice(0, 1)} ${rssMiB(b.proc.child.pid as number).toFixed(1)} MiB`).join(", ")}`);
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
     console.log(
       `\nmedian CPU per request: A ${median(perRequest[0] ?? []).toFixed(0)} µs, B ${median(perRequest[1] ?? []).toFixed(0)} µs; ` +
