@@ -7,13 +7,18 @@
 import type { PublicModel } from "../config/types.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { Limiter, Refused } from "../limits/limiter.ts";
-import { formatUsd } from "../limits/spend.ts";
+import { writeBudgetHeaders } from "../limits/headers.ts";
 import type { TokenUsage } from "./front-door.ts";
 import type { Operation } from "./operation.ts";
 
 export interface Admission {
   /** Whether a token limit or a budget applies, so output delivered without usage must be counted. */
   readonly counted: boolean;
+  /**
+   * The prompt estimate admission reserved against (0 when no limit or budget needed one); for an
+   * operation that offers a cheap bound (promptTokenBound), that bound.
+   */
+  readonly promptTokens: number;
   /** Output units (stream events) delivered so far; a meter counts them. */
   delivered: number;
   /**
@@ -39,8 +44,6 @@ export interface AdmissionInput<Req> {
   readonly replyHeaders: Record<string, string>;
 }
 
-export const BUDGET_REMAINING_HEADER = "x-llm-budget-remaining-usd";
-
 export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Promise<Admission> {
   const { operation, req } = input;
   const publicModel = input.model.name;
@@ -49,28 +52,29 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
   const bounded = counted ? operation.promptTokenBound?.(req, input.upstreamModel) : undefined;
   const direct = counted && bounded === undefined ? operation.promptTokens(req, input.upstreamModel) : 0;
   let estimate: Promise<number> | undefined;
-  const promptTokens = (): Promise<number> => (estimate ??= bounded === undefined ? Promise.resolve(direct) : bounded.count());
+  const exactPrompt = (): Promise<number> => (estimate ??= bounded === undefined ? Promise.resolve(direct) : bounded.count());
   const admission = await limiter.admit({
     keyName: input.keyName,
     publicModel,
     estimatedPromptTokens: bounded?.bound ?? direct,
-    countPromptTokens: bounded === undefined ? undefined : promptTokens,
+    countPromptTokens: bounded === undefined ? undefined : exactPrompt,
     maxTokens: input.cached === true ? 0 : operation.completionBudget(req, input.defaultMaxTokens),
     price: input.model.price,
     free: input.cached === true,
   });
   Object.assign(input.replyHeaders, admission.headers);
-  if (admission.budget !== undefined) input.replyHeaders[BUDGET_REMAINING_HEADER] = formatUsd(admission.budget.remainingMicros);
+  if (admission.budget !== undefined) writeBudgetHeaders(input.replyHeaders, admission.budget);
   if (!admission.ok) throw refusalError(admission);
   const handle: Admission = {
     counted,
+    promptTokens: bounded?.bound ?? direct,
     delivered: 0,
     settle(usage, served) {
       if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });
       // A stream cut short (client gone, upstream broke) reports no usage: charge the prompt and
       // what was delivered, at about one token per event, which is how OpenAI-style streams arrive.
       if (handle.delivered > 0 || served) {
-        return promptTokens().then((prompt_tokens) => admission.settle({ prompt_tokens, completion_tokens: handle.delivered }));
+        return exactPrompt().then((prompt_tokens) => admission.settle({ prompt_tokens, completion_tokens: handle.delivered }));
       }
       return admission.settle(undefined);
     },
