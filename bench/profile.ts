@@ -2,7 +2,9 @@
 // loaded for a while, stopped, and its profile summarized (self time per function and per
 // package). The .cpuprofile stays in bench/results/ for DevTools.
 //
-//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr|cache-hit|cache-miss] [--seconds 10] [--top 25]
+//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr|cache-hit|cache-miss] [--seconds 10] [--top 25] [--tokens N]
+//
+// --tokens N (json mode) sends a user message of about N tokens, as the bodies scenario does.
 //
 // `messages` loads POST /v1/messages on its native lane, `messages-tr` on its translated lane;
 // `cache-hit` repeats one request to a cache-enabled model, `cache-miss` the same with
@@ -12,7 +14,7 @@ import { join } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
-import { CACHED_MODEL, chatBody, CHAT_PATH, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
+import { CACHED_MODEL, chatBody, CHAT_PATH, contentOfTokens, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
@@ -26,6 +28,7 @@ async function main(): Promise<void> {
   const mode = stringFlag(flags, "mode", "json");
   const seconds = numberFlag(flags, "seconds", 10);
   const top = numberFlag(flags, "top", 25);
+  const tokens = numberFlag(flags, "tokens", 0);
   const spec = ARMS.find((a) => a.name === armName);
   if (!spec || spec.name === "direct") throw new Error(`--arm must be one of ${ARMS.filter((a) => a.name !== "direct").map((a) => a.name).join(", ")}`);
   const missing = spec.unavailable();
@@ -62,9 +65,9 @@ async function main(): Promise<void> {
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {
         const cached = mode === "cache-hit" || mode === "cache-miss";
-        const body = chatBody(cached ? { model: CACHED_MODEL } : {});
+        const body = chatBody({ ...(cached ? { model: CACHED_MODEL } : {}), ...(tokens > 0 ? { content: contentOfTokens(tokens) } : {}) });
         const asked = mode === "cache-miss" ? { ...headers, "cache-control": "no-cache" } : headers;
-        const r = await runLoad({ url: arm.origin + CHAT_PATH, body, headers: asked, connections: 64, durationSec: seconds });
+        const r = await runLoad({ url: arm.origin + CHAT_PATH, body, headers: asked, connections: tokens > 0 ? 8 : 64, durationSec: seconds });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       }
