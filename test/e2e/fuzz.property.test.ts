@@ -82,8 +82,10 @@ function mutate(target: Record<string, unknown>, { path, value, remove }: Mutati
   }
   if (typeof node !== "object" || node === null) return;
   const last = keys.at(-1) ?? "";
-  // Setting undefined drops the field from the JSON, as deleting it would.
-  (node as Record<string, unknown>)[last] = remove ? undefined : value;
+  // Setting undefined drops the field from the JSON, as deleting it would. The odd values are
+  // shared constants: a copy, so a later mutation writing beneath this path cannot change the
+  // constant itself (or make it contain itself).
+  (node as Record<string, unknown>)[last] = remove ? undefined : structuredClone(value);
 }
 
 /** Requests sent at once per property run: the gateway is meant to serve many clients. */
