@@ -39,9 +39,23 @@ function widthOf(vector: EmbeddingVector): number | undefined {
     if (!Array.isArray(values)) return undefined;
     return values.every((v) => typeof v === "number" && Number.isFinite(v)) ? values.length : undefined;
   }
-  if (vector.length % 4 !== 0 || !BASE64.test(vector)) return undefined;
   const bytes = Buffer.from(vector, "base64");
   if (bytes.length % 4 !== 0) return undefined;
-  for (let at = 0; at < bytes.length; at += 4) if (!Number.isFinite(bytes.readFloatLE(at))) return undefined;
-  return bytes.length / 4;
+  // Node's decoder skips what is not base64, so the text is checked too: canonical base64 (what
+  // every upstream sends) re-encodes to itself, in native code; anything else must at least be
+  // made of the alphabet, which a regular expression checks at about 60 µs per 1536-wide vector.
+  if (bytes.toString("base64") !== vector && (vector.length % 4 !== 0 || !BASE64.test(vector))) return undefined;
+  return allFinite(bytes) ? bytes.length / 4 : undefined;
+}
+
+/**
+ * Whether every little-endian float32 in `bytes` is finite: NaN and ±Infinity are the values
+ * whose 8 exponent bits are all ones (the low 7 bits of byte 3 and the top bit of byte 2). Read
+ * from the bytes, not decoded to numbers.
+ */
+function allFinite(bytes: Uint8Array): boolean {
+  for (let at = 0; at < bytes.length; at += 4) {
+    if (((bytes[at + 3] as number) & 0x7f) === 0x7f && ((bytes[at + 2] as number) & 0x80) !== 0) return false;
+  }
+  return true;
 }
