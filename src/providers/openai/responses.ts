@@ -58,12 +58,19 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
   return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanResponsesUsage(buf.toString("utf8"))) };
 }
 
-/** Relays the stream as it comes and settles its usage once it ends, however it ends. */
+/**
+ * Relays the stream as it comes and settles its usage once it ends, however it ends. The last
+ * USAGE_TAIL bytes are kept as the chunks that hold them and decoded once at the end, rather than
+ * re-joining and re-slicing a 16 KiB string on every chunk.
+ */
 async function* watched(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal, settle: (usage: Usage | undefined) => void): AsyncGenerator<Uint8Array> {
-  let tail = "";
+  const tail: Uint8Array[] = [];
+  let kept = 0;
   try {
     for await (const chunk of body) {
-      tail = (tail + Buffer.from(chunk).toString("utf8")).slice(-USAGE_TAIL);
+      tail.push(chunk);
+      kept += chunk.byteLength;
+      while (tail.length > 1 && kept - (tail[0] as Uint8Array).byteLength >= USAGE_TAIL) kept -= (tail.shift() as Uint8Array).byteLength;
       yield chunk;
     }
   } catch (error) {
@@ -72,7 +79,7 @@ async function* watched(body: AsyncIterable<Uint8Array>, provider: string, signa
       ? failure
       : new UpstreamError({ provider, status: 502, failure: "stream", message: `upstream stream broke: ${failure.message}`, cause: error });
   } finally {
-    settle(scanResponsesUsage(tail));
+    settle(scanResponsesUsage(Buffer.concat(tail).toString("utf8")));
   }
 }
 
