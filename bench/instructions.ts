@@ -5,7 +5,7 @@
 // it is on. The gateway and the bare undici proxy are measured on the same fake, so their ratio
 // is the lane's cost against a pass-through.
 //
-//   node bench/instructions.ts [--lanes messages,responses,embeddings] [--arms undici,gateway]
+//   node bench/instructions.ts [--lanes messages,responses,embeddings] [--arms undici,gateway,baseline]
 //                              [--requests 400] [--warmup 400] [--connections 4] [--stream]
 //
 // Slow (valgrind runs node some 50× slower): a few minutes per lane and arm.
@@ -19,7 +19,12 @@ import { request } from "undici";
 import { pinCores } from "./process/pin.ts";
 
 const DIR = "bench/results";
-const SCRIPTS: Record<string, string> = { gateway: "dist/index.js", undici: "bench/arms/undici-proxy.ts" };
+const SCRIPTS: Record<string, string> = {
+  gateway: "dist/index.js",
+  undici: "bench/arms/undici-proxy.ts",
+  // another build, as the bench's baseline arm (BENCH_BASELINE_DIST)
+  baseline: `${process.env["BENCH_BASELINE_DIST"] ?? "dist"}/index.js`,
+};
 
 function control(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -77,7 +82,7 @@ async function measure(arm: string, lane: Lane, fakes: Fakes, core: number | und
   for (const file of readdirSync(DIR)) if (file.startsWith(tag)) rmSync(`${DIR}/${file}`);
   const script = SCRIPTS[arm];
   if (!script) throw new Error(`--arms: one of ${Object.keys(SCRIPTS).join(", ")}`);
-  const args = arm === "gateway" ? ["--config", GATEWAY_CONFIG] : ["--port", String(port), "--upstream", fakes.main.origin];
+  const args = arm === "gateway" || arm === "baseline" ? ["--config", GATEWAY_CONFIG] : ["--port", String(port), "--upstream", fakes.main.origin];
   const command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", `--callgrind-out-file=${DIR}/${tag}.out`, process.execPath, script, ...args];
   const pinned = core === undefined ? command : ["taskset", "-c", String(core), ...command];
   const child = spawn(pinned[0] as string, pinned.slice(1), { env: { ...process.env, ...gatewayEnv(fakes, port) }, stdio: ["ignore", "ignore", "ignore"] });
@@ -121,7 +126,7 @@ async function main(): Promise<void> {
     for (const lane of lanes) {
       let reference = Number.NaN;
       for (const arm of arms) {
-        if (lane.translated && arm !== "gateway") continue;
+        if (lane.translated && arm === "undici") continue;
         const count = await measure(arm, lane, fakes, layout.arm, options);
         const perRequest = count.instructions / count.requests;
         if (arm === "undici") reference = perRequest;
