@@ -6,6 +6,7 @@ import { errorHeaders, GatewayError, toGatewayError } from "./http/errors.ts";
 import { providerReports, type ProviderReports } from "./http/provider-reports.ts";
 import { accessLog } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
+import { budgetHeader } from "./http/middleware/budget-header.ts";
 import { requestId } from "./http/middleware/request-id.ts";
 import { apiByPath, errorRenderersByPath, mountable, type MountedDoor } from "./http/routes/front-door.ts";
 import { health, providersHealth, ready } from "./http/routes/health.ts";
@@ -55,10 +56,11 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
   ];
 
   const errorRenderers = errorRenderersByPath(doors);
+  const apis = apiByPath(doors);
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId());
-  app.use(accessLog(deps.logger, { metrics, apis: apiByPath(doors) }));
+  app.use(accessLog(deps.logger, { metrics, apis }));
 
   app.get("/health", health());
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
@@ -75,6 +77,8 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
 
   const api = new Hono<GatewayEnv>();
   api.use(authenticate(() => source.current.config.keys));
+  // A door's POST is admitted by the pipeline, which reads the budget there.
+  api.use(budgetHeader(source, (method, path) => method === "POST" && apis.has(path)));
   // Registered before the doors: `/responses/input_tokens` is not a response id.
   api.post("/responses/input_tokens", responseInputTokens(source));
   for (const door of doors) api.post(door.path, door.handler);

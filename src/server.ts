@@ -19,6 +19,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.t
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
 import { loadAdapters } from "./providers/registry.ts";
 import { loadTokenizer } from "./limits/tokens.ts";
+import { toUsd } from "./limits/spend.ts";
 import { createResponseCache } from "./cache/response-cache.ts";
 
 /** How long after start the tokenizer loads: past the cold start, before steady traffic. */
@@ -98,6 +99,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const state: { current: Runtime } = { current: createRuntime(config, breakers, warn, undefined, limiterDeps) };
   // Budget spend is shared by every replica: read from the store when scraped, not counted here.
   metrics.budgetSource(() => state.current.limiter.budgetSpend());
+  metrics.budgetOutboxSource(() => ({ settlements: state.current.limiter.pendingSettlements, usd: toUsd(state.current.limiter.pendingMicros) }));
   publishBreakers(state.current);
   // Adapters and limiters a reload replaced, closed once the requests still using them are done.
   const retiring = new Set<{ close(): Promise<void> }>();

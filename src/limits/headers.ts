@@ -1,5 +1,7 @@
 // OpenAI's x-ratelimit-* headers. Where a key limit and a model limit both apply, the one
 // closer to refusing (fewer remaining) is the one a client needs to pace itself by.
+import type { BudgetStanding } from "./budget-standings.ts";
+import { formatUsd } from "./spend.ts";
 import type { BucketState } from "./types.ts";
 
 export type RateLimitHeaders = Record<string, string>;
@@ -45,4 +47,15 @@ function write(headers: RateLimitHeaders, unit: "requests" | "tokens", bucket: B
   headers[`x-ratelimit-limit-${unit}`] = String(bucket.limit);
   headers[`x-ratelimit-remaining-${unit}`] = String(bucket.remaining);
   headers[`x-ratelimit-reset-${unit}`] = formatResetDuration(bucket.resetMs);
+}
+
+export const BUDGET_REMAINING_HEADER = "x-llm-budget-remaining-usd";
+/** Only on a value the store could not confirm for this response: when it was last read. */
+export const BUDGET_AS_OF_HEADER = "x-llm-budget-as-of";
+
+/** Puts a budgeted key's standing on `headers`, replacing an earlier one (and its as-of, if any). */
+export function writeBudgetHeaders(headers: Record<string, string>, standing: BudgetStanding): void {
+  headers[BUDGET_REMAINING_HEADER] = formatUsd(standing.remainingMicros);
+  if (standing.asOf === undefined) Reflect.deleteProperty(headers, BUDGET_AS_OF_HEADER);
+  else headers[BUDGET_AS_OF_HEADER] = new Date(standing.asOf).toISOString();
 }

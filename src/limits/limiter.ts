@@ -14,6 +14,7 @@ import {
   type ModelLimitSet,
   type RateLimit,
 } from "./limit-sets.ts";
+import { createBudgetStandings, type BudgetStanding } from "./budget-standings.ts";
 import { budgetMessage, refusalMessage, storeUnavailableMessage, tooLargeMessage } from "./messages.ts";
 import { periodBounds, type PeriodBounds } from "./periods.ts";
 import { createSlotLeases } from "./slot-leases.ts";
@@ -42,6 +43,10 @@ const BUDGET_GRACE_MS = 7 * 86_400_000;
  * to an hour of requests.
  */
 const SETTLEMENT_DEDUPE_MS = 3_600_000;
+/** Settlements kept while the store is away (a request's charge each, ~200 bytes): tens of MB at most. */
+const OUTBOX_MAX_PENDING = 100_000;
+/** How long closing waits for the store to take what is still pending (a shutdown during an outage). */
+const CLOSE_DRAIN_MS = 5_000;
 
 export interface AdmitRequest {
   /** The authenticated key's name; undefined when the gateway runs without keys. */
@@ -57,17 +62,16 @@ export interface AdmitRequest {
   readonly free?: boolean | undefined;
 }
 
-/** A budgeted key's standing at admission, for `x-llm-budget-remaining-usd`. */
-export interface BudgetStanding {
-  /** What remained before this request's own hold: limit - spent - other requests' holds. */
-  readonly remainingMicros: number;
-}
+export type { BudgetStanding };
 
 export interface Admitted {
   readonly ok: true;
   /** x-ratelimit-* headers; empty when no rate limit applies or the store could not answer. */
   readonly headers: RateLimitHeaders;
-  /** Undefined without a budget, or when the store could not answer. */
+  /**
+   * What remained before this request's own hold; undefined without a budget. When the store
+   * could not answer, the last known standing (with `asOf`), undefined if there is none.
+   */
   readonly budget: BudgetStanding | undefined;
   /**
    * Charges the real usage instead of the reservation and frees the concurrency slot. Call it
@@ -166,10 +170,17 @@ export interface Limiter {
   admit(request: AdmitRequest): Promise<Admission>;
   /** The key's limits and what remains now; rejects when the store cannot answer. */
   standing(keyName: string): Promise<KeyStanding>;
+  /**
+   * The key's budget standing now, for a response that did not go through admission; undefined
+   * (at once) when the key has no budget. When the store cannot answer, the last known standing
+   * (with `asOf`), or undefined if this process never read it. Never rejects.
+   */
+  budgetStanding(keyName: string): Promise<BudgetStanding | undefined> | undefined;
   /** Settled spend of every budgeted key in its current period (keys the store could not answer for are left out). */
   budgetSpend(): Promise<BudgetSpend[]>;
-  /** Settlements waiting for the store to come back. */
+  /** Settlements waiting for the store to come back, and what they charge in micro-USD. */
   readonly pendingSettlements: number;
+  readonly pendingMicros: number;
   /**
    * Reads a key's rate buckets and slots from the store without admitting anything; undefined
    * when the key has no limits. Rejects when the store cannot answer.
@@ -208,9 +219,11 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   const leases = createSlotLeases(store, leaseMs, (error) => report("renew", error));
   const outbox = createSpendOutbox(store, {
     retryMs: options.settleRetryMs ?? 1_000,
-    maxPending: 100_000,
+    maxPending: OUTBOX_MAX_PENDING,
     onError: (error) => report("settle", error),
+    logger: options.logger,
   });
+  const standings = createBudgetStandings();
 
   /** The budget counter a request admitted now is held and charged under. */
   function budgetClaim(budget: BudgetLimit, now: number, cost: number): { claim: BudgetClaim; bounds: PeriodBounds } {
@@ -230,6 +243,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   function settleBudget(claim: BudgetClaim, price: Price | undefined, usage: SettledUsage | undefined): Promise<void> {
     const cost = usage === undefined || price === undefined ? 0 : costMicros(price, { prompt: usage.prompt_tokens, completion: usage.completion_tokens });
     if (claim.cost === 0 && cost === 0) return Promise.resolve();
+    standings.charged(claim.key, cost);
     const settlement: SpendSettlement = { key: claim.key, id: claim.id, cost, ttlMs: claim.ttlMs, dedupeMs: SETTLEMENT_DEDUPE_MS };
     return outbox.send(settlement);
   }
@@ -283,6 +297,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       result = await store.check({ buckets, slot, budget: spend?.claim });
     } catch (error) {
       report("check", error);
+      const lastKnown = spend === undefined ? undefined : standings.lastKnown(spend.claim.key, spend.claim.limit);
       if (settings.onStoreError === "closed") {
         return refuse(request, {
           ok: false,
@@ -291,7 +306,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
           retryAfterSeconds: 1,
           message: storeUnavailableMessage(),
           headers: {},
-          budget: undefined,
+          budget: lastKnown,
           retryable: true,
         });
       }
@@ -302,7 +317,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       return {
         ok: true,
         headers: {},
-        budget: undefined,
+        budget: lastKnown,
         settle(usage) {
           if (settledOpen) return Promise.resolve();
           settledOpen = true;
@@ -312,6 +327,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     }
 
     const headers = rateLimitHeaders(result.buckets);
+    if (spend !== undefined && result.budget !== undefined) standings.read(spend.claim.key, result.budget, now);
     const standing: BudgetStanding | undefined =
       result.budget === undefined ? undefined : { remainingMicros: result.budget.limit - result.budget.spent - result.budget.held };
     if (tooLarge) {
@@ -407,6 +423,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     const inUse = peeked.slotsInUse[0] ?? 0;
     const budget = key.budget;
     const state = read?.budget;
+    if (spend !== undefined && state !== undefined) standings.read(spend.claim.key, state, clock());
     return {
       rpm: rate("requests"),
       tpm: rate("tokens"),
@@ -434,7 +451,10 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       const { claim } = budgetClaim(budget, now, 0);
       return [
         store.check({ buckets: [], budget: claim }).then(
-          (result) => ({ key: key.name, spentUsd: toUsd(result.budget?.spent ?? 0), limitUsd: budget.usd }),
+          (result) => {
+            if (result.budget !== undefined) standings.read(claim.key, result.budget, now);
+            return { key: key.name, spentUsd: toUsd(result.budget?.spent ?? 0), limitUsd: budget.usd };
+          },
           (error: unknown) => {
             report("check", error);
             return undefined;
@@ -445,6 +465,20 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     return (await Promise.all(reads)).filter((read) => read !== undefined);
   }
 
+  async function readBudget(budget: BudgetLimit): Promise<BudgetStanding | undefined> {
+    const now = clock();
+    const { claim } = budgetClaim(budget, now, 0);
+    try {
+      const state = (await store.check({ buckets: [], budget: claim })).budget;
+      if (state === undefined) return undefined;
+      standings.read(claim.key, state, now);
+      return { remainingMicros: state.limit - state.spent - state.held };
+    } catch (error) {
+      report("check", error);
+      return standings.lastKnown(claim.key, claim.limit);
+    }
+  }
+
   return {
     needsTokenEstimate(keyName, publicModel) {
       const key = keyName === undefined ? undefined : sets.keys.get(keyName);
@@ -452,9 +486,16 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     },
     admit,
     standing,
+    budgetStanding(keyName) {
+      const budget = sets.keys.get(keyName)?.budget;
+      return budget === undefined ? undefined : readBudget(budget);
+    },
     budgetSpend,
     get pendingSettlements() {
       return outbox.pending;
+    },
+    get pendingMicros() {
+      return outbox.pendingMicros;
     },
     async usage(keyName) {
       const key = sets.keys.get(keyName);
@@ -488,7 +529,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     },
     async close() {
       leases.close();
-      await outbox.flush();
+      await outbox.drain(CLOSE_DRAIN_MS);
       outbox.close();
       await store.close();
     },

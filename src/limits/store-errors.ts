@@ -14,6 +14,8 @@ export interface StoreErrorEvent {
 /** The subset of a pino logger the limiter uses. */
 export interface LimitLogger {
   warn(fields: Record<string, unknown>, message: string): void;
+  error?(fields: Record<string, unknown>, message: string): void;
+  info?(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface StoreErrorReporterOptions {

@@ -7,13 +7,15 @@
 import type { PublicModel } from "../config/types.ts";
 import { GatewayError } from "../http/errors.ts";
 import type { Limiter, Refused } from "../limits/limiter.ts";
-import { formatUsd } from "../limits/spend.ts";
+import { writeBudgetHeaders } from "../limits/headers.ts";
 import type { TokenUsage } from "./front-door.ts";
 import type { Operation } from "./operation.ts";
 
 export interface Admission {
   /** Whether a token limit or a budget applies, so output delivered without usage must be counted. */
   readonly counted: boolean;
+  /** The prompt estimate admission reserved against (0 when no limit or budget needed one). */
+  readonly promptTokens: number;
   /** Output units (stream events) delivered so far; a meter counts them. */
   delivered: number;
   /**
@@ -39,8 +41,6 @@ export interface AdmissionInput<Req> {
   readonly replyHeaders: Record<string, string>;
 }
 
-export const BUDGET_REMAINING_HEADER = "x-llm-budget-remaining-usd";
-
 export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Promise<Admission> {
   const { operation, req } = input;
   const publicModel = input.model.name;
@@ -55,10 +55,11 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
     free: input.cached === true,
   });
   Object.assign(input.replyHeaders, admission.headers);
-  if (admission.budget !== undefined) input.replyHeaders[BUDGET_REMAINING_HEADER] = formatUsd(admission.budget.remainingMicros);
+  if (admission.budget !== undefined) writeBudgetHeaders(input.replyHeaders, admission.budget);
   if (!admission.ok) throw refusalError(admission);
   const handle: Admission = {
     counted,
+    promptTokens,
     delivered: 0,
     settle(usage, served) {
       if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });

@@ -2,7 +2,7 @@
 // relayed bytes (a chat.completion body, or chat.completion.chunk SSE events) are parsed, for
 // front doors that translate the answer into their own API instead of relaying it.
 import { UpstreamError } from "./errors.ts";
-import type { ChatCompletion, ChatCompletionChunk, ChatResult } from "./types.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatResult, MatchedStopField } from "./types.ts";
 
 export type CanonicalChat = { kind: "completion"; completion: ChatCompletion } | { kind: "stream"; chunks: AsyncIterable<ChatCompletionChunk> };
 
@@ -13,6 +13,12 @@ export function canonicalChat(result: ChatResult, provider: string): CanonicalCh
     return { kind: "completion", completion: parseJson(text, provider) as ChatCompletion };
   }
   return { kind: "stream", chunks: sseChunks(result.body as AsyncIterable<Uint8Array>, provider) };
+}
+
+/** The stop string that ended a choice, where the upstream says which one matched (vLLM's `stop_reason`). */
+export function matchedStop(choice: ChatCompletion.Choice | ChatCompletionChunk.Choice): string | undefined {
+  const { stop_reason: matched } = choice as MatchedStopField;
+  return typeof matched === "string" ? matched : undefined;
 }
 
 async function* sseChunks(body: AsyncIterable<Uint8Array>, provider: string): AsyncGenerator<ChatCompletionChunk> {

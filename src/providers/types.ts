@@ -41,6 +41,15 @@ export type ChatResult =
       usage: Promise<Usage | undefined>;
     };
 
+/**
+ * What OpenAI-compatible servers such as vLLM add to a choice (completion or chunk): the stop
+ * string that ended it, or the stop token's id, null otherwise. OpenAI, Gemini and Ollama do not
+ * say which stop sequence matched, and their choices carry no such field.
+ */
+export interface MatchedStopField {
+  readonly stop_reason?: string | number | null;
+}
+
 /** An upstream's bytes relayed as they arrive: the result of every native-lane call. */
 export type PassthroughResult = Extract<ChatResult, { kind: "passthrough" }>;
 

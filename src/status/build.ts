@@ -4,16 +4,17 @@
 import type { ReloadAttempt, ReloadLog } from "../config/reload-log.ts";
 import type { GatewayConfig } from "../config/types.ts";
 import type { ProviderReport } from "../http/provider-reports.ts";
-import type { KeyUsage } from "../limits/limiter.ts";
+import type { KeyStanding } from "../limits/limiter.ts";
 import type { BudgetStatus, JsonValue, KeyStatus, ModelStatus, ReloadStatus, StatusDocument } from "./document.ts";
 import type { TimedSnapshot } from "./metric-window.ts";
 import { recentTraffic } from "./traffic.ts";
 
 export interface KeyReading {
   readonly name: string;
-  /** Undefined: the key has no limits; "unavailable": the limit store did not answer. */
-  readonly usage: KeyUsage | undefined | "unavailable";
-  readonly budget?: BudgetStatus;
+  /** The key's configured budget: known from the config even when the store does not answer. */
+  readonly budget: { readonly usd: number; readonly period: string } | undefined;
+  /** The key's standing against its limits and budget; "unavailable": the limit store did not answer. */
+  readonly standing: KeyStanding | "unavailable";
 }
 
 export interface StatusInput {
@@ -69,15 +70,27 @@ function modelStatus(name: string, model: RawModel): ModelStatus {
   };
 }
 
-function keyStatus({ name, usage, budget }: KeyReading): KeyStatus {
-  const base = { name, ...(budget ? { budget } : {}) };
-  if (usage === "unavailable") return { ...base, store_unavailable: true };
-  if (usage === undefined) return base;
+function keyStatus({ name, budget, standing }: KeyReading): KeyStatus {
+  const configured = budget === undefined ? {} : { budget: { usd: budget.usd, period: budget.period } };
+  if (standing === "unavailable") return { name, ...configured, store_unavailable: true };
+  const { rpm, tpm, maxConcurrent, budget: spend } = standing;
   return {
-    ...base,
-    ...(usage.requests ? { requests: usage.requests } : {}),
-    ...(usage.tokens ? { tokens: usage.tokens } : {}),
-    ...(usage.concurrency ? { concurrency: { in_use: usage.concurrency.inUse, max: usage.concurrency.max } } : {}),
+    name,
+    ...(rpm ? { requests: { used: rpm.limit - rpm.remaining, limit: rpm.limit } } : {}),
+    ...(tpm ? { tokens: { used: tpm.limit - tpm.remaining, limit: tpm.limit } } : {}),
+    ...(maxConcurrent ? { concurrency: { in_use: maxConcurrent.inUse, max: maxConcurrent.limit } } : {}),
+    ...(spend ? { budget: budgetStatus(spend) } : configured),
+  };
+}
+
+function budgetStatus(spend: NonNullable<KeyStanding["budget"]>): BudgetStatus {
+  return {
+    usd: spend.usd,
+    period: spend.period,
+    spent_usd: spend.spentUsd,
+    held_usd: spend.heldUsd,
+    remaining_usd: spend.remainingUsd,
+    resets_at: spend.resetsAt === undefined ? null : iso(spend.resetsAt),
   };
 }
 

@@ -69,9 +69,15 @@ export interface KeyStatus {
 
 export interface BudgetStatus {
   readonly usd: number;
+  /** day, week, month (UTC) or total. */
   readonly period: string;
+  /** Settled spend in the current period; this and what follows are absent when the store did not answer. */
   readonly spent_usd?: number;
+  /** Held by requests in flight (their worst-case cost) until they settle. */
+  readonly held_usd?: number;
   readonly remaining_usd?: number;
+  /** When the period ends and spend starts from zero again; null for a `total` budget. */
+  readonly resets_at?: string | null;
 }
 
 export interface TrafficStatus {
@@ -90,4 +96,14 @@ export interface ModelTraffic {
   /** Of successful requests; null when there were none. */
   readonly p50_ms: number | null;
   readonly p99_ms: number | null;
+  /** Response cache lookups, present when the model had cacheable requests in the window. */
+  readonly cache?: CacheTraffic;
+}
+
+export interface CacheTraffic {
+  /** Answers from any tier (memory, redis, or an identical request in flight). */
+  readonly hits: number;
+  readonly misses: number;
+  /** hits / (hits + misses), as the dashboard's hit ratio panel reads the same counters. */
+  readonly hit_ratio: number;
 }

@@ -81,12 +81,23 @@ export function statusAnswers(deps: StatusDeps): StatusAnswers {
   };
 }
 
-/** Each configured key by name with its standing against its limits; the store read for all at once. */
+/**
+ * Each configured key by name with its standing against its limits and budget, read from the
+ * store without taking anything (a budget is read with a claim of cost 0). A key the store
+ * cannot answer for is "unavailable"; the rest of the page is served all the same.
+ */
 async function keyReadings(source: RuntimeSource): Promise<KeyReading[]> {
   const { config, limiter } = source.current;
+  const budgets = new Map((config.raw.keys ?? []).map((k) => [k.name, k.budget]));
   const names = [...new Set([...(config.keys?.values() ?? [])].map((k) => k.name))];
   return Promise.all(
-    names.map(async (name): Promise<KeyReading> => ({ name, usage: await limiter.usage(name).catch(() => "unavailable" as const) })),
+    names.map(
+      async (name): Promise<KeyReading> => ({
+        name,
+        budget: budgets.get(name),
+        standing: await limiter.standing(name).catch(() => "unavailable" as const),
+      }),
+    ),
   );
 }
 

@@ -1,9 +1,10 @@
 // Recent traffic per public model and per front door, from two snapshots of the gateway's
-// request metrics: what happened between them. Pure arithmetic; the same reading of the
-// counters the alert rules make (5xx and broken streams are failures, 4xx are the client's).
+// request and cache metrics: what happened between them. Pure arithmetic; the same reading of
+// the counters the alert rules make (5xx and broken streams are failures, 4xx are the client's;
+// the cache hit ratio is hits over hits plus misses, every tier and front door together).
 import type { HistogramSnapshot } from "../telemetry/cell-histogram.ts";
 import type { CounterValue, MetricsSnapshot } from "../telemetry/metrics.ts";
-import type { ModelTraffic, TrafficStatus } from "./document.ts";
+import type { CacheTraffic, ModelTraffic, TrafficStatus } from "./document.ts";
 
 export function recentTraffic(current: MetricsSnapshot, baseline: MetricsSnapshot | undefined): Omit<TrafficStatus, "window_s"> {
   const requests = counterDelta(current.requests, baseline?.requests ?? []);
@@ -18,16 +19,19 @@ export function recentTraffic(current: MetricsSnapshot, baseline: MetricsSnapsho
     if (labels["api"] !== undefined) byApi.set(String(labels["api"]), (byApi.get(String(labels["api"])) ?? 0) + value);
   }
   const latency = successLatency(current.durations, baseline?.durations);
+  const cache = cacheLookups(current, baseline);
   const models: ModelTraffic[] = [...byModel]
     .filter(([, e]) => e.requests > 0)
     .map(([model, e]) => {
       const counts = latency.get(model);
+      const lookups = cache.get(model);
       return {
         model,
         requests: e.requests,
         error_rate: e.failed / e.requests,
         p50_ms: counts ? quantileMs(current.durations.bounds, counts, 0.5) : null,
         p99_ms: counts ? quantileMs(current.durations.bounds, counts, 0.99) : null,
+        ...(lookups ? { cache: lookups } : {}),
       };
     })
     .sort((a, b) => a.model.localeCompare(b.model));
@@ -38,6 +42,24 @@ export function recentTraffic(current: MetricsSnapshot, baseline: MetricsSnapsho
 function isFailure(labels: CounterValue["labels"]): boolean {
   const outcome = labels["outcome"];
   return (outcome === "error" || outcome === "stream_error") && labels["status_class"] !== "4xx";
+}
+
+/** Per model, cache hits and misses since the baseline; models without a lookup are absent. */
+function cacheLookups(current: MetricsSnapshot, baseline: MetricsSnapshot | undefined): Map<string, CacheTraffic> {
+  const sums = new Map<string, { hits: number; misses: number }>();
+  const add = (values: readonly CounterValue[], field: "hits" | "misses") => {
+    for (const { labels, value } of values) {
+      const model = String(labels["model"] ?? "");
+      const entry = sums.get(model) ?? { hits: 0, misses: 0 };
+      entry[field] += value;
+      sums.set(model, entry);
+    }
+  };
+  add(counterDelta(current.cacheHits, baseline?.cacheHits ?? []), "hits");
+  add(counterDelta(current.cacheMisses, baseline?.cacheMisses ?? []), "misses");
+  const out = new Map<string, CacheTraffic>();
+  for (const [model, { hits, misses }] of sums) if (hits + misses > 0) out.set(model, { hits, misses, hit_ratio: hits / (hits + misses) });
+  return out;
 }
 
 /** Each label combination's increase since the baseline (a series new since then counts whole). */

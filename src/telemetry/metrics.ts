@@ -36,6 +36,12 @@ export interface BudgetReading {
   readonly limitUsd: number;
 }
 
+/** Settlements waiting in this process for the limits store, and what they charge. */
+export interface BudgetOutboxReading {
+  readonly settlements: number;
+  readonly usd: number;
+}
+
 /** One finished front-door request, with its labels already bounded (see request-facts.ts). */
 export interface FinishedRequest {
   /** The front door: chat, embeddings. */
@@ -79,9 +85,11 @@ export interface GatewayMetrics {
   internalError(kind: InternalErrorKind): void;
   /** Where the budget gauges read spend at scrape time (the store every replica shares). */
   budgetSource(read: () => Promise<readonly BudgetReading[]>): void;
+  /** Budget settlements this process keeps because the limits store did not take them yet. */
+  budgetOutboxSource(read: () => BudgetOutboxReading): void;
   /** The whole exposition in the Prometheus text format. */
   scrape(): Promise<string>;
-  /** Request counts and durations as they stand, for the status page. */
+  /** Request counts, durations and cache lookups as they stand, for the status page. */
   snapshot(): Promise<MetricsSnapshot>;
 }
 
@@ -95,6 +103,9 @@ export interface MetricsSnapshot {
   readonly requests: readonly CounterValue[];
   /** llm_gateway_request_duration_seconds. */
   readonly durations: HistogramSnapshot;
+  /** llm_gateway_cache_hits_total and llm_gateway_cache_misses_total, every label combination. */
+  readonly cacheHits: readonly CounterValue[];
+  readonly cacheMisses: readonly CounterValue[];
 }
 
 const REQUEST_LABELS = ["key", "model", "api", "route", "provider", "status_class", "outcome"] as const;
@@ -257,6 +268,24 @@ export function createGatewayMetrics(): GatewayMetrics {
     },
   });
 
+  let readOutbox: () => BudgetOutboxReading = () => ({ settlements: 0, usd: 0 });
+  new Gauge({
+    name: name("budget_outbox_settlements"),
+    help: "Budget settlements this process keeps because the limits store did not take them; lost if the process dies before the store is back.",
+    registers,
+    collect() {
+      this.set(readOutbox().settlements);
+    },
+  });
+  new Gauge({
+    name: name("budget_outbox_usd"),
+    help: "Spend, in US dollars, of the budget settlements this process keeps for the limits store.",
+    registers,
+    collect() {
+      this.set(readOutbox().usd);
+    },
+  });
+
   const series = new Map<string, RequestSeries>();
   const seriesFor = (d: FinishedRequest): RequestSeries => {
     const klass = statusClass(d.status);
@@ -326,9 +355,12 @@ export function createGatewayMetrics(): GatewayMetrics {
     budgetSource(read) {
       readBudgets = read;
     },
+    budgetOutboxSource(read) {
+      readOutbox = read;
+    },
     async snapshot() {
-      const counted = await registry.getSingleMetric(name("requests_total"))?.get();
-      return { requests: counted?.values ?? [], durations: duration.snapshot() };
+      const [counted, hits, misses] = await Promise.all([registry.getSingleMetric(name("requests_total"))?.get(), cacheHits.get(), cacheMisses.get()]);
+      return { requests: counted?.values ?? [], durations: duration.snapshot(), cacheHits: hits.values, cacheMisses: misses.values };
     },
     async scrape() {
       const text = await registry.metrics();

@@ -100,6 +100,7 @@ describe("budgets", () => {
     budgetKey("failing", 1),
     budgetKey("embed", 1),
     budgetKey("responses", 1),
+    budgetKey("responses-spent", 0.002),
     budgetKey("messages", 0.002),
     budgetKey("cached", 0.0015),
     budgetKey("reload", 0.0015),
@@ -243,6 +244,21 @@ describe("budgets", () => {
     const { response } = await client.responses.create({ model: "fast", input: "hello", max_output_tokens: 50 }).withResponse();
     expect(response.headers.get("x-llm-budget-remaining-usd")).toBe("1.000000");
     expect(await spentMicros(client)).toBe(fastCost(11, 7));
+  });
+
+  it("refuses on the Responses door in the OpenAI envelope, which its SDK does not retry", async () => {
+    const client = gw.client("sk-responses-spent", { maxRetries: 2 });
+    up.always({ reply: { text: "big", usage: { prompt: 100, completion: 150 } } });
+    await client.responses.create({ model: "fast", input: "hello", max_output_tokens: 100 });
+    expect(await spentMicros(client)).toBe(fastCost(100, 150));
+    const error = await apiError(client.responses.create({ model: "fast", input: "hello again", max_output_tokens: 100, stream: true }));
+    expect([error.status, error.type, error.code]).toEqual([429, "insufficient_quota", "budget_exceeded"]);
+    expect(error.message).toContain('Budget exceeded for key "responses-spent": $0.002 per day');
+    expect(error.headers?.get("x-should-retry")).toBe("false");
+    expect(error.headers?.get("x-llm-budget-remaining-usd")).toBe(usd(2_000 - fastCost(100, 150)));
+    expect(up.chatRequests).toHaveLength(1);
+    const scrape = parseSamples(await (await fetch(`${gw.url}/metrics`)).text());
+    expect(scrape.get('llm_gateway_rate_limited_total{key="responses-spent",limit="budget"}')).toBe(1);
   });
 
   it("charges the Messages door and refuses there in Anthropic's envelope, which its SDK does not retry", async () => {

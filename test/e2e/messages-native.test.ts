@@ -186,6 +186,18 @@ describe("Messages door, native lane (Anthropic upstream)", () => {
     expect(await res.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("max_tokens") as unknown } });
   });
 
+  it("rejects an empty conversation with invalid_request_error, sending nothing upstream", async () => {
+    const before = fake.chatRequests.length;
+    const res = await fetch(`${gw.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": "gw-key-1", "content-type": "application/json" },
+      body: JSON.stringify({ model: "claude-sonnet-4-6", max_tokens: 16, messages: [] }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: "messages: at least one message is required" } });
+    expect(fake.chatRequests).toHaveLength(before);
+  });
+
   it("closes the upstream stream when the client goes away", async () => {
     fake.script({ reply: { text: "one two three four five six seven eight nine ten" }, chunkIntervalMs: 50 });
     const controller = new AbortController();

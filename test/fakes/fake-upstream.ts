@@ -25,6 +25,8 @@ export interface ScriptedReply {
   pieces?: number;
   /** Upstream model name to report (default: the one requested). */
   model?: string;
+  /** The choice's `stop_reason`, as vLLM reports the stop string that matched (OpenAI protocol only). */
+  stopReason?: string | number | null;
 }
 
 /** Faults of an embeddings answer, to exercise the gateway's checks. */
@@ -54,6 +56,8 @@ export interface Step {
   cutAfterFrames?: number;
   /** Send the protocol's in-stream error frame after this many frames, then end. */
   errorAfterFrames?: number;
+  /** Stream these frames as they are instead of the rendered reply (an upstream's own ordering). */
+  frames?: string[];
 }
 
 export interface RecordedRequest {
@@ -247,7 +251,7 @@ export class FakeUpstream {
       ...step.headers,
     });
     res.flushHeaders();
-    const frames = this.protocol.renderStream(reply, recorded);
+    const frames = step.frames ?? this.protocol.renderStream(reply, recorded);
     for (let i = 0; i < frames.length; i++) {
       if (res.destroyed) return;
       if (step.cutAfterFrames !== undefined && i >= step.cutAfterFrames) {

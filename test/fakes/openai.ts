@@ -102,6 +102,7 @@ export const openaiProtocol: Protocol = {
             },
             logprobs: null,
             finish_reason: reply.finish ?? (toolCalls.length > 0 ? "tool_calls" : "stop"),
+            ...(reply.stopReason !== undefined ? { stop_reason: reply.stopReason } : {}),
           },
         ],
         usage: usageOf(reply),
@@ -129,7 +130,7 @@ export const openaiProtocol: Protocol = {
       }
     });
     const finish = reply.finish ?? ((reply.toolCalls?.length ?? 0) > 0 ? "tool_calls" : "stop");
-    frames.push(frame([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
+    frames.push(frame([{ index: 0, delta: {}, logprobs: null, finish_reason: finish, ...(reply.stopReason !== undefined ? { stop_reason: reply.stopReason } : {}) }]));
     if (includeUsage) frames.push(frame([], usageOf(reply)));
     frames.push("data: [DONE]\n\n");
     return frames;

@@ -1,6 +1,7 @@
 // The limiter against a real Redis that dies and comes back mid-test.
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { configSchema } from "../../src/config/schema.ts";
 import { limiterFromConfig } from "../../src/limits/from-config.ts";
 import type { Admission, Admitted, Limiter } from "../../src/limits/limiter.ts";
@@ -15,6 +16,16 @@ function config(redisUrl: string, onStoreError: "open" | "closed", key: string) 
     models: { m: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
     keys: [{ name: key, key: `secret-${key}`, rpm: 3, max_concurrent: 1 }],
     limits: { store: "redis", redis_url: redisUrl, on_store_error: onStoreError },
+  });
+}
+
+/** A key with a $1 budget on a model at 2 micro-USD per prompt token and 10 per completion token. */
+function budgetConfig(redisUrl: string, key: string) {
+  return configSchema.parse({
+    providers: { up: { type: "openai", base_url: "http://127.0.0.1:9/v1" } },
+    models: { m: { targets: [{ provider: "up", model: "gpt-4o-mini" }], price: { input_per_mtok: 2, output_per_mtok: 10 } } },
+    keys: [{ name: key, key: `secret-${key}`, budget: { usd: 1, period: "total" } }],
+    limits: { store: "redis", redis_url: redisUrl, on_store_error: "open" },
   });
 }
 
@@ -116,4 +127,32 @@ describe.skipIf(!available)("limiter with Redis going away", () => {
     await admitted(await ask(survivor, "crash-key")).settle();
     await survivor.close();
   });
+
+  it("counts a settlement once when Redis applied it but the reply was lost, however often the outbox sends it again", async () => {
+    const limiter = limiterFromConfig(budgetConfig(server.url, "lost-reply"));
+    expect(await limiter.ready(5_000)).toBe(true);
+    const admission = admitted(await limiter.admit({ keyName: "lost-reply", publicModel: "m", estimatedPromptTokens: 10, maxTokens: 100, price: { input_per_mtok: 2, output_per_mtok: 10 } }));
+    // Redis holds every command for 3.5 s: the settlement is written to the socket, times out
+    // after 1 s on the client, is kept and sent again every second, and once the pause ends Redis
+    // runs the original and every repeat.
+    const pauser = new Redis(server.url);
+    onTestFinished(() => pauser.disconnect());
+    await pauser.call("CONFIG", "RESETSTAT");
+    await pauser.call("CLIENT", "PAUSE", "3500", "ALL");
+    await admission.settle({ prompt_tokens: 12, completion_tokens: 30 });
+    expect(limiter.pendingSettlements).toBe(1);
+    expect(limiter.pendingMicros).toBe(12 * 2 + 30 * 10);
+    await sleep(2_200); // at least two repeats queued behind the pause
+    const deadline = Date.now() + 15_000;
+    while (limiter.pendingSettlements > 0 && Date.now() < deadline) await sleep(100);
+    expect(limiter.pendingSettlements).toBe(0);
+    expect(limiter.pendingMicros).toBe(0);
+    const standing = await limiter.standing("lost-reply");
+    expect(standing.budget).toMatchObject({ spentUsd: (12 * 2 + 30 * 10) / 1e6, heldUsd: 0 });
+    // Redis ran the settlement more than once: one application, the rest recognised by its mark
+    const commands = await pauser.call("INFO", "commandstats");
+    const settles = /cmdstat_evalsha:calls=(\d+)/.exec(String(commands));
+    expect(Number(settles?.[1])).toBeGreaterThanOrEqual(3); // the settlement and two or more repeats (and the read)
+    await limiter.close();
+  }, 30_000);
 });

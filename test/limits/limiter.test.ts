@@ -236,4 +236,78 @@ describe("limiter", () => {
       expect(limiter.slotsHeld).toBe(0);
     });
   });
+
+  describe("a budget's standing when the store stops answering", () => {
+    const price = { input_per_mtok: 2, output_per_mtok: 10 };
+    /** A memory store that can be switched off, as Redis going away would. */
+    function switchable(clock: () => number) {
+      const inner = createMemoryStore({ clock });
+      const down = { value: false };
+      const gate = <T,>(run: () => Promise<T>): Promise<T> => (down.value ? Promise.reject(new Error("connection refused")) : run());
+      const store: LimitStore = {
+        ...inner,
+        check: (r) => gate(() => inner.check(r)),
+        settle: (s) => gate(() => inner.settle(s)),
+        adjust: (a) => gate(() => inner.adjust(a)),
+        release: (s) => gate(() => inner.release(s)),
+        renew: (s, h) => gate(() => inner.renew(s, h)),
+        peek: (r) => gate(() => inner.peek(r)),
+      };
+      return { store, down };
+    }
+    const budgeted = (onStoreError: "open" | "closed") => {
+      const clock = fakeClock(Date.UTC(2025, 5, 1, 12));
+      const { store, down } = switchable(clock);
+      const limiter = createLimiter(buildLimitSets({ keys: [{ name: "spender", budget: { usd: 1, period: "day" } }, { name: "new", budget: { usd: 1, period: "day" } }], models: {} }), {
+        store,
+        onStoreError,
+        defaultMaxTokens: 100,
+        clock,
+        settleRetryMs: 60_000,
+      });
+      return { limiter, down, clock };
+    };
+    const spend = (over: { keyName?: string } = {}) => ({ keyName: "spender", publicModel: "m", estimatedPromptTokens: 10, maxTokens: 100, price, ...over });
+
+    it("tells the last standing read, less what this process charged since, and when it was read", async () => {
+      const { limiter, down, clock } = budgeted("open");
+      const readAt = clock();
+      const first = admitted(await limiter.admit(spend()));
+      expect(first.budget).toEqual({ remainingMicros: 1_000_000 });
+      await first.settle({ prompt_tokens: 10, completion_tokens: 50 }); // 520, taken by the store
+      expect(await limiter.budgetStanding("spender")).toEqual({ remainingMicros: 1_000_000 - 520 });
+
+      clock.advance(5_000);
+      down.value = true;
+      const during = admitted(await limiter.admit(spend()));
+      expect(during.budget).toEqual({ remainingMicros: 1_000_000 - 520, asOf: readAt });
+      await during.settle({ prompt_tokens: 7, completion_tokens: 3 }); // 44, kept in the outbox
+      expect(limiter.pendingSettlements).toBe(1);
+      expect(limiter.pendingMicros).toBe(44);
+      expect(await limiter.budgetStanding("spender")).toEqual({ remainingMicros: 1_000_000 - 520 - 44, asOf: readAt });
+      const again = admitted(await limiter.admit(spend()));
+      expect(again.budget).toEqual({ remainingMicros: 1_000_000 - 564, asOf: readAt });
+      await again.settle(undefined); // nothing served, nothing charged
+      // a key this process never read has no standing to tell
+      expect(admitted(await limiter.admit(spend({ keyName: "new" }))).budget).toBeUndefined();
+      expect(await limiter.budgetStanding("new")).toBeUndefined();
+      expect(limiter.budgetStanding("nobody")).toBeUndefined();
+
+      down.value = false;
+      await limiter.close(); // sends what is pending
+      expect(limiter.pendingSettlements).toBe(0);
+    });
+
+    it("puts the last standing on the 503 of a closed store too", async () => {
+      const { limiter, down } = budgeted("closed");
+      await admitted(await limiter.admit(spend())).settle({ prompt_tokens: 1, completion_tokens: 1 });
+      await limiter.budgetStanding("spender");
+      down.value = true;
+      const refused = await limiter.admit(spend());
+      expect(refused).toMatchObject({ ok: false, status: 503, budget: { remainingMicros: 1_000_000 - 12 } });
+      expect(refused.budget?.asOf).toBeTypeOf("number");
+      down.value = false;
+      await limiter.close();
+    });
+  });
 });

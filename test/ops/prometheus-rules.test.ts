@@ -1,12 +1,15 @@
 // The alert rules under Prometheus' own tools: `promtool check rules` validates them and
 // `promtool test rules` runs the unit tests in config/prometheus-tests/, where each alert fires
 // on the series that should fire it and stays quiet on healthy ones. Every alert must have
-// both kinds of test, so a new alert without them fails here.
+// both kinds of test, so a new alert without them fails here. The dashboard's queries go through
+// the same parser, as recording rules with Grafana's variables filled in.
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { parse as parseYaml } from "yaml";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const RULES = "config/prometheus-alerts.yaml";
@@ -44,8 +47,39 @@ describe.skipIf(promtool === undefined)("alert rules under promtool", () => {
     expect(testFiles.length).toBeGreaterThan(0);
     const result = run("test", "rules", ...testFiles);
     expect(result.status, result.stdout + result.stderr).toBe(0);
+  }, 60_000);
+
+  it("parse the dashboard's queries too, with its variables filled in", () => {
+    const filled = dashboardExprs().map((expr, i) => ({
+      record: `dashboard:query_${i}`,
+      expr: expr.replaceAll("$__rate_interval", "5m").replaceAll("$__range", "6h").replace(/\$(api|model|key)\b/g, ".*"),
+    }));
+    const dir = mkdtempSync(join(tmpdir(), "dashboard-rules-"));
+    try {
+      const file = join(dir, "dashboard.yaml");
+      writeFileSync(file, toYaml({ groups: [{ name: "dashboard", rules: filled }] }));
+      const result = run("check", "rules", file);
+      expect(result.stdout + result.stderr).toContain(`SUCCESS: ${filled.length} rules found`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
+
+/** Every panel query (`expr`) in the Grafana dashboard. */
+function dashboardExprs(): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (typeof node === "object" && node !== null)
+      for (const [name, value] of Object.entries(node)) {
+        if (name === "expr" && typeof value === "string") out.push(value);
+        else walk(value);
+      }
+  };
+  walk(JSON.parse(readFileSync(`${root}config/grafana-dashboard.json`, "utf8")));
+  return out;
+}
 
 describe("alert rule unit tests", () => {
   it("cover every alert with a case where it fires and a case where it does not", () => {

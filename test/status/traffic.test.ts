@@ -11,6 +11,7 @@ const requests = (model: string, outcome: string, statusClass: string, value: nu
   value,
 });
 const durations = (model: string, counts: number[]) => ({ labels: { model, provider: "p", outcome: "success" }, counts });
+const lookups = (model: string, api: string, tier: string, value: number) => ({ labels: { model, api, tier }, value });
 
 describe("quantileMs", () => {
   it("interpolates inside the bucket holding the rank, from 0 for the first", () => {
@@ -28,6 +29,8 @@ describe("recentTraffic", () => {
   const before: MetricsSnapshot = {
     requests: [requests("fast", "success", "2xx", 100), requests("fast", "error", "5xx", 10)],
     durations: { bounds: BOUNDS, series: [durations("fast", [100, 0, 0, 0])] },
+    cacheHits: [],
+    cacheMisses: [],
   };
   const after: MetricsSnapshot = {
     requests: [
@@ -37,6 +40,8 @@ describe("recentTraffic", () => {
       requests("slow", "stream_error", "2xx", 1),
     ],
     durations: { bounds: BOUNDS, series: [durations("fast", [100, 6, 0, 0])] },
+    cacheHits: [],
+    cacheMisses: [],
   };
 
   it("counts what happened since the baseline: 5xx and broken streams fail, 4xx do not", () => {
@@ -51,18 +56,42 @@ describe("recentTraffic", () => {
 
   it("counts everything since start without a baseline, and per front door when requests carry `api`", () => {
     const doors: MetricsSnapshot = {
-      requests: [requests("fast", "success", "2xx", 3, "openai-chat"), requests("fast", "success", "2xx", 2, "anthropic")],
+      requests: [requests("fast", "success", "2xx", 3, "chat"), requests("fast", "success", "2xx", 2, "messages")],
       durations: { bounds: BOUNDS, series: [] },
+      cacheHits: [],
+      cacheMisses: [],
     };
     expect(recentTraffic(doors, undefined).apis).toEqual([
-      { api: "anthropic", requests: 2 },
-      { api: "openai-chat", requests: 3 },
+      { api: "chat", requests: 3 },
+      { api: "messages", requests: 2 },
     ]);
+  });
+
+  it("gives a model's cache hit ratio over the window, every tier and front door together", () => {
+    const base = { durations: { bounds: BOUNDS, series: [] } };
+    const earlier: MetricsSnapshot = {
+      ...base,
+      requests: [requests("cached", "success", "2xx", 50, "chat"), requests("plain", "success", "2xx", 5, "chat")],
+      cacheHits: [lookups("cached", "chat", "memory", 40)],
+      cacheMisses: [lookups("cached", "chat", "redis", 10)],
+    };
+    const later: MetricsSnapshot = {
+      ...base,
+      requests: [requests("cached", "success", "2xx", 60, "chat"), requests("cached", "success", "2xx", 2, "embeddings"), requests("plain", "success", "2xx", 9, "chat")],
+      // Since the baseline: 4 memory + 1 redis + 1 inflight hits, 4 + 2 misses.
+      cacheHits: [lookups("cached", "chat", "memory", 44), lookups("cached", "chat", "redis", 1), lookups("cached", "embeddings", "inflight", 1)],
+      cacheMisses: [lookups("cached", "chat", "redis", 14), lookups("cached", "embeddings", "redis", 2)],
+    };
+    const models = recentTraffic(later, earlier).models;
+    expect(models.find((m) => m.model === "cached")?.cache).toEqual({ hits: 6, misses: 6, hit_ratio: 0.5 });
+    expect(models.find((m) => m.model === "plain")).not.toHaveProperty("cache");
+    // Without a lookup in the window a cache-enabled model has no ratio, not a ratio of 0.
+    expect(recentTraffic(earlier, earlier).models).toEqual([]);
   });
 });
 
 describe("createMetricWindow", () => {
-  const snapshot: MetricsSnapshot = { requests: [], durations: { bounds: [], series: [] } };
+  const snapshot: MetricsSnapshot = { requests: [], durations: { bounds: [], series: [] }, cacheHits: [], cacheMisses: [] };
   it("compares with the start until the span has passed, then with a snapshot at least a span old", () => {
     const window = createMetricWindow(0, 60_000, 10_000);
     expect(window.advance({ at: 3_000, snapshot }).at).toBe(0);

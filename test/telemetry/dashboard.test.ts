@@ -1,6 +1,7 @@
 // The Grafana dashboard and the alert rules query only metrics and labels a real scrape of the
 // gateway has, so a renamed metric or label breaks this test instead of silently blanking a
 // panel or disarming an alert.
+import Anthropic from "@anthropic-ai/sdk";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -11,7 +12,15 @@ import { histogramNames, parseSamples, scrapeText } from "./scrape.ts";
 import { drain } from "../harness/client-calls.ts";
 
 const root = new URL("../../", import.meta.url);
-const dashboard = JSON.parse(readFileSync(new URL("config/grafana-dashboard.json", root), "utf8")) as unknown;
+interface Panel {
+  readonly type: string;
+  readonly title: string;
+  readonly targets?: readonly { readonly expr: string }[];
+}
+const dashboard = JSON.parse(readFileSync(new URL("config/grafana-dashboard.json", root), "utf8")) as {
+  panels: Panel[];
+  templating: { list: { name: string; definition?: string }[] };
+};
 const alerts = parseYaml(readFileSync(new URL("config/prometheus-alerts.yaml", root), "utf8")) as {
   groups: { name: string; rules: { alert?: string; expr?: string; labels?: Record<string, string>; annotations?: Record<string, string> }[] }[];
 };
@@ -85,29 +94,41 @@ describe("dashboard and alert rules against a real scrape", () => {
   let fake: FakeUpstream;
   let gw: TestGateway;
   let s: Scraped;
+  let text: string;
 
   beforeAll(async () => {
     fake = await startOpenAIFake();
+    const price = { input_per_mtok: 1, output_per_mtok: 2 };
     gw = await startTestGateway({
       providers: openaiProviders({ primary: fake, backup: fake }),
       models: {
-        fast: { targets: [{ provider: "primary", model: "m1" }, { provider: "backup", model: "m2" }], price: { input_per_mtok: 1, output_per_mtok: 2 } },
+        fast: { targets: [{ provider: "primary", model: "m1" }, { provider: "backup", model: "m2" }], price },
+        remembered: { targets: [{ provider: "primary", model: "m1" }], price, cache: true },
+        vectors: { kind: "embeddings", targets: [{ provider: "primary", model: "e1" }], price },
       },
       // a budgeted key, so the budget gauges have their series
       keys: [{ name: "team", key: "sk-test", budget: { usd: 10, period: "month" } }],
       resilience: { retries: 1, backoff_ms: 0, max_backoff_ms: 0 },
     });
-    // Traffic that makes every labelled series appear: a served stream, a retry and a fallback.
+    // Traffic that makes every labelled series appear: a served stream, a retry and a fallback...
     fake.script({ status: 500 }, { status: 500 });
     const client = gw.client();
     const stream = await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "hi" }], stream: true });
     await drain(stream);
-    await eventually(() => expect(requestLines(gw).length).toBeGreaterThanOrEqual(1));
-    // Series that only the breakers and the limiter produce, through the methods they call.
+    // ...a cache miss and a hit, and every front door.
+    for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: "remembered", messages: [{ role: "user", content: "same" }] });
+    await client.embeddings.create({ model: "vectors", input: "hello" });
+    await client.responses.create({ model: "fast", input: "hi" });
+    const anthropic = new Anthropic({ apiKey: "sk-test", baseURL: gw.url, maxRetries: 0 });
+    await anthropic.messages.create({ model: "fast", max_tokens: 16, messages: [{ role: "user", content: "hi" }] });
+    await eventually(() => expect(requestLines(gw).length).toBeGreaterThanOrEqual(6));
+    // Series that only the breakers, the limiter and the cache's Redis produce, through the methods they call.
     gw.running.metrics.breakerState("primary", "open");
     gw.running.metrics.rateLimited("requests", "anonymous");
     gw.running.metrics.storeError("redis");
-    s = scraped(await scrapeText(`${gw.url}/metrics`));
+    gw.running.metrics.storeError("cache");
+    text = await scrapeText(`${gw.url}/metrics`);
+    s = scraped(text);
   });
   afterAll(() => stopAll(gw, fake));
 
@@ -151,6 +172,33 @@ describe("dashboard and alert rules against a real scrape", () => {
     expect(all).toMatch(/sum by \(model\) \(rate\(llm_gateway_cost_usd_total/);
   });
 
+  it("the scrape has every front door, a cache hit and miss, and a budget, so the checks above read real series", () => {
+    const values = (metric: string, label: string) =>
+      [...parseSamples(text).keys()].filter((k) => k.startsWith(`${metric}{`)).map((k) => new RegExp(`${label}="([^"]*)"`).exec(k)?.[1]);
+    expect(new Set(values("llm_gateway_requests_total", "api"))).toEqual(new Set(["chat", "embeddings", "messages", "responses"]));
+    expect(values("llm_gateway_cache_hits_total", "model")).toContain("remembered");
+    expect(values("llm_gateway_cache_misses_total", "model")).toContain("remembered");
+    expect(values("llm_gateway_store_errors_total", "store")).toContain("cache");
+    expect(values("llm_gateway_budget_spent_usd", "key")).toEqual(["team"]);
+  });
+
+  it("the dashboard filters by front door and has per-door errors, a cache row and budget panels", () => {
+    const variable = (name: string) => dashboard.templating.list.find((v) => v.name === name);
+    expect(variable("api")?.definition).toBe("label_values(llm_gateway_requests_total, api)");
+    const panel = (title: string) => dashboard.panels.find((p) => p.title === title);
+    const exprs = (title: string) => (panel(title)?.targets ?? []).map((t) => t.expr).join("\n");
+    expect(exprs("Requests per second by model and front door")).toMatch(/sum by \(api, model\)/);
+    expect(exprs("Error ratio by front door (5xx and broken streams)")).toMatch(/^sum by \(api\) \(rate\(llm_gateway_requests_total\{api=~"\$api".*status_class!="4xx".*\/ sum by \(api\)/);
+    const rows = dashboard.panels.filter((p) => p.type === "row").map((p) => p.title);
+    expect(rows).toEqual(expect.arrayContaining(["Response cache", "Budgets"]));
+    expect(exprs("Cache hit ratio by model and front door")).toMatch(/llm_gateway_cache_hits_total[\s\S]*\/[\s\S]*llm_gateway_cache_misses_total/);
+    expect(exprs("Cache hits and misses per second by tier")).toContain("sum by (tier) (rate(llm_gateway_cache_hits_total");
+    expect(exprs("Cache store errors per second")).toContain('llm_gateway_store_errors_total{store="cache"}');
+    expect(exprs("Limit store errors per second")).toContain('store!="cache"');
+    expect(dashboard.panels.filter((p) => p.type !== "row" && p.title.startsWith("Budget"))).toHaveLength(4);
+    expect(exprs("Budget spend held back by replicas (store unreachable)")).toContain("llm_gateway_budget_outbox_usd");
+  });
+
   it("the alert rules cover error rate, breaker open, p99 latency and rate-limit saturation, each well formed", () => {
     const rules = alerts.groups.flatMap((g) => g.rules);
     const names = rules.map((r) => r.alert);
@@ -166,5 +214,9 @@ describe("dashboard and alert rules against a real scrape", () => {
     expect(exprOf("LLMGatewayHighP99Latency")).toMatch(/histogram_quantile\(0\.99, .*llm_gateway_request_duration_seconds_bucket/);
     expect(exprOf("LLMGatewayRateLimitSaturation")).toContain("llm_gateway_rate_limited_total");
     expect(exprOf("LLMGatewayBudgetNearlySpent")).toMatch(/llm_gateway_budget_spent_usd[\s\S]*\/[\s\S]*llm_gateway_budget_limit_usd/);
+    expect(exprOf("LLMGatewayFrontDoorErrorRate")).toContain("sum by (api)");
+    expect(exprOf("LLMGatewayCacheStoreErrors")).toContain('llm_gateway_store_errors_total{store="cache"}');
+    expect(exprOf("LLMGatewayLimitStoreErrors")).toContain('store!="cache"');
+    expect(exprOf("LLMGatewayCacheHitRatioCollapsed")).toMatch(/llm_gateway_cache_hits_total\[1h\] offset 1d/);
   });
 });

@@ -44,7 +44,7 @@ export const anthropicCountTokens: FrontDoor<MessagesRequest, CountResult> = {
   async write(res, result, { req, headers, redact }) {
     const outcome = { usage: { prompt_tokens: 0, completion_tokens: 0 }, firstByteAt: performance.now(), streamError: undefined, clientGone: false };
     if (result.lane === "native") {
-      await writeMessages(res, result, { model: req.model, headers, redact, pingIntervalMs: 0 });
+      await writeMessages(res, result, { req, headers, redact, pingIntervalMs: 0 });
       return outcome;
     }
     const body = JSON.stringify({ input_tokens: result.inputTokens });

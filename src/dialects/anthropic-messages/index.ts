@@ -10,13 +10,11 @@ import { bodyText } from "./body-text.ts";
 import { messagesFeatures } from "./features.ts";
 import { routingView } from "./routing-view.ts";
 import { renderMessagesError } from "./errors.ts";
+import { PING_INTERVAL_MS } from "./events.ts";
 import { messagesOperation, type MessagesResult } from "./operation.ts";
 import { writeMessages } from "./reply.ts";
 import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
 import { parseMessages } from "./validate.ts";
-
-/** Claude Code abandons a stream after 300 s without a byte; a translated stream pings well before. */
-export const PING_INTERVAL_MS = 10_000;
 
 export const anthropicMessages: FrontDoor<MessagesRequest, MessagesResult> = {
   api: "messages",
@@ -34,7 +32,7 @@ export const anthropicMessages: FrontDoor<MessagesRequest, MessagesResult> = {
   logOutput(metered, record) {
     // The native lane's bytes are relayed untouched, not read for text.
     if (metered.lane === "native") return metered;
-    return { lane: "translated", result: captureCompletion(metered.result, (text) => (record.completion = redactSecrets(text))) };
+    return { ...metered, result: captureCompletion(metered.result, (text) => (record.completion = redactSecrets(text))) };
   },
-  write: (res, result, { req, headers, redact }) => writeMessages(res, result, { model: req.model, headers, redact, pingIntervalMs: PING_INTERVAL_MS }),
+  write: (res, result, { req, headers, redact }) => writeMessages(res, result, { req, headers, redact, pingIntervalMs: PING_INTERVAL_MS }),
 };

@@ -10,7 +10,14 @@ import type { ChatResult, NativeRequest, PassthroughResult, ProviderAdapter } fr
 import { estimatePromptTokens } from "../../limits/tokens.ts";
 import { chatOf, MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
 
-export type MessagesResult = { lane: "native"; result: PassthroughResult } | { lane: "translated"; result: ChatResult };
+export type MessagesResult =
+  | { lane: "native"; result: PassthroughResult }
+  /**
+   * `model`: the target model that served, whose tokenizer estimates the input when admission
+   * made no estimate; `inputTokens`: the prompt estimate admission made, when a limit or budget
+   * needed one.
+   */
+  | { lane: "translated"; result: ChatResult; model?: string; inputTokens?: number };
 
 export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
   return adapter.native !== undefined && adapter.speaks?.("anthropic-messages") === true;
@@ -34,7 +41,7 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
       throw new GatewayInputError(`provider '${adapter.id}' does not speak Messages, and chat cannot carry ${untranslatable.join("; ")}`, undefined, "untranslatable");
     }
     for (const warning of warnings) options.warn?.(warning);
-    return { lane: "translated", result: await chatOperation.call(adapter, chat, model, options) };
+    return { lane: "translated", result: await chatOperation.call(adapter, chat, model, options), model };
   },
   // The body and the translation both leave the routing hints out already.
   upstreamRequest: (req) => req,
@@ -42,7 +49,10 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
   promptTokens: (req, model) => estimatePromptTokens(chatOf(req), model),
   completionBudget: (req, defaultMaxTokens) => req.max_tokens ?? defaultMaxTokens,
   meter(metered, admission) {
-    if (metered.lane === "translated") return { lane: "translated", result: chatOperation.meter(metered.result, admission) };
+    if (metered.lane === "translated") {
+      const inputTokens = admission.counted ? admission.promptTokens : undefined;
+      return { ...metered, result: chatOperation.meter(metered.result, admission), ...(inputTokens !== undefined ? { inputTokens } : {}) };
+    }
     const result = chatOperation.meter(metered.result, admission);
     return result.kind === "passthrough" ? { lane: "native", result } : metered;
   },

@@ -5,19 +5,21 @@
 import type { ServerResponse } from "node:http";
 import { toGatewayError } from "../../http/errors.ts";
 import { writeChunk } from "../../http/socket-write.ts";
+import { estimatePromptTokens } from "../../limits/tokens.ts";
 import type { TokenUsage, WriteOutcome } from "../../pipeline/front-door.ts";
 import type { ChatCompletionChunk, PassthroughResult } from "../../providers/types.ts";
 import type { Redact } from "../../telemetry/redact.ts";
 import { canonical } from "./canonical-result.ts";
 import { errorEvent } from "./errors.ts";
 import { messageEvents, PING, withPings } from "./events.ts";
-import { toMessage } from "./from-chat.ts";
+import { toMessage, type AnswerContext } from "./from-chat.ts";
 import type { MessagesResult } from "./operation.ts";
+import { chatOf, type MessagesRequest } from "./request.ts";
 import type { StreamEvent } from "./wire.ts";
 
 export interface MessagesReplyOptions {
-  /** The model name the client asked for; translated answers report it. */
-  readonly model: string;
+  /** The request answered: a translated answer reports its model and reads its stop sequences. */
+  readonly req: MessagesRequest;
   /** Headers every response carries (request id, routing, rate limits). */
   readonly headers: Record<string, string>;
   readonly redact: Redact;
@@ -32,15 +34,30 @@ export async function writeMessages(res: ServerResponse, result: MessagesResult,
   if (result.lane === "native") return relay(res, result.result, headers, options.redact);
   const answer = canonical(result.result);
   if (answer.kind === "completion") {
-    const body = JSON.stringify(toMessage(answer.completion, options.model));
+    const context = answerContext(options.req, result, answer.completion.usage == null);
+    const body = JSON.stringify(toMessage(answer.completion, context));
     res.writeHead(200, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
     return { usage: tokens(answer.completion.usage), firstByteAt: performance.now(), streamError: undefined, clientGone: false };
   }
   const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
   const seen = watchUsage(answer.chunks, outcome);
-  const events = withPings(messageEvents(seen, options.model), options.pingIntervalMs, PING);
+  const events = withPings(messageEvents(seen, answerContext(options.req, result, true)), options.pingIntervalMs, PING);
   return stream(res, sse(events), headers, outcome, options.redact);
+}
+
+/**
+ * The input estimate, when `estimated` says it is needed (a stream's message_start, an answer
+ * without usage), is admission's when it made one; otherwise (no token limit applied, or the
+ * answer came from the cache) the same estimate is made here, for the model that served.
+ */
+function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { lane: "translated" }>, estimated: boolean): AnswerContext {
+  // A translated answer: the translation was built to send it.
+  const chat = chatOf(req);
+  const stop = chat.stop;
+  const stopSequences = typeof stop === "string" ? [stop] : Array.isArray(stop) ? stop : [];
+  const inputTokens = result.inputTokens ?? (estimated ? estimatePromptTokens(chat, result.model ?? req.model) : 0);
+  return { model: req.model, stopSequences, inputTokens };
 }
 
 async function relay(res: ServerResponse, result: PassthroughResult, headers: Record<string, string>, redact: Redact): Promise<WriteOutcome> {

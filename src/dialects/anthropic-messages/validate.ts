@@ -14,6 +14,9 @@ export function parseMessages(raw: unknown, line: ParseContext): MessagesRequest
   const body = checkedBody(raw);
   if (!Number.isInteger(body["max_tokens"]) || (body["max_tokens"] as number) < 1) throw invalidRequest("max_tokens: a positive integer is required", "max_tokens");
   if (body["stream"] !== undefined && typeof body["stream"] !== "boolean") throw invalidRequest("stream: must be a boolean", "stream");
+  // Anthropic refuses an empty conversation; refusing it here keeps a translated lane from
+  // sending one to an upstream that would answer it or fail in its own words.
+  if ((body["messages"] as unknown[]).length === 0) throw invalidRequest("messages: at least one message is required", "messages");
   return messagesRequest(body, line);
 }
 

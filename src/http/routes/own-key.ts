@@ -3,8 +3,8 @@
 // here takes a key name from the request.
 import type { Handler } from "hono";
 import type { KeyStanding } from "../../limits/limiter.ts";
-import { formatUsd, toMicros } from "../../limits/spend.ts";
-import { BUDGET_REMAINING_HEADER } from "../../pipeline/admit.ts";
+import { writeBudgetHeaders } from "../../limits/headers.ts";
+import { toMicros } from "../../limits/spend.ts";
 import type { RuntimeSource } from "../../runtime.ts";
 import type { GatewayEnv } from "../context.ts";
 import { GatewayError } from "../errors.ts";
@@ -30,7 +30,7 @@ export function ownKey(source: RuntimeSource): Handler<GatewayEnv> {
     }
     const { budget } = standing;
     const headers = c.get("replyHeaders");
-    if (budget !== undefined) headers[BUDGET_REMAINING_HEADER] = formatUsd(toMicros(budget.remainingUsd));
+    if (budget !== undefined) writeBudgetHeaders(headers, { remainingMicros: toMicros(budget.remainingUsd) });
     const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
     return c.json(
       {

@@ -1,0 +1,28 @@
+// Every response for a budgeted key carries `x-llm-budget-remaining-usd`, whatever answered it.
+// A front door's request is admitted by the pipeline, whose budget read puts the header on what
+// follows; this middleware covers the rest: routes that never admit (stored responses, models,
+// the key's own view) are read before they run, since some write their response themselves,
+// and a door's request that ended before admission (bad body, policy, unknown model, too large)
+// is read once its error response is built. A key without a budget costs nothing here.
+import type { MiddlewareHandler } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { BUDGET_REMAINING_HEADER, writeBudgetHeaders } from "../../limits/headers.ts";
+import type { RuntimeSource } from "../../runtime.ts";
+import type { GatewayEnv } from "../context.ts";
+
+/** `admits(method, path)`: whether the request goes through the pipeline's admission. */
+export function budgetHeader(source: RuntimeSource, admits: (method: string, path: string) => boolean): MiddlewareHandler<GatewayEnv> {
+  return async function budgetHeaderMiddleware(c, next) {
+    const key = c.get("key");
+    if (key === undefined) return next();
+    const headers = c.get("replyHeaders");
+    const stamp = async (): Promise<void> => {
+      const standing = await source.current.limiter.budgetStanding(key.name);
+      if (standing !== undefined) writeBudgetHeaders(headers, standing);
+    };
+    if (!admits(c.req.method, c.req.path)) await stamp();
+    await next();
+    // The request-id middleware copies the reply headers onto a response Hono built.
+    if (headers[BUDGET_REMAINING_HEADER] === undefined && c.res !== RESPONSE_ALREADY_SENT) await stamp();
+  };
+}
