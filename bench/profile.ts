@@ -2,17 +2,21 @@
 // loaded for a while, stopped, and its profile summarized (self time per function and per
 // package). The .cpuprofile stays in bench/results/ for DevTools.
 //
-//   node bench/profile.ts [--arm gateway] [--mode json|stream|LANE] [--seconds 10] [--top 25]
+//   node bench/profile.ts [--arm gateway] [--mode json|stream|cache-hit|cache-miss|LANE] [--seconds 10] [--top 25] [--tokens N]
 //
-// `json` and `stream` load chat completions; a lane name from bench/harness/lanes.ts (messages,
-// messages-tr, responses, responses-tr, embeddings) loads that door and lane with JSON answers.
+// --tokens N (json mode) sends a user message of about N tokens, as the bodies scenario does.
+//
+// A lane name from bench/harness/lanes.ts (messages, messages-tr, responses, responses-tr,
+// embeddings) loads that door and lane with JSON answers; `cache-hit` repeats one request to a
+// cache-enabled model, `cache-miss` the same with `Cache-Control: no-cache` (every request
+// keyed, fetched, folded and stored).
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
 import { LANES } from "./harness/lanes.ts";
-import { chatBody, CHAT_PATH, headers } from "./harness/requests.ts";
+import { CACHED_MODEL, chatBody, CHAT_PATH, contentOfTokens, headers } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
@@ -26,8 +30,10 @@ async function main(): Promise<void> {
   const mode = stringFlag(flags, "mode", "json");
   const seconds = numberFlag(flags, "seconds", 10);
   const top = numberFlag(flags, "top", 25);
-  const lane = mode === "json" || mode === "stream" ? undefined : LANES.find((l) => l.name === mode);
-  if (mode !== "json" && mode !== "stream" && lane === undefined) throw new Error(`--mode must be json, stream or one of ${LANES.map((l) => l.name).join(", ")}`);
+  const tokens = numberFlag(flags, "tokens", 0);
+  const chatModes = ["json", "stream", "cache-hit", "cache-miss"];
+  const lane = chatModes.includes(mode) ? undefined : LANES.find((l) => l.name === mode);
+  if (!chatModes.includes(mode) && lane === undefined) throw new Error(`--mode must be one of ${[...chatModes, ...LANES.map((l) => l.name)].join(", ")}`);
   const spec = ARMS.find((a) => a.name === armName);
   if (!spec || spec.name === "direct") throw new Error(`--arm must be one of ${ARMS.filter((a) => a.name !== "direct").map((a) => a.name).join(", ")}`);
   const missing = spec.unavailable();
@@ -62,7 +68,10 @@ async function main(): Promise<void> {
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {
-        const r = await runLoad({ url: arm.origin + CHAT_PATH, body: chatBody(), headers, connections: 64, durationSec: seconds });
+        const cached = mode === "cache-hit" || mode === "cache-miss";
+        const body = chatBody({ ...(cached ? { model: CACHED_MODEL } : {}), ...(tokens > 0 ? { content: contentOfTokens(tokens) } : {}) });
+        const asked = mode === "cache-miss" ? { ...headers, "cache-control": "no-cache" } : headers;
+        const r = await runLoad({ url: arm.origin + CHAT_PATH, body, headers: asked, connections: tokens > 0 ? 8 : 64, durationSec: seconds });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       }

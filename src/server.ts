@@ -18,12 +18,9 @@ import { limitMetricHooks } from "./telemetry/limit-metrics.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
 import { loadAdapters } from "./providers/registry.ts";
-import { loadTokenizer } from "./limits/tokens.ts";
+import { reportTokenizerErrors } from "./limits/tokens.ts";
 import { toUsd } from "./limits/spend.ts";
 import { createResponseCache } from "./cache/response-cache.ts";
-
-/** How long after start the tokenizer loads: past the cold start, before steady traffic. */
-const TOKENIZER_DELAY_MS = 1_500;
 
 export interface RunningGateway {
   readonly server: Server;
@@ -140,6 +137,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 65_000;
 
+  // The vocabulary loads on the first exact count (text-tokens.ts); say so if it cannot.
+  reportTokenizerErrors((error) => options.logger.warn({ err: error }, "tokenizer failed to load; token estimates stay approximate"));
   const host = options.host ?? config.raw.server.host;
   const port = options.port ?? config.raw.server.port;
   await new Promise<void>((resolve, reject) => {
@@ -148,11 +147,6 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
       server.off("error", reject);
       resolve();
     });
-  // Off the start path (~300 ms of module loading that would delay the first requests): only
-  // exact counting for OpenAI models needs it, and estimates are approximate until it is in.
-  setTimeout(() => {
-    loadTokenizer().catch((error: unknown) => options.logger.warn({ err: error }, "tokenizer failed to load; token estimates stay approximate"));
-  }, TOKENIZER_DELAY_MS).unref();
   });
   const bound = (server.address() as AddressInfo).port;
   const shownHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;

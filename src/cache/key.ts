@@ -1,8 +1,10 @@
-// Entry keys: SHA-256 over a canonical serialisation of what decides the answer, fed to the
-// hash piece by piece (a long prompt is never copied into one big string first). Every value
+// Entry keys: SHA-256 over a canonical serialisation of what decides the answer. Every value
 // is written with a type tag and strings with their length, so no two different requests can
 // write the same byte sequence; object keys are sorted, so key order never changes the key.
-import { createHash, type Hash } from "node:crypto";
+// Short pieces are gathered and hashed in one call (a hash object and a native call per piece
+// cost more than the hashing of a small request); a long text goes to the hash as it is, never
+// copied into a bigger string first.
+import { createHash, hash as hashOnce, type Hash } from "node:crypto";
 import type { Sensitivity } from "../config/types.ts";
 
 /** Bumped when the entry format or the key's pieces change, so old entries stop matching. */
@@ -17,9 +19,51 @@ export interface KeyScope {
   readonly operation: string;
 }
 
+/** A text this long is hashed where it lies; shorter pieces wait to be hashed together. */
+const LONG_PIECE = 4096;
+/** Gathered pieces are hashed once they reach this many characters. */
+const GATHER_LIMIT = 65_536;
+
+/** The SHA-256 of the pieces written, in order (the same digest as hashing each piece in turn). */
+export class KeyHash {
+  /** Short pieces not yet hashed, appended in place (a rope V8 flattens once, when hashed). */
+  #pending = "";
+  #hash: Hash | undefined;
+
+  update(text: string): void {
+    if (text.length >= LONG_PIECE) {
+      this.#flush().update(text);
+      return;
+    }
+    this.#pending += text;
+    if (this.#pending.length >= GATHER_LIMIT) this.#flush();
+  }
+
+  /** An independent hash that has seen the same pieces (a prefix shared by several keys). */
+  copy(): KeyHash {
+    const twin = new KeyHash();
+    twin.#pending = this.#pending;
+    twin.#hash = this.#hash?.copy();
+    return twin;
+  }
+
+  /** Hex digest; a small key never builds a hash object at all. */
+  digest(): string {
+    if (this.#hash === undefined) return hashOnce("sha256", this.#pending, "hex");
+    return this.#flush().digest("hex");
+  }
+
+  #flush(): Hash {
+    const hash = (this.#hash ??= createHash("sha256"));
+    if (this.#pending.length > 0) hash.update(this.#pending);
+    this.#pending = "";
+    return hash;
+  }
+}
+
 /** Starts a key's hash with its scope; the caller adds the answer-changing fields. */
-export function scopedHash(scope: KeyScope): Hash {
-  const hash = createHash("sha256");
+export function scopedHash(scope: KeyScope): KeyHash {
+  const hash = new KeyHash();
   for (const part of [KEY_FORMAT, scope.operation, scope.namespace, scope.sensitivity, scope.publicModel]) writeString(hash, part);
   return hash;
 }
@@ -28,7 +72,7 @@ export function scopedHash(scope: KeyScope): Hash {
  * Writes the fields of `body` that change the answer: every field except those `skip` names
  * (transport and bookkeeping fields), sorted by name.
  */
-export function writeFields(hash: Hash, body: Readonly<Record<string, unknown>>, skip: ReadonlySet<string>): void {
+export function writeFields(hash: KeyHash, body: Readonly<Record<string, unknown>>, skip: ReadonlySet<string>): void {
   const names = Object.keys(body).filter((name) => !skip.has(name) && body[name] !== undefined).sort();
   hash.update("{");
   for (const name of names) {
@@ -39,7 +83,7 @@ export function writeFields(hash: Hash, body: Readonly<Record<string, unknown>>,
 }
 
 /** A JSON value, canonically: tagged, strings length-prefixed, object keys sorted, undefined members left out. */
-export function writeValue(hash: Hash, value: unknown): void {
+export function writeValue(hash: KeyHash, value: unknown): void {
   if (value === null || value === undefined) {
     hash.update("n");
   } else if (typeof value === "string") {
@@ -62,7 +106,7 @@ export function writeValue(hash: Hash, value: unknown): void {
 
 const NONE: ReadonlySet<string> = new Set();
 
-function writeString(hash: Hash, text: string): void {
+function writeString(hash: KeyHash, text: string): void {
   hash.update(`s${text.length}:`);
   hash.update(text);
 }

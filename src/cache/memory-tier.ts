@@ -1,5 +1,6 @@
-// The in-process tier: parsed entries in an LRU bounded by the bytes of their JSON, so a flood
-// of large answers evicts old ones instead of growing the heap. Expiry is checked against the
+// The in-process tier: parsed entries in an LRU bounded by the bytes of their JSON (and of any
+// ready-to-send body kept with them), so a flood of large answers evicts old ones instead of
+// growing the heap. Expiry is checked against the
 // cache's clock on every read.
 import { LRUCache } from "lru-cache";
 import type { Entry } from "./entry.ts";
@@ -7,6 +8,8 @@ import type { Entry } from "./entry.ts";
 export interface MemoryTier {
   get(key: string, now: number): Entry | undefined;
   set(key: string, entry: Entry, bytes: number): void;
+  /** `entry`, still held under `key`, now carries `bytes` more (a rendering kept with it): counted, and the bound enforced. */
+  grow(key: string, entry: Entry, bytes: number): void;
   /** Bytes held (the JSON size of the entries), for tests and the bench. */
   readonly bytes: number;
 }
@@ -29,6 +32,10 @@ export function createMemoryTier(maxBytes: number): MemoryTier {
     set(key, entry, bytes) {
       // Counted with an allowance for the object around the JSON; entries above the bound are refused by lru-cache.
       lru.set(key, { entry, bytes: bytes + 256 });
+    },
+    grow(key, entry, bytes) {
+      const held = lru.peek(key);
+      if (held?.entry === entry) lru.set(key, { entry, bytes: held.bytes + bytes });
     },
     get bytes() {
       return lru.calculatedSize;

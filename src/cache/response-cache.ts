@@ -1,10 +1,12 @@
 // The response cache behind the pipeline's seam: decides per request whether the model caches
-// and what the client allows, then hands chat and embeddings requests to their own code.
+// and what the client allows, then hands chat, the translated lanes of the other chat doors,
+// and embeddings requests to their own code.
 import type { CacheConfig } from "../config/schema.ts";
 import type { CacheQuery, CacheTicket, ResponseCache } from "../pipeline/cache-seam.ts";
 import type { Operation } from "../pipeline/operation.ts";
 import type { ChatRequest, ChatResult, EmbeddingsRequest } from "../providers/types.ts";
 import { openChat } from "./chat/open.ts";
+import { openTranslated, translatedChat } from "./chat/translated.ts";
 import type { CacheContext, CacheEvents } from "./context.ts";
 import { openEmbeddings } from "./embeddings/open.ts";
 import { createFlights } from "./flights.ts";
@@ -46,10 +48,10 @@ export function createResponseCache(config: CacheConfig, deps: CacheDeps): Gatew
     open<Req, Result>(operation: Operation<Req, Result>, query: CacheQuery<Req>): Promise<CacheTicket<Req, Result>> | undefined {
       const { model, sensitivity } = query.decision;
       if (model.cache === undefined) return undefined;
-      // The Responses and Messages doors carry their own request and result shapes (chat-kind
-      // operations whose results are not ChatResults, and native lanes that are never cached):
-      // not cached yet.
-      if (query.api === "responses" || query.api === "messages") return undefined;
+      // Doors with their own request shapes are cached through their translated lane's chat.
+      const lane = operation.translatedLane;
+      const translated = lane && translatedChat(lane, query);
+      if (lane && translated === undefined) return undefined;
       const policy = requestPolicy({
         model: { name: model.name, cache: model.cache },
         sensitivity,
@@ -58,8 +60,11 @@ export function createResponseCache(config: CacheConfig, deps: CacheDeps): Gatew
         fallbackTtlS: config.fallback_ttl_s,
       });
       // The operation's kind says which request and result types Req and Result are.
+      if (lane && translated) return openTranslated(ctx, policy, lane, query, translated);
       if (operation.kind === "chat") {
-        return openChat(ctx, policy, operation as unknown as Operation<ChatRequest, ChatResult>, query as unknown as CacheQuery<ChatRequest>) as unknown as Promise<CacheTicket<Req, Result>>;
+        const chat = query as unknown as CacheQuery<ChatRequest>;
+        const upstream = (operation as unknown as Operation<ChatRequest, ChatResult>).upstreamRequest(chat.req);
+        return openChat(ctx, policy, chat, upstream) as unknown as Promise<CacheTicket<Req, Result>>;
       }
       return openEmbeddings(ctx, policy, query as unknown as CacheQuery<EmbeddingsRequest>) as unknown as Promise<CacheTicket<Req, Result>>;
     },

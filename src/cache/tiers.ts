@@ -21,8 +21,10 @@ export interface EntryStore {
   /** The deepest tier a miss consulted, for the miss metric. */
   missTier(local: boolean): Exclude<Tier, "inflight">;
   get(key: string, lookup: Lookup): Found | Promise<Found | undefined> | undefined;
-  /** Stores in the background; false when the entry is too large to keep. */
-  put(key: string, value: unknown, ttlMs: number, local: boolean): boolean;
+  /** Stores in the background; false when the entry is too large to keep. `json` is `value`'s JSON text, when the caller has it. */
+  put(key: string, value: unknown, ttlMs: number, local: boolean, json?: string): boolean;
+  /** A rendering of `entry` (found under `key`) is kept with it: its bytes count against the memory bound. */
+  grew(key: string, entry: Entry, bytes: number): void;
   readonly now: () => number;
 }
 
@@ -52,10 +54,12 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
         return { entry, tier: "redis" as const };
       });
     },
-    put(key, value, ttlMs, local) {
+    grew: (key, entry, bytes) => memory.grow(key, entry, bytes),
+    put(key, value, ttlMs, local, valueJson) {
       const at = now();
       const entry: Entry = { value, storedAt: at, expiresAt: at + ttlMs };
-      const json = JSON.stringify(entry);
+      // The same JSON as stringifying the entry, without serialising the value a second time.
+      const json = valueJson === undefined ? JSON.stringify(entry) : `{"value":${valueJson},"storedAt":${at},"expiresAt":${entry.expiresAt}}`;
       if (json.length > maxEntryBytes) return false;
       keepLocally(key, entry, json.length, at, local);
       if (redis && !local) void redis.set(key, json, ttlMs);

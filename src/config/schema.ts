@@ -41,6 +41,10 @@ const azureProvider = z.strictObject({
   api_version: z.string().default("2024-10-21"),
   /** Deployment name; defaults to the target's model name. */
   deployment: z.string().optional(),
+  /** Serves the Responses API: the Responses door's native lane (Azure's v1 route, `/openai/v1/responses`). */
+  responses: z.boolean().optional(),
+  /** Use the dated preview route instead (`/openai/responses?api-version=…`), for resources not on v1. */
+  responses_api_version: z.string().min(1).optional(),
   ...providerCommon,
 });
 

@@ -1,6 +1,7 @@
 // Reads the request body straight from the Node stream (no Web-stream conversion), enforcing
 // the size limit as bytes arrive and an idle deadline between them, and parses JSON exactly once.
 import type { IncomingMessage } from "node:http";
+import { rememberSource } from "../json/source-text.ts";
 import { CLIENT_CLOSED_STATUS } from "../telemetry/outcome.ts";
 import { GatewayError, invalidRequest } from "./errors.ts";
 import { fieldNestedTooDeep, MAX_JSON_DEPTH } from "./json-depth.ts";
@@ -25,6 +26,7 @@ export async function readJsonBody(incoming: IncomingMessage, limit: number, idl
   if (tooDeep !== undefined) {
     throw invalidRequest(`request body nests deeper than ${MAX_JSON_DEPTH} levels${tooDeep === null ? "" : ` in ${tooDeep}`}`, tooDeep ?? undefined, "nesting_too_deep");
   }
+  rememberSource(body, text);
   return body;
 }
 

@@ -21,6 +21,7 @@ import { createSlotLeases } from "./slot-leases.ts";
 import { costMicros, toUsd, type Price } from "./spend.ts";
 import { createSpendOutbox } from "./spend-outbox.ts";
 import { createStoreErrorReporter, type LimitLogger, type StoreErrorEvent, type StoreOperation } from "./store-errors.ts";
+import { createTokenHeadroom } from "./token-headroom.ts";
 import type {
   BucketAdjustment,
   BucketRef,
@@ -54,6 +55,13 @@ export interface AdmitRequest {
   readonly publicModel: string;
   /** From tokens.ts; only needed when `needsTokenEstimate` says so (0 otherwise). */
   readonly estimatedPromptTokens: number;
+  /**
+   * Set when estimatedPromptTokens is only a cheap upper bound of the estimate: computes the
+   * estimate. The limiter calls it whenever the bound could change an outcome (a token limit
+   * not far above the reservation, a budget, a refusal, a charge without usage), so a bound
+   * only ever over-reserves tokens for a while, corrected at settlement like any reservation.
+   */
+  readonly countPromptTokens?: (() => number | Promise<number>) | undefined;
   /** The client's max_tokens / max_completion_tokens; the configured default when unset. */
   readonly maxTokens: number | undefined;
   /** The public model's price: what a budgeted key's request is reserved and charged at. */
@@ -217,6 +225,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   const leaseMs = options.slotLeaseMs ?? 30_000;
   const report = (operation: StoreOperation, error: unknown): void => reporter.report(operation, error, settings.onStoreError);
   const leases = createSlotLeases(store, leaseMs, (error) => report("renew", error));
+  const headroom = createTokenHeadroom();
   const outbox = createSpendOutbox(store, {
     retryMs: options.settleRetryMs ?? 1_000,
     maxPending: OUTBOX_MAX_PENDING,
@@ -262,10 +271,30 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     const key = request.keyName === undefined ? undefined : sets.keys.get(request.keyName);
     const model = sets.models.get(request.publicModel);
     if (key === undefined && model === undefined) return UNLIMITED;
+    const count = request.countPromptTokens;
+    if (count === undefined) return admitWith(request, key, model, request.estimatedPromptTokens, undefined);
+    const bound = Math.max(0, Math.ceil(request.estimatedPromptTokens));
+    const far = key?.budget === undefined && headroom.far(key, model, bound + (request.maxTokens ?? settings.defaultMaxTokens));
+    if (!far) return admitWith(request, key, model, await count(), undefined);
+    let exact: Promise<number> | undefined;
+    return admitWith(request, key, model, bound, () => (exact ??= Promise.resolve(count())));
+  }
 
-    const prompt = Math.max(0, Math.ceil(request.estimatedPromptTokens));
+  /**
+   * Admits with `estimate` prompt tokens; with `exactPrompt`, `estimate` is an upper bound, and
+   * a refusal is decided again with the exact estimate (a refused check takes nothing).
+   */
+  async function admitWith(
+    request: AdmitRequest,
+    key: KeyLimitSet | undefined,
+    model: ModelLimitSet | undefined,
+    estimate: number,
+    exactPrompt: (() => Promise<number>) | undefined,
+  ): Promise<Admission> {
+    const prompt = Math.max(0, Math.ceil(estimate));
     const tokenCap = smallestTokenLimit(key, model);
     const tooLarge = tokenCap !== undefined && prompt > tokenCap.limit;
+    if (tooLarge && exactPrompt !== undefined) return admitWith(request, key, model, await exactPrompt(), undefined);
     // A completion budget larger than what the limit could ever hold would refuse the request
     // forever; reserve what fits and let the correction charge what was really used.
     const reserve =
@@ -326,6 +355,8 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       };
     }
 
+    if (exactPrompt !== undefined && !result.allowed) return admitWith(request, key, model, await exactPrompt(), undefined);
+    headroom.saw(key, model, result.buckets);
     const headers = rateLimitHeaders(result.buckets);
     if (spend !== undefined && result.budget !== undefined) standings.read(spend.claim.key, result.budget, now);
     const standing: BudgetStanding | undefined =
@@ -382,7 +413,8 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       async settle(usage) {
         if (settled) return;
         settled = true;
-        const used = usage === undefined ? prompt : usage.prompt_tokens + usage.completion_tokens;
+        const used =
+          usage !== undefined ? usage.prompt_tokens + usage.completion_tokens : exactPrompt === undefined ? prompt : Math.max(0, Math.ceil(await exactPrompt()));
         const delta = used - reserve;
         const adjustments: BucketAdjustment[] =
           delta === 0
@@ -523,6 +555,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     reconfigure(nextSets, nextSettings) {
       sets = nextSets;
       settings = nextSettings;
+      headroom.clear();
     },
     ready(timeoutMs) {
       return store.ready(timeoutMs);

@@ -20,9 +20,10 @@
 // 4 ASCII characters per token, 2.5 other characters per token, and one token per CJK /
 // kana / hangul character. It errs on the high side for non-English text, which suits a limit.
 //
-// The vocabulary takes ~300 ms to load, more than the rest of the gateway's start together, so
-// it loads in the background once the server listens; until it has, requests are counted with
-// the approximation.
+// The vocabulary takes ~300 ms and about 70 MiB to load, more than the rest of the gateway
+// together, so it loads in the background the first time an exact count is asked for (a
+// request near a token limit, a lane without a cheap bound); requests counted before it is in
+// use the approximation, and a request near a limit waits for it (tokenizerReady).
 import { bpePieces, utf8Size } from "./bpe-pieces.ts";
 
 const SAMPLES = 128;
@@ -37,8 +38,28 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
 
 let countTokens: ((text: string, options: typeof AS_TEXT) => number) | undefined;
 
-export async function loadTokenizer(): Promise<void> {
-  countTokens ??= (await import("gpt-tokenizer/encoding/o200k_base")).countTokens;
+let loading: Promise<void> | undefined;
+let onLoadError: ((error: unknown) => void) | undefined;
+
+export function loadTokenizer(): Promise<void> {
+  loading ??= import("gpt-tokenizer/encoding/o200k_base").then((module) => {
+    countTokens = module.countTokens;
+  });
+  return loading;
+}
+
+/** Where a failed load is reported (once); counts stay approximate after one. */
+export function reportTokenizerErrors(handler: (error: unknown) => void): void {
+  onLoadError = handler;
+}
+
+/** Resolves once exact counting is available, or could not be made so. Starts the load if need be. */
+export function tokenizerReady(): Promise<void> {
+  if (countTokens !== undefined) return Promise.resolve();
+  const first = loading === undefined;
+  return loadTokenizer().catch((error: unknown) => {
+    if (first) onLoadError?.(error);
+  });
 }
 
 export interface TokenTally {
@@ -51,7 +72,9 @@ export type CountText = (text: string) => number;
 
 export function openAITally(): TokenTally {
   const count = countTokens;
-  return count ? exactTally((text) => count(text, AS_TEXT)) : approximateTally();
+  if (count) return exactTally((text) => count(text, AS_TEXT));
+  void tokenizerReady(); // asked for an exact count: have one next time
+  return approximateTally();
 }
 
 /** A tally with the tokenizer that hands it at most MAX_TOKENIZED_BYTES, in bounded pieces. */
@@ -71,6 +94,27 @@ export function exactTally(count: CountText): TokenTally {
         return tokens;
       }
       return sampledTokens(texts, chars, count);
+    },
+  };
+}
+
+/**
+ * An upper bound of what exactTally counts for the same texts, from their sizes alone: every
+ * token holds at least one UTF-8 byte, so text counted whole has at most as many tokens as
+ * bytes; sampled text is charged its samples' tokens per UTF-16 unit, which is at most their
+ * bytes per unit: 1 for ASCII, never more than 3.
+ */
+export function boundTally(): TokenTally {
+  let chars = 0;
+  let bytes = 0;
+  return {
+    add(text) {
+      chars += text.length;
+      bytes += Buffer.byteLength(text, "utf8");
+    },
+    total() {
+      if (chars <= MAX_TOKENIZED_BYTES && bytes <= MAX_TOKENIZED_BYTES) return bytes;
+      return bytes === chars ? chars : 3 * chars;
     },
   };
 }

@@ -11,9 +11,9 @@
 // Only call this when a token limit applies (Limiter.needsTokenEstimate): it is the most
 // expensive step the limiter adds to a request, bounded, but not free.
 import { audioTokens, fileTokens, imageTokens } from "./media-tokens.ts";
-import { approximateTally, openAITally, type TokenTally } from "./text-tokens.ts";
+import { approximateTally, boundTally, openAITally, tokenizerReady, type TokenTally } from "./text-tokens.ts";
 
-export { loadTokenizer } from "./text-tokens.ts";
+export { loadTokenizer, reportTokenizerErrors } from "./text-tokens.ts";
 
 const OPENAI_MESSAGE_FRAMING = 3;
 const OTHER_MESSAGE_FRAMING = 4;
@@ -43,8 +43,30 @@ export function usesOpenAITokenizer(model: string): boolean {
 
 export function estimatePromptTokens(request: PromptShape, model: string): number {
   const openai = usesOpenAITokenizer(model);
-  const text = openai ? openAITally() : approximateTally();
-  const framing = openai ? OPENAI_MESSAGE_FRAMING : OTHER_MESSAGE_FRAMING;
+  return promptTokens(request, openai ? OPENAI_MESSAGE_FRAMING : OTHER_MESSAGE_FRAMING, openai ? openAITally() : approximateTally());
+}
+
+/** A cheap upper bound of a prompt's estimate, and how to get the estimate itself. */
+export interface PromptBound {
+  readonly bound: number;
+  /** estimatePromptTokens, with the tokenizer loaded first if it is not yet (or failed to). */
+  count(): Promise<number>;
+}
+
+/**
+ * An upper bound of estimatePromptTokens(request, model) that runs no tokenizer (see boundTally),
+ * for a limiter far from its token limits; undefined for a model counted with the character
+ * approximation, whose estimate is as cheap.
+ */
+export function promptTokenBound(request: PromptShape, model: string): PromptBound | undefined {
+  if (!usesOpenAITokenizer(model)) return undefined;
+  return {
+    bound: promptTokens(request, OPENAI_MESSAGE_FRAMING, boundTally()),
+    count: () => tokenizerReady().then(() => estimatePromptTokens(request, model)),
+  };
+}
+
+function promptTokens(request: PromptShape, framing: number, text: TokenTally): number {
   let fixed = REPLY_PRIMING;
   for (const message of list(request.messages)) {
     fixed += framing + messageTokens(message, text);

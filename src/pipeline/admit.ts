@@ -14,7 +14,10 @@ import type { Operation } from "./operation.ts";
 export interface Admission {
   /** Whether a token limit or a budget applies, so output delivered without usage must be counted. */
   readonly counted: boolean;
-  /** The prompt estimate admission reserved against (0 when no limit or budget needed one). */
+  /**
+   * The prompt estimate admission reserved against (0 when no limit or budget needed one); for an
+   * operation that offers a cheap bound (promptTokenBound), that bound.
+   */
   readonly promptTokens: number;
   /** Output units (stream events) delivered so far; a meter counts them. */
   delivered: number;
@@ -45,11 +48,16 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
   const { operation, req } = input;
   const publicModel = input.model.name;
   const counted = input.cached !== true && limiter.needsTokenEstimate(input.keyName, publicModel);
-  const promptTokens = counted ? operation.promptTokens(req, input.upstreamModel) : 0;
+  // A cheap upper bound when the operation has one: the limiter counts exactly only near a limit.
+  const bounded = counted ? operation.promptTokenBound?.(req, input.upstreamModel) : undefined;
+  const direct = counted && bounded === undefined ? operation.promptTokens(req, input.upstreamModel) : 0;
+  let estimate: Promise<number> | undefined;
+  const exactPrompt = (): Promise<number> => (estimate ??= bounded === undefined ? Promise.resolve(direct) : bounded.count());
   const admission = await limiter.admit({
     keyName: input.keyName,
     publicModel,
-    estimatedPromptTokens: promptTokens,
+    estimatedPromptTokens: bounded?.bound ?? direct,
+    countPromptTokens: bounded === undefined ? undefined : exactPrompt,
     maxTokens: input.cached === true ? 0 : operation.completionBudget(req, input.defaultMaxTokens),
     price: input.model.price,
     free: input.cached === true,
@@ -59,13 +67,15 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
   if (!admission.ok) throw refusalError(admission);
   const handle: Admission = {
     counted,
-    promptTokens,
+    promptTokens: bounded?.bound ?? direct,
     delivered: 0,
     settle(usage, served) {
       if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });
       // A stream cut short (client gone, upstream broke) reports no usage: charge the prompt and
       // what was delivered, at about one token per event, which is how OpenAI-style streams arrive.
-      if (handle.delivered > 0 || served) return admission.settle({ prompt_tokens: promptTokens, completion_tokens: handle.delivered });
+      if (handle.delivered > 0 || served) {
+        return exactPrompt().then((prompt_tokens) => admission.settle({ prompt_tokens, completion_tokens: handle.delivered }));
+      }
       return admission.settle(undefined);
     },
   };

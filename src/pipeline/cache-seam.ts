@@ -4,6 +4,7 @@
 // upstream (embeddings send only the texts no entry answers) and wraps the fresh answer so it
 // is stored once complete. The default caches nothing and costs no await.
 import type { IncomingHttpHeaders } from "node:http";
+import type { ChatRequest, ChatResult, ProviderAdapter } from "../providers/types.ts";
 import type { RouteDecision } from "../routing/router.ts";
 import type { Api } from "./front-door.ts";
 import type { Operation } from "./operation.ts";
@@ -18,6 +19,30 @@ export interface CacheQuery<Req> {
   readonly headers: IncomingHttpHeaders;
   /** The client went away: a request waiting on an identical one in flight stops waiting. */
   readonly signal: AbortSignal;
+  /** The configured providers, to tell whether the plan's first target serves a door natively. */
+  readonly adapters: ReadonlyMap<string, ProviderAdapter>;
+}
+
+/**
+ * How a door that serves chat on a translated lane (Messages, Responses) is cached: through the
+ * canonical chat request and completion, which the door renders in its own form when it writes.
+ * Its native lane (the client's body relayed to a provider that speaks the door's API) is not.
+ */
+export interface TranslatedLane<Req, Result> {
+  /** The canonical chat request the translated lane sends; undefined when no translated lane can serve this request. */
+  chat(req: Req): ChatRequest | undefined;
+  /**
+   * Adjustments the translation itself made (reported as warnings when a translated target
+   * serves): the canonical request, and so the key, already reflects them, so unlike a
+   * target's own adjustments they do not keep the answer from being stored.
+   */
+  translationWarnings(req: Req): readonly string[];
+  /** Whether this provider serves the door on its native lane. */
+  native(adapter: ProviderAdapter): boolean;
+  /** The answer in chat terms, or undefined when a native lane served it. */
+  translated(result: Result): ChatResult | undefined;
+  /** A chat answer as the door's result: a cached one (`served` undefined), or the fresh one `served` carried, wrapped for storing. */
+  wrap(chat: ChatResult, served: Result | undefined): Result;
 }
 
 /** What `x-llm-cache` says: served from the cache, fetched, not looked up (no-store), or looked past (no-cache). */
@@ -36,6 +61,8 @@ export interface ServedBy {
 
 export interface CacheTicket<Req, Result> {
   readonly status: CacheStatus;
+  /** Of a batch (embeddings), how many items stored answers served: `3/5`; undefined when nothing was looked up. */
+  readonly served?: string | undefined;
   /** Set when stored answers serve the whole request. */
   readonly hit: CacheHit<Result> | undefined;
   /** What goes upstream on a miss: the request, or the part of it no entry answers. */

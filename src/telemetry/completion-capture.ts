@@ -1,6 +1,6 @@
 // Reads the completion text out of a result as it is written, for `logging.bodies: true`
 // only: the result is wrapped, never buffered, and the text is handed over when the body ends.
-import type { ChatCompletion, ChatCompletionChunk, ChatResult } from "../providers/types.ts";
+import type { ChatCompletion, ChatCompletionChunk, ChatResult, PassthroughResult } from "../providers/types.ts";
 
 /** Relayed stream bytes kept for the log, at most; the rest of a huge stream is not logged. */
 const MAX_CAPTURE_BYTES = 256 * 1024;
@@ -11,11 +11,19 @@ export function captureCompletion(result: ChatResult, done: (text: string) => vo
     return result;
   }
   if (result.kind === "stream") return { ...result, chunks: chunkText(result.chunks, done) };
+  return captureRelayed(result, (body, streamed) => (streamed ? sseContent(body) : jsonText(body)), done);
+}
+
+/**
+ * The text of relayed bytes, read by `textOf` from the body as a whole (a JSON answer) or from
+ * what was kept of a stream (`streamed`) once it ends; the bytes themselves pass untouched.
+ */
+export function captureRelayed(result: PassthroughResult, textOf: (body: string, streamed: boolean) => string, done: (text: string) => void): PassthroughResult {
   if (Array.isArray(result.body)) {
-    done(jsonText(Buffer.concat(result.body as readonly Uint8Array[]).toString("utf8")));
+    done(textOf(Buffer.concat(result.body as readonly Uint8Array[]).toString("utf8"), false));
     return result;
   }
-  return { ...result, body: sseText(result.body as AsyncIterable<Uint8Array>, done) };
+  return { ...result, body: sseText(result.body as AsyncIterable<Uint8Array>, (body) => done(textOf(body, true))) };
 }
 
 /** Every choice's content, choices separated by a blank line. */
@@ -35,7 +43,7 @@ async function* chunkText(source: AsyncIterable<ChatCompletionChunk>, done: (tex
   }
 }
 
-async function* sseText(source: AsyncIterable<Uint8Array>, done: (text: string) => void): AsyncGenerator<Uint8Array> {
+async function* sseText(source: AsyncIterable<Uint8Array>, done: (body: string) => void): AsyncGenerator<Uint8Array> {
   const kept: Uint8Array[] = [];
   let size = 0;
   try {
@@ -47,7 +55,7 @@ async function* sseText(source: AsyncIterable<Uint8Array>, done: (text: string) 
       yield chunk;
     }
   } finally {
-    done(sseContent(Buffer.concat(kept).toString("utf8")));
+    done(Buffer.concat(kept).toString("utf8"));
   }
 }
 

@@ -443,6 +443,64 @@ describe("response cache", () => {
       expect(data.data.map((d) => d.embedding)).toEqual([second.data[2]?.embedding, second.data[0]?.embedding, second.data[1]?.embedding].map((v) => v?.map((n) => Math.fround(n))));
     });
 
+    it("says how many inputs the cache served: x-llm-cache-hits on a partial miss and a hit", async () => {
+      const [x, y, z] = [fresh("one"), fresh("two"), fresh("three")];
+      const first = await a().embeddings.create({ model: "vectors", input: [x, y] }).withResponse();
+      const partial = await a().embeddings.create({ model: "vectors", input: [x, z, y] }).withResponse();
+      const full = await a().embeddings.create({ model: "vectors", input: [z, y, x] }).withResponse();
+      const headers = [first, partial, full].map((r) => [r.response.headers.get("x-llm-cache"), r.response.headers.get("x-llm-cache-hits")]);
+      expect(headers).toEqual([
+        ["miss", "0/2"],
+        ["miss", "2/3"],
+        ["hit", "3/3"],
+      ]);
+      const bypass = await a().embeddings.create({ model: "vectors", input: [x] }, { headers: { "cache-control": "no-store" } }).withResponse();
+      expect(bypass.response.headers.get("x-llm-cache")).toBe("bypass");
+      expect(bypass.response.headers.get("x-llm-cache-hits")).toBeNull();
+      expect(up.embedRequests.map((r) => (r.body as { input: unknown }).input)).toEqual([[x, y], [z], [x]]);
+    });
+
+    it("makes one upstream call for five identical batches in flight together", async () => {
+      const input = [fresh("together a"), fresh("together b")];
+      up.script({ delayMs: 200 });
+      const answers = await Promise.all(Array.from({ length: 5 }, () => a().embeddings.create({ model: "vectors", input, encoding_format: "float" }).withResponse()));
+      expect(up.embedRequests).toHaveLength(1);
+      expect(answers.map((r) => r.response.headers.get("x-llm-cache")).sort()).toEqual(["hit", "hit", "hit", "hit", "miss"]);
+      for (const answer of answers) expect(answer.data.data.map((d) => d.embedding)).toEqual(answers[0]?.data.data.map((d) => d.embedding));
+    });
+
+    it("shares in-flight texts between batches: the second batch sends only the text no one is fetching", async () => {
+      const [x, y, z] = [fresh("shared x"), fresh("shared y"), fresh("own z")];
+      up.script({ delayMs: 200 });
+      const first = a().embeddings.create({ model: "vectors", input: [x, y], encoding_format: "float" });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const second = await a().embeddings.create({ model: "vectors", input: [y, z], encoding_format: "float" }).withResponse();
+      expect(up.embedRequests.map((r) => (r.body as { input: unknown }).input)).toEqual([[x, y], [z]]);
+      expect(second.response.headers.get("x-llm-cache-hits")).toBe("1/2");
+      expect(second.data.data[0]?.embedding).toEqual((await first).data[1]?.embedding);
+    });
+
+    it("lets each waiting batch go upstream on its own when the leader fails, and a waiting client may leave", async () => {
+      const input = [fresh("leader fails")];
+      up.script({ delayMs: 150, status: 500 });
+      const results = await Promise.allSettled(Array.from({ length: 5 }, () => a().embeddings.create({ model: "vectors", input })));
+      expect(results.filter((r) => r.status === "rejected")).toHaveLength(1);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(4);
+      expect(up.embedRequests).toHaveLength(5);
+
+      up.reset();
+      const slow = [fresh("waiter leaves")];
+      up.script({ delayMs: 2_000 });
+      const leader = a().embeddings.create({ model: "vectors", input: slow });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const controller = new AbortController();
+      const follower = a().embeddings.create({ model: "vectors", input: slow }, { signal: controller.signal });
+      setTimeout(() => controller.abort(), 50);
+      await expect(follower).rejects.toThrow();
+      expect((await leader).data).toHaveLength(1);
+      expect(up.embedRequests).toHaveLength(1);
+    });
+
     it("keeps dimensions in the key", async () => {
       const text = fresh("width");
       await a().embeddings.create({ model: "vectors", input: text, dimensions: 8 });

@@ -174,15 +174,18 @@ describe("Messages door and the response cache", () => {
   });
   afterAll(() => stopAll(gw, fake));
 
-  it("never answers a Messages request from a chat entry, nor stores its answers as chat ones", async () => {
+  it("never answers a Messages request from a chat entry: a repeat is served from the Messages door's own entry", async () => {
     const question = "What is the capital of France?";
     await gw.client().chat.completions.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] });
     const client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
+    const cacheSaid: (string | null)[] = [];
     for (let i = 0; i < 2; i++) {
-      const message = await client.messages.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] });
+      const { data: message, response } = await client.messages.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] }).withResponse();
       expect(message.type).toBe("message");
       expect(message.content).toEqual([{ type: "text", text: "Hello from the fake upstream." }]);
+      cacheSaid.push(response.headers.get("x-llm-cache"));
     }
-    expect(fake.chatRequests).toHaveLength(3);
+    expect(cacheSaid).toEqual(["miss", "hit"]);
+    expect(fake.chatRequests).toHaveLength(2);
   });
 });

@@ -102,12 +102,14 @@ describe("Responses door on the shared pipeline", () => {
     expect(metrics).toMatch(/llm_gateway_requests_total\{[^}]*api="responses"/);
   });
 
-  it("serves a cache-enabled model from the upstream each time: Responses are not cached", async () => {
+  it("serves a repeat to a cache-enabled model on the translated lane from the cache, under a new response id", async () => {
     cloud.script({ reply: { text: "first" } }, { reply: { text: "second" } });
-    const a = await client().responses.create({ model: "cached", input: "same question" });
-    const b = await client().responses.create({ model: "cached", input: "same question" });
-    expect([a.output_text, b.output_text]).toEqual(["first", "second"]);
-    expect(cloud.chatRequests).toHaveLength(2);
+    const a = await client().responses.create({ model: "cached", input: "same question" }).withResponse();
+    const b = await client().responses.create({ model: "cached", input: "same question" }).withResponse();
+    expect([a.data.output_text, b.data.output_text]).toEqual(["first", "first"]);
+    expect([a.response.headers.get("x-llm-cache"), b.response.headers.get("x-llm-cache")]).toEqual(["miss", "hit"]);
+    expect(b.data.id).not.toBe(a.data.id);
+    expect(cloud.chatRequests).toHaveLength(1);
   });
 
   it("aborts the upstream call when the client goes away mid-stream", async () => {

@@ -3,8 +3,11 @@
 // `.../embeddings` and `GET /openai/models`, all with `api-version`), its content-filter annotations (the prompt
 // annotation frame that opens every stream, per-choice filter results) and its error bodies.
 // The key arrives in the `api-key` header; requests are recorded, not checked.
+// `startAzureResponsesFake` adds the Responses API on Azure's v1 route (`/openai/v1/responses`)
+// or, given a dated api-version, on the preview route (`/openai/responses?api-version=`).
 import { FakeUpstream, type Protocol, type RecordedRequest } from "./fake-upstream.ts";
 import { openaiProtocol, renderOpenAIEmbeddings } from "./openai.ts";
+import { responsesProtocol } from "./openai-responses.ts";
 
 const CHAT_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
 const EMBEDDINGS_PATH = /^\/openai\/deployments\/([^/]+)\/embeddings$/;
@@ -79,3 +82,16 @@ export const azureProtocol: Protocol = {
 };
 
 export const startAzureFake = () => FakeUpstream.start(azureProtocol);
+
+/** Azure with the Responses API: on `/openai/v1`, or on `/openai` when calls must carry `api-version`. */
+export function startAzureResponsesFake(route: "v1" | "dated" = "v1"): Promise<FakeUpstream> {
+  const protocol = responsesProtocol(route === "v1" ? "/openai/v1" : "/openai", azureProtocol);
+  if (route === "v1") return FakeUpstream.start(protocol);
+  // The preview route answers nothing without its api-version, as Azure does (404 Resource not found).
+  const dated = (req: RecordedRequest) => req.query.has("api-version");
+  return FakeUpstream.start({
+    ...protocol,
+    classify: (req) => (dated(req) ? protocol.classify(req) : { chat: false }),
+    other: (req) => (dated(req) ? protocol.other?.(req) : undefined),
+  });
+}

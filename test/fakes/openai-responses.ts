@@ -1,9 +1,11 @@
 // Fake OpenAI Responses upstream (`POST /v1/responses`, JSON and SSE events in the spec's order,
-// `GET`/`DELETE /v1/responses/{id}`, input_items), for the Responses door's native lane. Every
-// response it creates is kept, so follow-ups can be checked against the upstream that made them.
+// `GET`/`DELETE /v1/responses/{id}`, `GET ?stream=true` replaying the events, input_items), for
+// the Responses door's native lane. Every response it creates is kept, so follow-ups can be
+// checked against the upstream that made them. The API root is a parameter: Azure serves the
+// same API under `/openai/v1` (see azure.ts).
 import { randomBytes } from "node:crypto";
 import { openaiProtocol } from "./openai.ts";
-import { FakeUpstream, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
+import { FakeUpstream, splitArguments, splitText, type Protocol, type RecordedRequest, type ScriptedReply } from "./fake-upstream.ts";
 
 type Json = Record<string, unknown>;
 
@@ -22,7 +24,7 @@ function responseOf(reply: ScriptedReply, req: RecordedRequest, id: string, text
     incomplete_details: null,
     instructions: body["instructions"] ?? null,
     model: reply.model ?? body["model"] ?? "gpt-fake",
-    output: [{ id: `msg_${id.slice(5)}`, type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] }],
+    output: outputOf(reply, id, text),
     parallel_tool_calls: true,
     previous_response_id: body["previous_response_id"] ?? null,
     store: body["store"] ?? true,
@@ -41,50 +43,93 @@ function responseOf(reply: ScriptedReply, req: RecordedRequest, id: string, text
   };
 }
 
-export function startOpenAIResponsesFake(): Promise<FakeUpstream> {
+type Event = Json & { type: string; sequence_number: number };
+
+/** A message item with the text (unless the reply is only tool calls), then a function_call item per call. */
+function outputOf(reply: ScriptedReply, id: string, text: string): Json[] {
+  const calls = reply.toolCalls ?? [];
+  const message = { id: `msg_${id.slice(5)}`, type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] };
+  const functionCalls = calls.map((call, i) => ({
+    id: `fc_${id.slice(5)}_${i}`,
+    type: "function_call",
+    status: "completed",
+    call_id: call.id ?? `call_${id.slice(5, 17)}_${i}`,
+    name: call.name,
+    arguments: JSON.stringify(call.arguments),
+  }));
+  return [...(text !== "" || calls.length === 0 ? [message] : []), ...functionCalls];
+}
+
+/** The events that stream `done`, item by item, numbered from 0. */
+function eventsOf(done: Json, reply: ScriptedReply): Event[] {
+  const opening = { ...done, status: "in_progress", output: [], usage: null, completed_at: null };
+  const events: Event[] = [];
+  const add = (type: string, fields: Json) => events.push({ type, ...fields, sequence_number: events.length });
+  add("response.created", { response: opening });
+  add("response.in_progress", { response: opening });
+  (done["output"] as Json[]).forEach((item, index) => {
+    if (item["type"] === "function_call") {
+      const where = { item_id: item["id"], output_index: index };
+      add("response.output_item.added", { output_index: index, item: { ...item, status: "in_progress", arguments: "" } });
+      for (const piece of splitArguments(item["arguments"] as string)) add("response.function_call_arguments.delta", { ...where, delta: piece });
+      add("response.function_call_arguments.done", { ...where, name: item["name"], arguments: item["arguments"] });
+      add("response.output_item.done", { output_index: index, item });
+      return;
+    }
+    const part = (item["content"] as Json[])[0] as Json;
+    const text = part["text"] as string;
+    const where = { item_id: item["id"], output_index: index, content_index: 0 };
+    add("response.output_item.added", { output_index: index, item: { ...item, status: "in_progress", content: [] } });
+    add("response.content_part.added", { ...where, part: { type: "output_text", text: "", annotations: [], logprobs: [] } });
+    for (const piece of splitText(text, reply.pieces)) add("response.output_text.delta", { ...where, delta: piece, logprobs: [] });
+    add("response.output_text.done", { ...where, text, logprobs: [] });
+    add("response.content_part.done", { ...where, part });
+    add("response.output_item.done", { output_index: index, item });
+  });
+  add("response.completed", { response: done });
+  return events;
+}
+
+const frameOf = (event: Event): string => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+
+export const startOpenAIResponsesFake = (): Promise<FakeUpstream> => FakeUpstream.start(responsesProtocol("/v1", openaiProtocol));
+
+/** The Responses API served under `root` (e.g. `/v1`), other routes and error bodies as `base` has them. */
+export function responsesProtocol(root: string, base: Protocol): Protocol {
   const created = new Map<string, Json>();
   const newId = () => `resp_${randomBytes(12).toString("hex")}`;
-  const protocol: Protocol = {
-    ...openaiProtocol,
-    name: "openai-responses",
+  const createPath = `${root}/responses`;
+  const stored = new RegExp(`^${root}/responses/([^/]+)(/input_items)?$`);
+  return {
+    ...base,
+    name: `${base.name}-responses`,
     classify(req) {
-      if (req.method === "POST" && req.path.endsWith("/v1/responses")) return { chat: true, stream: bodyOf(req)["stream"] === true };
-      return openaiProtocol.classify(req);
+      if (req.method === "POST" && req.path === createPath) return { chat: true, stream: bodyOf(req)["stream"] === true };
+      if (req.method === "GET" && stored.exec(req.path)?.[2] === undefined && req.query.get("stream") === "true") return { chat: true, stream: true };
+      return base.classify(req);
     },
     renderJson(reply, req) {
-      if (!req.path.endsWith("/responses")) return openaiProtocol.renderJson(reply, req);
+      if (req.path !== createPath) return base.renderJson(reply, req);
       const response = responseOf(reply, req, newId(), reply.text ?? "");
       created.set(response["id"] as string, response);
       return { status: 200, body: response };
     },
     renderStream(reply, req) {
-      if (!req.path.endsWith("/responses")) return openaiProtocol.renderStream(reply, req);
-      const id = newId();
-      const done = responseOf(reply, req, id, reply.text ?? "");
-      created.set(id, done);
-      const item = (done["output"] as Json[])[0] as Json;
-      const opening = { ...done, status: "in_progress", output: [], usage: null, completed_at: null };
-      let sequence = 0;
-      const frame = (type: string, fields: Json) => `event: ${type}\ndata: ${JSON.stringify({ type, ...fields, sequence_number: sequence++ })}\n\n`;
-      const where = { item_id: item["id"], output_index: 0, content_index: 0 };
-      const frames = [
-        frame("response.created", { response: opening }),
-        frame("response.in_progress", { response: opening }),
-        frame("response.output_item.added", { output_index: 0, item: { ...item, status: "in_progress", content: [] } }),
-        frame("response.content_part.added", { ...where, part: { type: "output_text", text: "", annotations: [], logprobs: [] } }),
-      ];
-      for (const piece of splitText(reply.text ?? "", reply.pieces)) frames.push(frame("response.output_text.delta", { ...where, delta: piece, logprobs: [] }));
-      frames.push(
-        frame("response.output_text.done", { ...where, text: reply.text ?? "", logprobs: [] }),
-        frame("response.content_part.done", { ...where, part: (item["content"] as Json[])[0] }),
-        frame("response.output_item.done", { output_index: 0, item }),
-        frame("response.completed", { response: done }),
-      );
-      return frames;
+      // `GET {root}/responses/{id}?stream=true`: the events of a response it created, replayed.
+      const replayed = req.method === "GET" ? stored.exec(req.path)?.[1] : undefined;
+      if (replayed !== undefined) {
+        const after = Number(req.query.get("starting_after") ?? -1);
+        const done = created.get(replayed);
+        return done === undefined ? [] : eventsOf(done, reply).filter((event) => event.sequence_number > after).map(frameOf);
+      }
+      if (req.path !== createPath) return base.renderStream(reply, req);
+      const done = responseOf(reply, req, newId(), reply.text ?? "");
+      created.set(done["id"] as string, done);
+      return eventsOf(done, reply).map(frameOf);
     },
     other(req) {
-      const match = /\/v1\/responses\/([^/]+)(\/input_items)?$/.exec(req.path);
-      if (!match) return openaiProtocol.other?.(req);
+      const match = stored.exec(req.path);
+      if (!match) return base.other?.(req);
       const id = match[1] as string;
       const response = created.get(id);
       if (!response) return { status: 404, body: { error: { message: `Response with id '${id}' not found.`, type: "invalid_request_error", param: null, code: null } } };
@@ -96,5 +141,4 @@ export function startOpenAIResponsesFake(): Promise<FakeUpstream> {
       return { status: 200, body: response };
     },
   };
-  return FakeUpstream.start(protocol);
 }

@@ -181,6 +181,90 @@ describe("limiter", () => {
     });
   });
 
+  describe("with a cheap bound of the prompt instead of its estimate", () => {
+    // The bound is what admit reserves when far from every token limit; countPromptTokens is the estimate.
+    const bounded = (over: Partial<Parameters<ReturnType<typeof setup>["limiter"]["admit"]>[0]>, exact: number, counted: number[]) =>
+      request({ ...over, countPromptTokens: () => Promise.resolve((counted.push(exact), exact)) });
+
+    it("reserves the bound far below every token limit, without computing the estimate", async () => {
+      const { limiter } = setup();
+      const counted: number[] = [];
+      // never checked: the limit (10,000) is the guess, and 4 × 400 is far below it
+      const first = admitted(await limiter.admit(bounded({ estimatedPromptTokens: 300, maxTokens: 100 }, 100, counted)));
+      expect(counted).toHaveLength(0);
+      expect(first.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 400));
+      // corrected by real usage like any reservation
+      await first.settle({ prompt_tokens: 100, completion_tokens: 50 });
+      const next = admitted(await limiter.admit(request({ estimatedPromptTokens: 0, maxTokens: 0 })));
+      expect(next.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 150));
+    });
+
+    it("counts exactly when the limit is not far above the reservation, even before any check", async () => {
+      const { limiter } = setup();
+      const counted: number[] = [];
+      // the model's 4,000 is less than 4 × (900 + 200)
+      const result = admitted(await limiter.admit(bounded({ keyName: undefined, publicModel: "gpt-4o-mini", estimatedPromptTokens: 900, maxTokens: 200 }, 300, counted)));
+      expect(counted).toHaveLength(1);
+      expect(result.headers["x-ratelimit-remaining-tokens"]).toBe(String(4_000 - 500));
+    });
+
+    it("counts exactly when the reservation is not far below what was left", async () => {
+      const { limiter } = setup();
+      const counted: number[] = [];
+      await admitted(await limiter.admit(request({ maxTokens: 0 }))).settle({ prompt_tokens: 100, completion_tokens: 0 });
+      // 9,900 left; a bound of 2,000 + 500 is more than a quarter of it
+      const result = admitted(await limiter.admit(bounded({ estimatedPromptTokens: 2_000, maxTokens: 500 }, 1_200, counted)));
+      expect(counted).toHaveLength(1);
+      expect(result.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 100 - 1_700));
+    });
+
+    it("decides a refusal again with the exact estimate, so the bound never refuses what fits", async () => {
+      const { limiter, store, refused } = setup();
+      const counted: number[] = [];
+      await admitted(await limiter.admit(request({ keyName: "team-b", publicModel: "gpt-4o-mini", maxTokens: 0 }))).settle({
+        prompt_tokens: 100,
+        completion_tokens: 0,
+      });
+      // another replica draws the shared model bucket down to 300 behind this process' back
+      await store.check({ buckets: [{ kind: "model_tokens", key: "m:gpt-4o-mini:tpm", limit: 4_000, windowMs: 60_000, cost: 3_600 }] });
+      const result = admitted(
+        await limiter.admit(bounded({ keyName: "team-b", publicModel: "gpt-4o-mini", estimatedPromptTokens: 500, maxTokens: 100 }, 150, counted)),
+      );
+      expect(counted).toHaveLength(1);
+      expect(result.headers["x-ratelimit-remaining-tokens"]).toBe(String(300 - 250));
+      expect(refused).toEqual([]);
+    });
+
+    it("charges the exact estimate, not the bound, when a request ends without usage", async () => {
+      const { limiter } = setup();
+      const counted: number[] = [];
+      await admitted(await limiter.admit(request({ maxTokens: 0 }))).settle({ prompt_tokens: 100, completion_tokens: 0 });
+      const result = admitted(await limiter.admit(bounded({ estimatedPromptTokens: 600, maxTokens: 100 }, 80, counted)));
+      expect(counted).toHaveLength(0);
+      await result.settle(undefined);
+      expect(counted).toHaveLength(1);
+      const next = admitted(await limiter.admit(request({ estimatedPromptTokens: 0, maxTokens: 0 })));
+      expect(next.headers["x-ratelimit-remaining-tokens"]).toBe(String(10_000 - 100 - 80));
+    });
+
+    it("always counts exactly for a key with a budget", async () => {
+      const clock = fakeClock();
+      const limiter = createLimiter(buildLimitSets({ keys: [{ name: "paid", tpm: 1_000_000, budget: { usd: 10, period: "day" } }], models }), {
+        store: createMemoryStore({ clock }),
+        onStoreError: "open",
+        defaultMaxTokens: 100,
+        clock,
+      });
+      const counted: number[] = [];
+      const price = { input_per_mtok: 1, output_per_mtok: 1 };
+      for (let i = 0; i < 3; i += 1) {
+        const result = admitted(await limiter.admit(bounded({ keyName: "paid", estimatedPromptTokens: 50, maxTokens: 10, price }, 20, counted)));
+        await result.settle({ prompt_tokens: 20, completion_tokens: 10 });
+      }
+      expect(counted).toHaveLength(3);
+    });
+  });
+
   describe("when the store fails", () => {
     const broken: LimitStore = {
       check: () => Promise.reject(new Error("connection refused")),

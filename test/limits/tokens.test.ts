@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { countTokens, encodeChat } from "gpt-tokenizer/encoding/o200k_base";
 import { beforeAll, describe, expect, it } from "vitest";
 import { tileTokens } from "../../src/limits/media-tokens.ts";
-import { estimatePromptTokens, estimateTextTokens, loadTokenizer, usesOpenAITokenizer } from "../../src/limits/tokens.ts";
+import { estimatePromptTokens, estimateTextTokens, loadTokenizer, promptTokenBound, usesOpenAITokenizer } from "../../src/limits/tokens.ts";
 
 beforeAll(async () => {
   await loadTokenizer();
@@ -203,5 +203,47 @@ describe("the lazily loaded tokenizer", () => {
     const text = "The quick brown fox jumps over the lazy dog. ".repeat(20);
     expect(estimateTextTokens(text, "gpt-4o")).toBe(countTokens(text));
     expect(estimateTextTokens(text, "gpt-4o")).not.toBe(estimateTextTokens(text, "claude-sonnet-4-6"));
+  });
+});
+
+describe("promptTokenBound", () => {
+  const shapes = (text: string) => [
+    { messages: [{ role: "user", content: text }] },
+    {
+      messages: [
+        { role: "system", content: text.slice(0, 200), name: "rules" },
+        { role: "user", content: [{ type: "text", text }, { type: "image_url", image_url: { url: "https://example.com/a.png", detail: "high" } }] },
+        { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "look", arguments: text.slice(0, 500) } }] },
+      ],
+      tools: [{ type: "function", function: { name: "look", description: text.slice(0, 300), parameters: { type: "object" } } }],
+      response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object" } } },
+    },
+  ];
+
+  it("is never below the estimate, for prose, code, other scripts and hostile text, short or sampled", () => {
+    const texts = [
+      "Hello there.",
+      prose.slice(0, 3_000),
+      corpus(50_000),
+      corpus(420_000),
+      "日本語のテキスト、かなと漢字。".repeat(50),
+      "日本語のテキスト、かなと漢字。".repeat(2_000),
+      "ab".repeat(20_000) + "é".repeat(10_000) + "😀".repeat(3_000),
+      "\u200b".repeat(5_000) + "\ud800 lone",
+    ];
+    for (const text of texts) {
+      for (const shape of shapes(text)) {
+        const bound = promptTokenBound(shape, "gpt-4o");
+        expect(bound?.bound).toBeGreaterThanOrEqual(estimatePromptTokens(shape, "gpt-4o"));
+      }
+    }
+  });
+
+  it("is offered only where the estimate runs the tokenizer, and counts the estimate on demand", async () => {
+    const shape = { messages: [{ role: "user", content: "hi there" }] };
+    const bound = promptTokenBound(shape, "gpt-4o");
+    expect(bound?.bound).toBeGreaterThanOrEqual(estimatePromptTokens(shape, "gpt-4o"));
+    expect(await bound?.count()).toBe(estimatePromptTokens(shape, "gpt-4o"));
+    expect(promptTokenBound(shape, "claude-sonnet-4-6")).toBeUndefined();
   });
 });

@@ -4,7 +4,6 @@
 // it as it arrives.
 import { randomUUID } from "node:crypto";
 import type { CacheHit, CacheQuery, CacheTicket, ServedBy } from "../../pipeline/cache-seam.ts";
-import type { Operation } from "../../pipeline/operation.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, Usage } from "../../providers/types.ts";
 import type { CacheContext } from "../context.ts";
 import type { Entry, Tier } from "../entry.ts";
@@ -18,15 +17,13 @@ import { watchSse } from "./sse-watch.ts";
 type ChatTicket = CacheTicket<ChatRequest, ChatResult>;
 type Passthrough = Extract<ChatResult, { kind: "passthrough" }>;
 
-export async function openChat(
-  ctx: CacheContext,
-  policy: RequestPolicy,
-  operation: Operation<ChatRequest, ChatResult>,
-  query: CacheQuery<ChatRequest>,
-): Promise<ChatTicket> {
+/** `keyed` is the request as it goes upstream (the gateway's routing hints out); `req`'s `stream` says which form a hit takes. */
+export async function openChat(ctx: CacheContext, policy: RequestPolicy, query: Pick<CacheQuery<ChatRequest>, "req" | "api" | "signal">, keyed: ChatRequest): Promise<ChatTicket> {
   const { req, api } = query;
-  const key = chatKey(policy, operation.upstreamRequest(req));
+  const key = chatKey(policy, keyed, api);
   const missTier = ctx.store.missTier(policy.local);
+  // A translating door renders the completion itself; the chat door sends the entry's own JSON.
+  const form: JsonForm = api === "chat" ? { kind: "body", ctx, key } : COMPLETION;
   const report = { hit: (tier: Tier) => ctx.events.hit(policy.publicModel, api, tier), miss: () => ctx.events.miss(policy.publicModel, api, missTier) };
   if (!policy.read) {
     report.miss();
@@ -36,12 +33,12 @@ export async function openChat(
   const found = ctx.store.get(key, lookup);
   if (found !== undefined && !(found instanceof Promise)) {
     report.hit(found.tier);
-    return hitTicket(req, found.entry, ctx.store.now());
+    return hitTicket(req, found.entry, ctx.store.now(), form);
   }
   // A leader whose entry is too old for this client is not followed: this one asks afresh.
   const flight = policy.maxAgeMs === undefined ? ctx.flights.find(key) : undefined;
   if (flight) {
-    const followed = await follow(flight, req, query.signal, ctx.store.now);
+    const followed = await follow(flight, req, query.signal, ctx.store.now, form);
     if (followed) {
       report.hit("inflight");
       return followed;
@@ -54,33 +51,64 @@ export async function openChat(
   if (stored) {
     leading?.settle({ kind: "entry", entry: stored.entry });
     report.hit(stored.tier);
-    return hitTicket(req, stored.entry, ctx.store.now());
+    return hitTicket(req, stored.entry, ctx.store.now(), form);
   }
   report.miss();
   return missTicket(ctx, policy, key, req, leading);
 }
 
 /** What a follower gets from its leader: a hit, or undefined when it must go upstream itself. */
-async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, now: () => number): Promise<ChatTicket | undefined> {
+async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, now: () => number, form: JsonForm): Promise<ChatTicket | undefined> {
   const outcome = await untilAborted(flight.outcome, signal);
   if (outcome.kind === "none") return undefined;
-  if (outcome.kind === "entry") return hitTicket(req, outcome.entry, now());
+  if (outcome.kind === "entry") return hitTicket(req, outcome.entry, now(), form);
   if (req.stream === true) {
     const result: ChatResult = { kind: "stream", chunks: outcome.feed.follow(signal) };
     return { status: "hit", hit: { result, ageSeconds: 0 }, req, store: (r) => r, abandon: () => undefined };
   }
   const entry = await untilAborted(outcome.feed.completed, signal);
-  return entry ? hitTicket(req, entry, now()) : undefined;
+  return entry ? hitTicket(req, entry, now(), form) : undefined;
 }
 
-function hitTicket(req: ChatRequest, entry: Entry, now: number): ChatTicket {
+/** How a JSON hit is handed to the door: the completion (a translating door renders it), or the chat door's body, ready to send. */
+type JsonForm = { readonly kind: "completion" } | { readonly kind: "body"; readonly ctx: CacheContext; readonly key: string };
+
+const COMPLETION: JsonForm = { kind: "completion" };
+
+function hitTicket(req: ChatRequest, entry: Entry, now: number, form: JsonForm): ChatTicket {
   const completion = entry.value as ChatCompletion;
   const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
   const result: ChatResult =
-    req.stream === true ? { kind: "stream", chunks: fromArray(replayChunks(completion, id)) } : { kind: "completion", completion: { ...completion, id } };
+    req.stream === true
+      ? { kind: "stream", chunks: fromArray(replayChunks(completion, id)) }
+      : form.kind === "body"
+        ? readyBody(form.ctx, form.key, entry, id)
+        : { kind: "completion", completion: { ...completion, id } };
   const hit: CacheHit<ChatResult> = { result, ageSeconds: Math.max(0, (now - entry.storedAt) / 1000) };
   return { status: "hit", hit, req, store: (r) => r, abandon: () => undefined };
 }
+
+/** The entry's JSON after its `id`, rendered at its first JSON hit and kept with it for the next ones. */
+const rendered = new WeakMap<Entry, Buffer>();
+
+/** The chat door's JSON body for a hit: only the fresh id is written per request. */
+function readyBody(ctx: CacheContext, key: string, entry: Entry, id: string): Passthrough {
+  let rest = rendered.get(entry);
+  if (rest === undefined) {
+    const { id: _id, ...fields } = entry.value as ChatCompletion;
+    rest = Buffer.from(JSON.stringify(fields).slice(1), "utf8");
+    rendered.set(entry, rest);
+    ctx.store.grew(key, entry, rest.byteLength);
+  }
+  const head = Buffer.from(rest.length > 1 ? `{"id":"${id}",` : `{"id":"${id}"`, "latin1");
+  const usage = (entry.value as ChatCompletion).usage;
+  return { kind: "passthrough", status: 200, headers: JSON_HEADERS, body: [head, rest], usage: Promise.resolve(usage) };
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+/** Stores a complete answer (given its JSON text when the upstream's bytes are at hand); the entry, or undefined when not kept. */
+type Keep = (completion: ChatCompletion | undefined, json?: string) => Entry | undefined;
 
 function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: ChatRequest, flight: Flight | undefined): ChatTicket {
   return {
@@ -88,11 +116,11 @@ function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: 
     hit: undefined,
     req,
     store(result, served) {
-      const keep = (completion: ChatCompletion | undefined): Entry | undefined => {
+      const keep: Keep = (completion, json) => {
         if (!completion || !policy.write || served.warnings.length > 0) return undefined;
         const ttlMs = policy.ttlMs(served);
         const at = ctx.store.now();
-        return ctx.store.put(key, completion, ttlMs, policy.local) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
+        return ctx.store.put(key, completion, ttlMs, policy.local, json) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
       };
       return recordAnswer(result, served, keep, flight);
     },
@@ -101,7 +129,7 @@ function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: 
 }
 
 /** Wraps the fresh answer so it is kept (and handed to followers) once it is complete and clean. */
-function recordAnswer(result: ChatResult, served: ServedBy, keep: (completion: ChatCompletion | undefined) => Entry | undefined, flight: Flight | undefined): ChatResult {
+function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: Flight | undefined): ChatResult {
   // An adjusted answer is right for this request only: followers ask for themselves.
   const lead = served.warnings.length === 0 ? flight : undefined;
   if (flight && !lead) flight.settle({ kind: "none" });
@@ -115,8 +143,9 @@ function recordAnswer(result: ChatResult, served: ServedBy, keep: (completion: C
     return { kind: "stream", chunks: recordChunks(result.chunks, feed, keep) };
   }
   if (Array.isArray(result.body)) {
-    const completion = parseCompletion(result.body as readonly Uint8Array[]);
-    settleWith(lead, keep(completion), completion);
+    const text = Buffer.concat(result.body as readonly Uint8Array[]).toString("utf8");
+    const completion = parseCompletion(text);
+    settleWith(lead, keep(completion, text), completion);
     return result;
   }
   const feed = liveFeed();
@@ -131,7 +160,7 @@ function settleWith(flight: Flight | undefined, entry: Entry | undefined, comple
   flight.settle(value ? { kind: "entry", entry: value } : { kind: "none" });
 }
 
-async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: LiveFeed, keep: (c: ChatCompletion | undefined) => Entry | undefined): AsyncGenerator<ChatCompletionChunk> {
+async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: LiveFeed, keep: Keep): AsyncGenerator<ChatCompletionChunk> {
   const aggregate = aggregateChunks();
   let clean = false;
   try {
@@ -147,22 +176,22 @@ async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: L
   }
 }
 
-async function* recordSse(result: Passthrough & { body: AsyncIterable<Uint8Array> }, feed: LiveFeed, keep: (c: ChatCompletion | undefined) => Entry | undefined): AsyncGenerator<Uint8Array> {
+async function* recordSse(result: Passthrough & { body: AsyncIterable<Uint8Array> }, feed: LiveFeed, keep: Keep): AsyncGenerator<Uint8Array> {
   const aggregate = aggregateChunks();
   const watch = watchSse((chunk) => {
     aggregate.add(chunk);
     // Followers get usage once, from the end below, like every stream the adapters translate.
     if (chunk.choices.length > 0) feed.push(chunk);
   });
-  let clean = false;
   try {
     for await (const bytes of result.body) {
       watch.push(bytes);
       yield bytes;
     }
-    clean = watch.done;
   } finally {
-    if (clean) {
+    // Complete once `[DONE]` has passed, even when the reader stops there (a door translating
+    // the chunks needs nothing after it).
+    if (watch.done && !watch.failed) {
       const usage: Usage | undefined = await result.usage;
       const completion = aggregate.finish(usage);
       if (completion?.usage) feed.push(usageChunk(completion));
@@ -177,9 +206,9 @@ function usageChunk(completion: ChatCompletion): ChatCompletionChunk {
   return { id: completion.id, object: "chat.completion.chunk", created: completion.created, model: completion.model, choices: [], ...(completion.usage ? { usage: completion.usage } : {}) };
 }
 
-function parseCompletion(body: readonly Uint8Array[]): ChatCompletion | undefined {
+function parseCompletion(text: string): ChatCompletion | undefined {
   try {
-    const parsed = JSON.parse(Buffer.concat(body).toString("utf8")) as Partial<ChatCompletion>;
+    const parsed = JSON.parse(text) as Partial<ChatCompletion>;
     return parsed.object === "chat.completion" && Array.isArray(parsed.choices) ? (parsed as ChatCompletion) : undefined;
   } catch {
     return undefined;

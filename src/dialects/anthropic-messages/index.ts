@@ -10,6 +10,7 @@ import { bodyText } from "./body-text.ts";
 import { messagesFeatures } from "./features.ts";
 import { routingView } from "./routing-view.ts";
 import { renderMessagesError } from "./errors.ts";
+import { messagesCacheLane } from "./cache-lane.ts";
 import { PING_INTERVAL_MS } from "./events.ts";
 import { messagesOperation, type MessagesResult } from "./operation.ts";
 import { writeMessages } from "./reply.ts";
@@ -19,7 +20,7 @@ import { parseMessages } from "./validate.ts";
 export const anthropicMessages: FrontDoor<MessagesRequest, MessagesResult> = {
   api: "messages",
   path: "/messages",
-  operation: messagesOperation,
+  operation: { ...messagesOperation, translatedLane: messagesCacheLane },
   parse: parseMessages,
   streams: (req) => req[MESSAGES_BODY].stream,
   // Routing reads the body as the native lane sends it: no chat request is built for it.

@@ -3,7 +3,8 @@
 // content part (or arguments) deltas and `.done` events, and one terminal event carrying the
 // whole response. Every event gets the next sequence number, from 0. Pure apart from ids.
 import type { ChatCompletion, ChatCompletionChunk } from "../../providers/types.ts";
-import { newId } from "./ids.ts";
+import { newId, type IdPrefix } from "./ids.ts";
+import type { NamespacedName } from "./to-chat.ts";
 import type { FunctionCallItem, Json, MessageItem, OutputText, ReasoningItem, RefusalContent, ResponseObject, ResponseUsage } from "./wire.ts";
 
 export type StreamEvent = Json & { type: string; sequence_number: number };
@@ -31,9 +32,18 @@ export class ResponseBuilder {
   /** Output index → the chat tool-call index it was built from. */
   readonly #toolIndexes = new Map<number, number>();
 
-  /** `shell` is the response as it starts: in progress, no output, no usage. */
-  constructor(shell: ResponseObject) {
+  readonly #ids: (prefix: IdPrefix) => string;
+  readonly #namespaced: ReadonlyMap<string, NamespacedName>;
+
+  /**
+   * `shell` is the response as it starts: in progress, no output, no usage. `ids` names each
+   * output item as it opens (a replay hands back the stored ids, in order); `namespaced` maps
+   * chat tool names back to the `namespace` tool functions they stand for.
+   */
+  constructor(shell: ResponseObject, options: { ids?: (prefix: IdPrefix) => string; namespaced?: ReadonlyMap<string, NamespacedName> } = {}) {
     this.#response = shell;
+    this.#ids = options.ids ?? newId;
+    this.#namespaced = options.namespaced ?? new Map();
   }
 
   get response(): ResponseObject {
@@ -90,7 +100,7 @@ export class ResponseBuilder {
     let open = this.#open;
     if (open?.kind !== "reasoning") {
       this.#close(events, "completed");
-      const item: ReasoningItem = { type: "reasoning", id: newId("rs"), summary: [] };
+      const item: ReasoningItem = { type: "reasoning", id: this.#ids("rs"), summary: [] };
       open = { kind: "reasoning", index: this.#response.output.length, item };
       this.#add(open, events);
       item.summary.push({ type: "summary_text", text: "" });
@@ -105,7 +115,7 @@ export class ResponseBuilder {
     let open = this.#open;
     if (open?.kind !== "message") {
       this.#close(events, "completed");
-      open = { kind: "message", index: this.#response.output.length, item: { type: "message", id: newId("msg"), role: "assistant", status: "in_progress", content: [] }, part: undefined };
+      open = { kind: "message", index: this.#response.output.length, item: { type: "message", id: this.#ids("msg"), role: "assistant", status: "in_progress", content: [] }, part: undefined };
       this.#add(open, events);
     }
     if (open.part?.type !== kind) {
@@ -135,7 +145,8 @@ export class ResponseBuilder {
         return;
       }
       this.#close(events, "completed");
-      const item: FunctionCallItem = { type: "function_call", id: newId("fc"), call_id: call.id ?? `call_${newId("item").slice(5)}`, name: call.function?.name ?? "", arguments: "", status: "in_progress" };
+      const item: FunctionCallItem = { type: "function_call", id: this.#ids("fc"), call_id: call.id ?? `call_${newId("item").slice(5)}`, name: call.function?.name ?? "", arguments: "", status: "in_progress" };
+      this.#unqualify(item);
       open = { kind: "call", index: this.#response.output.length, item, toolIndex: call.index };
       this.#toolIndexes.set(open.index, call.index);
       this.#add(open, events);
@@ -172,6 +183,7 @@ export class ResponseBuilder {
       open.item.status = status;
     } else if (open.kind === "call") {
       open.item.status = status;
+      this.#unqualify(open.item);
       events.push(this.#event("response.function_call_arguments.done", { item_id: open.item.id, output_index: open.index, name: open.item.name, arguments: open.item.arguments }));
     } else {
       const part = open.item.summary[0];
@@ -181,6 +193,14 @@ export class ResponseBuilder {
       }
     }
     events.push(this.#event("response.output_item.done", { output_index: open.index, item: structuredClone(open.item) }));
+  }
+
+  /** A chat tool name that stands for a namespaced function, as the namespace and function. */
+  #unqualify(item: FunctionCallItem): void {
+    const parts = item.namespace === undefined ? this.#namespaced.get(item.name) : undefined;
+    if (parts === undefined) return;
+    item.namespace = parts.namespace;
+    item.name = parts.name;
   }
 
   #where(open: Extract<OpenItem, { kind: "message" }>): Json {

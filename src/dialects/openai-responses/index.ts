@@ -4,15 +4,18 @@
 // is served on the native lane when its provider speaks Responses, translated otherwise.
 import type { FrontDoor } from "../../pipeline/front-door.ts";
 import { bodyText } from "../../routing/request-text.ts";
-import { redactValue } from "../../telemetry/redact.ts";
+import { captureCompletion, captureRelayed } from "../../telemetry/completion-capture.ts";
+import { redactSecrets, redactValue } from "../../telemetry/redact.ts";
 import { parseResponsesCall, type ResponsesCall } from "./call.ts";
+import { responsesCacheLane } from "./cache-lane.ts";
 import { responsesOperation, type ResponsesResult } from "./operation.ts";
+import { responsesText } from "./output-text.ts";
 import { writeResponses } from "./reply.ts";
 
 export const openaiResponses: FrontDoor<ResponsesCall, ResponsesResult> = {
   api: "responses",
   path: "/responses",
-  operation: responsesOperation,
+  operation: { ...responsesOperation, translatedLane: responsesCacheLane },
   parse: parseResponsesCall,
   routed: (call) => ({
     req: call.translation.chat,
@@ -23,6 +26,11 @@ export const openaiResponses: FrontDoor<ResponsesCall, ResponsesResult> = {
   logBody(call, record) {
     record.messages = redactValue(call.translation.chat.messages);
   },
-  logOutput: (result) => result,
+  logOutput(served, record) {
+    const done = (text: string) => (record.completion = redactSecrets(text));
+    // The native lane's bytes are the upstream's Responses answer; the translated lane's a chat result.
+    if (served.lane === "native") return { ...served, result: captureRelayed(served.result, responsesText, done) };
+    return { ...served, result: captureCompletion(served.result, done) };
+  },
   write: (res, result, { req, headers, redact }) => writeResponses(res, result, { call: req, headers, redact }),
 };

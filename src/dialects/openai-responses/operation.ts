@@ -5,13 +5,17 @@
 import type { Operation } from "../../pipeline/operation.ts";
 import { chatOperation, untilFirstChunk } from "../../pipeline/operations/chat.ts";
 import { GatewayInputError } from "../../providers/input-error.ts";
-import type { ChatResult, PassthroughResult } from "../../providers/types.ts";
+import type { ChatResult, PassthroughResult, ProviderAdapter } from "../../providers/types.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
 import type { ResponsesCall } from "./call.ts";
 
 export type ResponsesResult =
   | { readonly lane: "translated"; readonly provider: string; readonly result: ChatResult }
   | { readonly lane: "native"; readonly provider: string; readonly result: PassthroughResult };
+
+export function speaksResponses(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
+  return adapter.native !== undefined && adapter.speaks?.("openai-responses") === true;
+}
 
 export const responsesOperation: Operation<ResponsesCall, ResponsesResult> = {
   kind: "chat",
@@ -24,7 +28,7 @@ export const responsesOperation: Operation<ResponsesCall, ResponsesResult> = {
         "previous_response_elsewhere",
       );
     }
-    if (adapter.native && adapter.speaks?.("openai-responses") === true) {
+    if (speaksResponses(adapter)) {
       const request = { method: "POST" as const, path: "/responses", body: call.nativeBody, stream: call.wire.stream };
       const result = await untilFirstChunk(await adapter.native("openai-responses", request, model, options));
       return { lane: "native", provider: adapter.id, result: result as PassthroughResult };

@@ -20,12 +20,12 @@ export interface ReplyContext {
   readonly redact: Redact;
 }
 
-const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
+export const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
 export async function writeResponses(res: ServerResponse, served: ResponsesResult, context: ReplyContext): Promise<WriteOutcome> {
   if (served.lane === "native") return relay(res, served.result, served.provider, context);
   const canonical = canonicalChat(served.result, served.provider);
-  const builder = new ResponseBuilder(responseShell(context.call));
+  const builder = new ResponseBuilder(responseShell(context.call), { namespaced: context.call.translation.namespaced });
   if (canonical.kind === "completion") {
     builder.push(completionChunk(canonical.completion));
     builder.finish();
@@ -46,7 +46,7 @@ async function stream(res: ServerResponse, chunks: AsyncIterable<ChatCompletionC
   const send = async (events: StreamEvent[]): Promise<boolean> => {
     for (const event of events) {
       outcome.firstByteAt ??= performance.now();
-      if (!(await writeChunk(res, `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))) return false;
+      if (!(await writeChunk(res, sseFrame(event)))) return false;
     }
     return true;
   };
@@ -67,10 +67,13 @@ async function stream(res: ServerResponse, chunks: AsyncIterable<ChatCompletionC
     outcome.usage = usageOf(builder.response);
     const code = failure.code === "context_length_exceeded" ? failure.code : failure.status === 429 ? "rate_limit_exceeded" : "server_error";
     const event = builder.fail(code, failure.message);
-    res.end(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    res.end(sseFrame(event));
   }
   return outcome;
 }
+
+/** One event as the Responses API frames it: its type on the `event:` line, the event as `data:`. */
+export const sseFrame = (event: StreamEvent): string => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 
 function gone(outcome: WriteOutcome, builder: ResponseBuilder): WriteOutcome {
   outcome.clientGone = true;

@@ -1,15 +1,22 @@
 // Reading stored Responses: GET, DELETE and input_items, always as the key that created them
-// (another key's id is not found). A response created upstream on the native lane is answered by
-// the provider that holds it; if that provider cannot be reached the client is told so.
+// (another key's id is not found). A stored response can be read as its event stream again
+// (`stream=true`, from `starting_after`). A response created upstream on the native lane is
+// answered by the provider that holds it (the client's query passed on); if that provider cannot
+// be reached the client is told so.
 import { GatewayError } from "../../http/errors.ts";
 import { estimatePromptTokens } from "../../limits/tokens.ts";
 import type { ParseContext } from "../../pipeline/front-door.ts";
 import type { CallOptions, PassthroughResult } from "../../providers/types.ts";
 import { ownerOf, parseResponsesCall } from "./call.ts";
+import type { StreamEvent } from "./builder.ts";
 import { notFound } from "./conversation.ts";
+import { replayEvents } from "./replay.ts";
 import type { Json } from "./wire.ts";
 
-export type StoredAnswer = { readonly kind: "json"; readonly status: number; readonly body: unknown } | { readonly kind: "relayed"; readonly result: PassthroughResult };
+export type StoredAnswer =
+  | { readonly kind: "json"; readonly status: number; readonly body: unknown }
+  | { readonly kind: "events"; readonly events: readonly StreamEvent[] }
+  | { readonly kind: "relayed"; readonly result: PassthroughResult };
 
 export interface StoredRequest {
   readonly context: ParseContext;
@@ -20,10 +27,18 @@ export interface StoredRequest {
 
 const missing = (id: string) => notFound(`Response with id '${id}' not found.`, "response_id");
 
-export async function getStored({ context, id, options }: StoredRequest): Promise<StoredAnswer> {
+export interface GetQuery {
+  /** Replay as the event stream, after this sequence number (-1: from the start); undefined: JSON. */
+  readonly streamAfter: number | undefined;
+  /** The query string as received, for a response held upstream. */
+  readonly search: string;
+}
+
+export async function getStored({ context, id, options }: StoredRequest, query: GetQuery): Promise<StoredAnswer> {
   const stored = await context.runtime.responses.load(ownerOf(context), id);
+  if (stored && query.streamAfter !== undefined) return { kind: "events", events: replayEvents(stored.response, query.streamAfter) };
   if (stored) return { kind: "json", status: 200, body: stored.response };
-  return forward(context, id, { method: "GET", path: `/responses/${id}` }, options);
+  return forward(context, id, { method: "GET", path: `/responses/${id}${query.search}`, stream: query.streamAfter !== undefined }, options);
 }
 
 export async function deleteStored({ context, id, options }: StoredRequest): Promise<StoredAnswer> {
@@ -65,7 +80,7 @@ export async function countInputTokens(body: unknown, context: ParseContext): Pr
   return { kind: "json", status: 200, body: { object: "response.input_tokens", input_tokens } };
 }
 
-async function forward(context: ParseContext, id: string, request: { method: "GET" | "DELETE"; path: string }, options: CallOptions): Promise<StoredAnswer> {
+async function forward(context: ParseContext, id: string, request: { method: "GET" | "DELETE"; path: string; stream?: boolean }, options: CallOptions): Promise<StoredAnswer> {
   const provider = await context.runtime.responses.origin(ownerOf(context), id);
   if (provider === undefined) throw missing(id);
   const adapter = context.runtime.adapters.get(provider);

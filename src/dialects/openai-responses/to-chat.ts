@@ -1,6 +1,7 @@
 // A Responses request as the canonical chat request (the translated lane): instructions and the
-// conversation's items become messages, flat function tools become chat tools, and `text.format`,
-// `max_output_tokens` and `reasoning.effort` their chat equivalents. What has no chat equivalent
+// conversation's items become messages, flat function tools (and the functions of `namespace`
+// tools, under qualified names) become chat tools, and `text.format`, `max_output_tokens` and
+// `reasoning.effort` their chat equivalents. What has no chat equivalent
 // (hosted tools, stored files, items an upstream holds) makes the translation fail with a 400
 // naming it: the native lane may still serve the request, so the failure is returned, not thrown.
 import type { ChatCompletionContentPart, ChatCompletionMessageParam, ChatCompletionTool } from "openai/resources/chat/completions";
@@ -16,6 +17,21 @@ export interface Translation {
   readonly untranslatable: GatewayInputError | undefined;
   /** Items dropped because no chat upstream can use them (reasoning). */
   readonly dropped: number;
+  /** Chat tool names that stand for a function inside a `namespace` tool, and what they stand for. */
+  readonly namespaced: ReadonlyMap<string, NamespacedName>;
+}
+
+export interface NamespacedName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * A function inside a `namespace` tool as one chat tool: chat has no namespaces, so the name
+ * carries it (`crm__lookup`), within the characters and length chat tool names allow.
+ */
+export function qualifiedName({ namespace, name }: NamespacedName): string {
+  return `${namespace}__${name}`;
 }
 
 class Untranslatable extends Error {
@@ -30,20 +46,21 @@ class Untranslatable extends Error {
 export function toChat(body: Json, items: readonly Json[]): Translation {
   const state = { dropped: 0 };
   const placeholder: ChatRequest = { model: String(body["model"]), messages: [] };
+  const namespaced = new Map<string, NamespacedName>();
   try {
-    const chat = translate(body, items, state);
-    return { chat, untranslatable: undefined, dropped: state.dropped };
+    const chat = translate(body, items, state, namespaced);
+    return { chat, untranslatable: undefined, dropped: state.dropped, namespaced };
   } catch (error) {
     if (!(error instanceof Untranslatable)) throw error;
     // Routing still reads a canonical request: the parts that did translate.
     const partial = { ...placeholder, messages: messagesOf(body, items.filter((item) => translatableItem(item)), state, true) };
-    return { chat: partial, untranslatable: new GatewayInputError(error.message, error.param, "unsupported_on_translated_lane"), dropped: state.dropped };
+    return { chat: partial, untranslatable: new GatewayInputError(error.message, error.param, "unsupported_on_translated_lane"), dropped: state.dropped, namespaced };
   }
 }
 
-function translate(body: Json, items: readonly Json[], state: { dropped: number }): ChatRequest {
+function translate(body: Json, items: readonly Json[], state: { dropped: number }, namespaced: Map<string, NamespacedName>): ChatRequest {
   const chat: Record<string, unknown> = { model: body["model"], messages: messagesOf(body, items, state, false) };
-  const tools = toolsOf(body["tools"]);
+  const tools = toolsOf(body["tools"], namespaced);
   if (tools.length > 0) chat["tools"] = tools;
   const choice = toolChoiceOf(body["tool_choice"], tools);
   if (choice !== undefined) {
@@ -95,10 +112,12 @@ function addItem(messages: ChatCompletionMessageParam[], item: Json, at: string,
       messages.push(messageOf(item, at));
       return;
     case "function_call": {
+      const name = stringField(item, "name", at, "required") as string;
+      const namespace = stringField(item, "namespace", at);
       const call = {
         id: stringField(item, "call_id", at, "required") as string,
         type: "function" as const,
-        function: { name: stringField(item, "name", at, "required") as string, arguments: stringField(item, "arguments", at, "required") as string },
+        function: { name: namespace === undefined ? name : qualifiedName({ namespace, name }), arguments: stringField(item, "arguments", at, "required") as string },
       };
       // A run of calls (and the text just before them) is one assistant turn in chat.
       const last = messages.at(-1);
@@ -175,18 +194,38 @@ function textOf(parts: readonly unknown[], at: string): string {
     .join("");
 }
 
-function toolsOf(tools: unknown): ChatCompletionTool[] {
+function toolsOf(tools: unknown, namespaced: Map<string, NamespacedName>): ChatCompletionTool[] {
   if (!Array.isArray(tools)) return [];
-  return tools.map((tool: Json, index) => {
+  return tools.flatMap((tool: Json, index) => {
+    if (tool["type"] === "namespace") return namespaceTools(tool, `tools[${index}]`, namespaced);
     if (tool["type"] !== "function") {
       throw new Untranslatable(`tools[${index}]: the hosted tool '${String(tool["type"])}' cannot run on a provider without the Responses API; only function tools can`, `tools[${index}].type`);
     }
-    const fn: Record<string, unknown> = { name: tool["name"] };
-    if (typeof tool["description"] === "string") fn["description"] = tool["description"];
-    if (tool["parameters"] !== undefined && tool["parameters"] !== null) fn["parameters"] = tool["parameters"];
-    if (typeof tool["strict"] === "boolean") fn["strict"] = tool["strict"];
-    return { type: "function", function: fn } as unknown as ChatCompletionTool;
+    return [functionTool(tool, String(tool["name"]))];
   });
+}
+
+/** A `namespace` tool's functions as chat tools with qualified names, noted for the way back. */
+function namespaceTools(tool: Json, at: string, namespaced: Map<string, NamespacedName>): ChatCompletionTool[] {
+  const namespace = stringField(tool, "name", at, "required") as string;
+  const inner = Array.isArray(tool["tools"]) ? (tool["tools"] as Json[]) : [];
+  return inner.map((fn, index) => {
+    if (fn["type"] !== "function") {
+      throw new Untranslatable(`${at}.tools[${index}]: the '${String(fn["type"])}' tool cannot run on a provider without the Responses API; only function tools can`, `${at}.tools[${index}].type`);
+    }
+    const parts = { namespace, name: stringField(fn, "name", `${at}.tools[${index}]`, "required") as string };
+    const name = qualifiedName(parts);
+    namespaced.set(name, parts);
+    return functionTool(fn, name);
+  });
+}
+
+function functionTool(tool: Json, name: string): ChatCompletionTool {
+  const fn: Record<string, unknown> = { name };
+  if (typeof tool["description"] === "string") fn["description"] = tool["description"];
+  if (tool["parameters"] !== undefined && tool["parameters"] !== null) fn["parameters"] = tool["parameters"];
+  if (typeof tool["strict"] === "boolean") fn["strict"] = tool["strict"];
+  return { type: "function", function: fn } as unknown as ChatCompletionTool;
 }
 
 function toolChoiceOf(choice: unknown, tools: readonly ChatCompletionTool[]): { choice: unknown; tools?: ChatCompletionTool[] } | undefined {

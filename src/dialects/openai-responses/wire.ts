@@ -29,6 +29,8 @@ export interface FunctionCallItem {
   type: "function_call";
   id: string;
   call_id: string;
+  /** The `namespace` tool the function belongs to, when it belongs to one. */
+  namespace?: string;
   name: string;
   arguments: string;
   status: ItemStatus;

@@ -3,7 +3,9 @@
 // store, or an upstream's answer relayed when the response is held there (the native lane).
 import type { Context, Handler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { sseFrame, SSE_HEADERS } from "../../dialects/openai-responses/reply.ts";
 import { countInputTokens, deleteStored, getStored, listInputItems, type StoredAnswer, type StoredRequest } from "../../dialects/openai-responses/stored.ts";
+import { writeChunk } from "../socket-write.ts";
 import { numberField } from "../request-fields.ts";
 import type { RuntimeSource } from "../../runtime.ts";
 import { readJsonBody } from "../body.ts";
@@ -23,24 +25,41 @@ function storedRequest(source: RuntimeSource, c: Context<GatewayEnv>): StoredReq
   };
 }
 
-async function answer(c: Context<GatewayEnv>, answered: StoredAnswer): Promise<Response  > {
+async function answer(c: Context<GatewayEnv>, answered: StoredAnswer): Promise<Response> {
   const headers = c.get("replyHeaders");
   if (answered.kind === "json") return c.json(answered.body as object, answered.status as 200, headers);
-  const { result } = answered;
   const res = c.env.outgoing;
+  if (answered.kind === "events") {
+    res.writeHead(200, { ...headers, ...SSE_HEADERS });
+    for (const event of answered.events) if (!(await writeChunk(res, sseFrame(event)))) return RESPONSE_ALREADY_SENT;
+    res.end();
+    return RESPONSE_ALREADY_SENT;
+  }
+  const { result } = answered;
   const relayed: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) relayed[name] = value;
   res.writeHead(result.status, { ...relayed, ...headers });
-  for await (const chunk of result.body) res.write(chunk);
+  for await (const chunk of result.body) if (!(await writeChunk(res, chunk))) break;
   res.end();
   return RESPONSE_ALREADY_SENT;
 }
 
 export function getResponse(source: RuntimeSource): Handler<GatewayEnv> {
   return async function getResponseHandler(c) {
-    if (c.req.query("stream") === "true") throw invalidRequest("replaying a stored response as a stream is not supported; GET it without stream=true", "stream");
-    return answer(c, await getStored(storedRequest(source, c)));
+    const search = new URL(c.req.url).search;
+    return answer(c, await getStored(storedRequest(source, c), { streamAfter: streamAfter(c), search }));
   };
+}
+
+/** `stream=true` replays the stored events after `starting_after` (a sequence number); otherwise JSON. */
+function streamAfter(c: Context<GatewayEnv>): number | undefined {
+  const stream = c.req.query("stream");
+  if (stream !== undefined && stream !== "true" && stream !== "false") throw invalidRequest("stream must be true or false", "stream");
+  // `starting_after` only positions a stream; a JSON read ignores it.
+  if (stream !== "true") return undefined;
+  const after = c.req.query("starting_after");
+  if (after === undefined) return -1;
+  return numberField({ starting_after: after.trim() === "" ? NaN : Number(after) }, "starting_after", "", { min: 0, integer: true });
 }
 
 export function deleteResponse(source: RuntimeSource): Handler<GatewayEnv> {

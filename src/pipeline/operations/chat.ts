@@ -1,7 +1,7 @@
 // The chat operation: one chat call per target, committed only once a stream's first real
 // output has arrived (so a stream that fails before its first byte still falls back), and
 // metered so a stream cut short is charged for what it delivered.
-import { estimatePromptTokens } from "../../limits/tokens.ts";
+import { estimatePromptTokens, promptTokenBound } from "../../limits/tokens.ts";
 import type { ChatCompletionChunk, ChatRequest, ChatResult, PassthroughResult } from "../../providers/types.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
 import type { Admission } from "../admit.ts";
@@ -14,6 +14,7 @@ export const chatOperation: Operation<ChatRequest, ChatResult> = {
   },
   upstreamRequest: withoutRoutingHints,
   promptTokens: estimatePromptTokens,
+  promptTokenBound,
   completionBudget(req, defaultMaxTokens) {
     // Every choice of `n` may use the whole completion budget. Clients still send the older
     // max_tokens, and it bounds the completion just the same.

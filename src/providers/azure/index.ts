@@ -1,11 +1,16 @@
 // Azure OpenAI through the openai SDK's AzureOpenAI client. Azure speaks the OpenAI wire, so
 // requests go out as the client sent them (unknown fields included) and answers come back
 // unchanged; the adapter adds the deployment path, the api-version and the api-key header.
+// With `responses: true` it also serves the Responses door natively, on the OpenAI lane's relay
+// pointed at Azure's Responses root (`/openai/v1`, or the dated preview route).
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { APIError, AzureOpenAI } from "openai";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { pooledFetch } from "../pooled-fetch.ts";
-import type { CallOptions, ChatRequest, ChatResult, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
+import type { CallOptions, ChatRequest, ChatResult, Dialect, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter } from "../types.ts";
+import { GatewayInputError } from "../input-error.ts";
+import { nativeResponses } from "../openai/responses.ts";
+import { azureResponsesEndpoint } from "./responses.ts";
 import { embedAzure } from "./embed.ts";
 import { toUpstreamError } from "./errors.ts";
 import { azureChunks } from "./stream.ts";
@@ -35,6 +40,7 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
     timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
     fetch: pooledFetch(pool.dispatcher),
   });
+  const responses = azureResponsesEndpoint(id, config, pool.dispatcher);
 
   return {
     id,
@@ -63,6 +69,16 @@ export function createAzureAdapter(id: string, config: AzureConfig): ProviderAda
         if (!(error instanceof APIError) && !call.signal.aborted) throw error;
         throw toUpstreamError(id, error, call.signal, "request");
       }
+    },
+
+    speaks: (dialect: Dialect) => dialect === "openai-responses" && config.responses === true,
+
+    async native(dialect, request, model, call) {
+      if (dialect !== "openai-responses" || config.responses !== true) {
+        throw new GatewayInputError(`provider '${id}' does not serve ${dialect} natively`, "model", "native_lane_unsupported");
+      }
+      // Azure names the deployment where OpenAI names the model.
+      return nativeResponses(responses, request, config.deployment ?? model, call);
     },
 
     embed(req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {

@@ -4,6 +4,7 @@
 import { request, type Dispatcher } from "undici";
 import type { ProviderConfig } from "../../config/schema.ts";
 import type { CallOptions, ChatRequest, ChatResult, Dialect, EmbeddingsRequest, EmbeddingsResult, ProviderAdapter, Usage } from "../types.ts";
+import { stringifyWith } from "../../json/source-text.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
 import { guardedBody } from "../guarded-body.ts";
@@ -41,8 +42,10 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
       const stream = req.stream === true;
       const clientWantsUsage = req.stream_options?.include_usage === true;
       const injectUsage = stream && config.stream_usage && !clientWantsUsage;
-      const payload = JSON.stringify(
-        injectUsage ? { ...req, model, stream_options: { ...req.stream_options, include_usage: true } } : { ...req, model },
+      // A large body is spliced from the client's text rather than serialised again (source-text.ts).
+      const payload = stringifyWith(
+        req,
+        injectUsage ? { model, stream_options: { ...req.stream_options, include_usage: true } } : { model },
       );
       let res: Dispatcher.ResponseData;
       try {

@@ -1,7 +1,8 @@
 // OpenAI's Responses API on the native lane: the client's body goes out with `model` set, and
 // the answer's bytes come back as they arrive; usage (`input_tokens`, `output_tokens`) is read
 // from the JSON body or the stream's terminal event on the way. GET and DELETE of a stored
-// response (and its input items) go to the same API.
+// response (and its input items) go to the same API. Azure serves the same API under its own
+// root and key header: its adapter reuses this lane with its endpoint.
 import { request, type Dispatcher } from "undici";
 import { UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
@@ -12,6 +13,8 @@ export interface ResponsesEndpoint {
   readonly provider: string;
   /** The API root (`…/v1`), without a trailing slash. */
   readonly base: string;
+  /** A query every call carries (Azure's dated `api-version=…`), without its `?`. */
+  readonly query?: string;
   readonly dispatcher: Dispatcher;
   readonly headers: Record<string, string>;
   readonly relayedHeaders: readonly string[];
@@ -25,7 +28,7 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
   const body = call.body === undefined ? undefined : JSON.stringify({ ...call.body, model });
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(`${endpoint.base}${call.path}`, {
+    res = await request(urlOf(endpoint, call.path), {
       method: call.method,
       dispatcher: endpoint.dispatcher,
       headers: { ...endpoint.headers, "x-request-id": options.requestId, ...(body === undefined ? {} : { "content-type": "application/json" }) },
@@ -56,6 +59,12 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
   }
   const buf = Buffer.concat(chunks);
   return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanResponsesUsage(buf.toString("utf8"))) };
+}
+
+/** The upstream URL of a call: the API root, the call's path (its own query kept), the endpoint's query. */
+function urlOf({ base, query }: ResponsesEndpoint, path: string): string {
+  if (query === undefined) return `${base}${path}`;
+  return `${base}${path}${path.includes("?") ? "&" : "?"}${query}`;
 }
 
 /**

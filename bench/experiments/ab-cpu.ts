@@ -1,0 +1,91 @@
+// CPU per request of two gateway builds, A and B, on the same core against the same fakes: for
+// A/B decisions on a shared machine, where the full runner's wall-clock numbers move with other
+// work and even CPU time per request swings by a quarter from one minute to the next (caches and
+// the sibling hyperthread are shared). Each round loads A and B at the same time, with the same
+// fixed number of requests each, so both see the same machine; it reads each process' CPU time
+// from /proc, and the median of the per-round B/A ratios is the answer. Both builds need
+// `npm run build` (they run from their `dist/`).
+//
+//   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
+//        [--connections 16] [--tokens 0] [--stream]
+//
+// --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
+// one-line prompt.
+import { resolve } from "node:path";
+import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
+import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
+import { startFakes } from "../harness/fakes.ts";
+import { chatBody, CHAT_PATH, contentOfTokens, headers } from "../harness/requests.ts";
+import { runLoad } from "../load/autocannon-run.ts";
+import { processTicks } from "../process/machine-load.ts";
+import { pinCores } from "../process/pin.ts";
+import { rssMiB } from "../process/rss.ts";
+import { spawnPinned, type PinnedProcess } from "../process/spawn.ts";
+
+const TICK_US = 10_000;
+
+interface Build {
+  readonly label: string;
+  readonly proc: PinnedProcess;
+  readonly origin: string;
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const dirs = { A: resolve(stringFlag(flags, "a", ".")), B: resolve(stringFlag(flags, "b", ".")) };
+  const rounds = numberFlag(flags, "rounds", 6);
+  const requests = numberFlag(flags, "requests", 3_000);
+  const connections = numberFlag(flags, "connections", 16);
+  const tokens = numberFlag(flags, "tokens", 0);
+  const body = chatBody(tokens > 0 ? { content: contentOfTokens(tokens) } : {});
+  const layout = pinCores();
+  console.log(layout.note);
+  const fakes = await startFakes(layout.load);
+  const builds: Build[] = [];
+  try {
+    for (const [label, dir] of Object.entries(dirs)) {
+      const port = await freePort();
+      const proc = spawnPinned({
+        core: layout.arm,
+        cwd: dir,
+        script: "dist/index.js",
+        args: ["--config", GATEWAY_CONFIG],
+        env: gatewayEnv(fakes, port),
+        stdout: "discard",
+      });
+      const origin = `http://127.0.0.1:${port}`;
+      await waitForFirst200(origin, performance.now(), 15_000, () => proc.child.exitCode === null);
+      builds.push({ label: `${label} (${dir})`, proc, origin });
+    }
+    const load = (build: Build, amount: number) =>
+      runLoad({ url: build.origin + CHAT_PATH, body, headers, connections, durationSec: 600, amount });
+    for (const build of builds) await load(build, Math.min(requests, 2_000)); // warm-up: JIT, tokenizer, pools
+    const perRequest: number[][] = builds.map(() => []);
+    const ratios: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      const before = builds.map((b) => processTicks(b.proc.child.pid as number));
+      const results = await Promise.all(builds.map((b) => load(b, requests)));
+      builds.forEach((build, i) => {
+        const r = results[i];
+        if (r === undefined) return;
+        const us = ((processTicks(build.proc.child.pid as number) - (before[i] ?? 0)) * TICK_US) / Math.max(1, r.ok);
+        if (r.non2xx > 0 || r.errors > 0) console.log(`${build.label}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+        (perRequest[i] as number[]).push(us);
+      });
+      const a = perRequest[0]?.[round] ?? Number.NaN;
+      const b = perRequest[1]?.[round] ?? Number.NaN;
+      ratios.push(b / a);
+      console.log(`round ${round + 1}: A ${a.toFixed(0)} µs, B ${b.toFixed(0)} µs per request, B/A ${(b / a).toFixed(3)}`);
+    }
+    console.log(`RSS after: ${builds.map((b) => `${b.label.slice(0, 1)} ${rssMiB(b.proc.child.pid as number).toFixed(1)} MiB`).join(", ")}`);
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
+    console.log(
+      `\nmedian CPU per request: A ${median(perRequest[0] ?? []).toFixed(0)} µs, B ${median(perRequest[1] ?? []).toFixed(0)} µs; ` +
+        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${tokens || "one-line"} prompt)`,
+    );
+  } finally {
+    await Promise.all([...builds.map((b) => b.proc.stop()), ...fakes.all.map((f) => f.proc.stop())]);
+  }
+}
+
+await main();
