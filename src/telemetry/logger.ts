@@ -25,16 +25,8 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
   if (pretty) {
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } } });
   }
-  return pino(options, pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }));
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
-
-/**
- * Lines are written to stdout in batches of about this many bytes, or every LOG_FLUSH_MS when
- * fewer arrive: one write per line cost a syscall and a thread-pool round trip per request, a
- * tenth of the request's CPU under load. pino flushes what is left when the process exits.
- */
-const LOG_BATCH_BYTES = 8_192;
-const LOG_FLUSH_MS = 100;
 
 export type LineLevel = "debug" | "info" | "warn";
 
