@@ -2,19 +2,21 @@
 // loaded for a while, stopped, and its profile summarized (self time per function and per
 // package). The .cpuprofile stays in bench/results/ for DevTools.
 //
-//   node bench/profile.ts [--arm gateway] [--mode json|stream|messages|messages-tr|cache-hit|cache-miss] [--seconds 10] [--top 25] [--tokens N]
+//   node bench/profile.ts [--arm gateway] [--mode json|stream|cache-hit|cache-miss|LANE] [--seconds 10] [--top 25] [--tokens N]
 //
 // --tokens N (json mode) sends a user message of about N tokens, as the bodies scenario does.
 //
-// `messages` loads POST /v1/messages on its native lane, `messages-tr` on its translated lane;
-// `cache-hit` repeats one request to a cache-enabled model, `cache-miss` the same with
-// `Cache-Control: no-cache` (every request keyed, fetched, folded and stored).
+// A lane name from bench/harness/lanes.ts (messages, messages-tr, responses, responses-tr,
+// embeddings) loads that door and lane with JSON answers; `cache-hit` repeats one request to a
+// cache-enabled model, `cache-miss` the same with `Cache-Control: no-cache` (every request
+// keyed, fetched, folded and stored).
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
-import { CACHED_MODEL, chatBody, CHAT_PATH, contentOfTokens, headers, MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "./harness/requests.ts";
+import { LANES } from "./harness/lanes.ts";
+import { CACHED_MODEL, chatBody, CHAT_PATH, contentOfTokens, headers } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
@@ -29,6 +31,9 @@ async function main(): Promise<void> {
   const seconds = numberFlag(flags, "seconds", 10);
   const top = numberFlag(flags, "top", 25);
   const tokens = numberFlag(flags, "tokens", 0);
+  const chatModes = ["json", "stream", "cache-hit", "cache-miss"];
+  const lane = chatModes.includes(mode) ? undefined : LANES.find((l) => l.name === mode);
+  if (!chatModes.includes(mode) && lane === undefined) throw new Error(`--mode must be one of ${[...chatModes, ...LANES.map((l) => l.name)].join(", ")}`);
   const spec = ARMS.find((a) => a.name === armName);
   if (!spec || spec.name === "direct") throw new Error(`--arm must be one of ${ARMS.filter((a) => a.name !== "direct").map((a) => a.name).join(", ")}`);
   const missing = spec.unavailable();
@@ -58,9 +63,8 @@ async function main(): Promise<void> {
           requests += r.ok;
           console.log(`stream round ${i + 1}/${rounds}: ${r.ok} ok, ${r.errors} errors`);
         }
-      } else if (mode === "messages" || mode === "messages-tr") {
-        const body = messagesBody(mode === "messages" ? {} : { model: TRANSLATED_MESSAGES_MODEL });
-        const r = await runLoad({ url: arm.origin + MESSAGES_PATH, body, headers: messagesHeaders, connections: 64, durationSec: seconds });
+      } else if (lane !== undefined) {
+        const r = await runLoad({ url: arm.origin + lane.path, body: lane.body(false), headers: lane.headers, connections: 64, durationSec: seconds });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {

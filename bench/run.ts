@@ -22,7 +22,8 @@ import { bodies } from "./scenarios/bodies.ts";
 import { cache } from "./scenarios/cache.ts";
 import { coldStart } from "./scenarios/cold-start.ts";
 import { embeddings } from "./scenarios/embeddings.ts";
-import { responses } from "./scenarios/responses.ts";
+import { chunks } from "./scenarios/chunks.ts";
+import { responses, responsesTranslated } from "./scenarios/responses.ts";
 import { fallback } from "./scenarios/fallback.ts";
 import { fixedRate, latency, throughput } from "./scenarios/load.ts";
 import { messages, messagesTranslated } from "./scenarios/messages.ts";
@@ -32,7 +33,7 @@ import { disconnectStorm } from "./scenarios/storm.ts";
 import { streams100, streams1000 } from "./scenarios/streams.ts";
 import type { Scenario, ScenarioContext } from "./scenarios/types.ts";
 
-const SCENARIOS: readonly Scenario[] = [throughput, latency, fixedRate, streams100, streams1000, bodies, fallback, embeddings, responses, messages, messagesTranslated, cache, disconnectStorm, coldStart];
+const SCENARIOS: readonly Scenario[] = [throughput, latency, fixedRate, streams100, streams1000, bodies, fallback, embeddings, responses, responsesTranslated, messages, messagesTranslated, chunks, cache, disconnectStorm, coldStart];
 
 const HELP = `usage: node bench/run.ts [options]
   --quick          short durations, ${quickProfile.rounds} rounds (a smoke run, not for publishing)

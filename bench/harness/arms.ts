@@ -6,7 +6,10 @@ import { spawnPinned, spawnServer, type PinnedProcess } from "../process/spawn.t
 import type { Fakes } from "./fakes.ts";
 import { chatBody, CHAT_PATH, headers } from "./requests.ts";
 
-export type ArmName = "direct" | "node-http" | "undici" | "hono-fetch" | "gateway";
+export type ArmName = "direct" | "node-http" | "undici" | "hono-fetch" | "gateway" | "baseline";
+
+/** The gateway, or a build of it to compare against (the baseline arm). */
+export const isGateway = (arm: ArmName): arm is "gateway" | "baseline" => arm === "gateway" || arm === "baseline";
 
 export interface ArmSpec {
   name: ArmName;
@@ -35,6 +38,13 @@ export interface StartContext {
 
 // What production runs (`npm start`): the compiled output; `npm run bench` builds it first.
 const GATEWAY_ENTRY = "dist/index.js";
+/**
+ * An A/B arm: another build of the gateway (`npm run build` output copied aside, e.g. from
+ * before a change), run with the same config in the same rounds, so a change is measured
+ * against its baseline under the same load: BENCH_BASELINE_DIST=dist-base node bench/run.ts
+ * --only baseline,gateway,messages.
+ */
+const BASELINE_DIST = process.env["BENCH_BASELINE_DIST"];
 export const GATEWAY_CONFIG = "bench/gateway.yaml";
 
 export const ARMS: readonly ArmSpec[] = [
@@ -47,9 +57,19 @@ export const ARMS: readonly ArmSpec[] = [
     label: "gateway",
     unavailable: () => (existsSync(GATEWAY_ENTRY) ? undefined : `${GATEWAY_ENTRY} is missing: run npm run build (npm run bench does)`),
   },
+  {
+    name: "baseline",
+    label: "gateway (baseline)",
+    unavailable: () =>
+      BASELINE_DIST === undefined
+        ? "set BENCH_BASELINE_DIST to another build's directory to compare against it"
+        : existsSync(`${BASELINE_DIST}/index.js`)
+          ? undefined
+          : `${BASELINE_DIST}/index.js is missing`,
+  },
 ];
 
-const PROXY_SCRIPTS: Record<Exclude<ArmName, "direct" | "gateway">, string> = {
+const PROXY_SCRIPTS: Record<Exclude<ArmName, "direct" | "gateway" | "baseline">, string> = {
   "node-http": "bench/arms/node-http-proxy.ts",
   undici: "bench/arms/undici-proxy.ts",
   "hono-fetch": "bench/arms/hono-fetch-proxy.ts",
@@ -97,11 +117,11 @@ export async function startArm(spec: ArmSpec, ctx: StartContext): Promise<Runnin
   if (spec.name === "direct") {
     return { spec, origin: ctx.fakes.main.origin, proc: undefined, stop: async () => undefined };
   }
-  if (spec.name === "gateway") {
+  if (isGateway(spec.name)) {
     const port = ctx.port ?? (await freePort());
     const proc = spawnPinned({
       core: ctx.core,
-      script: GATEWAY_ENTRY,
+      script: spec.name === "baseline" ? `${BASELINE_DIST ?? "dist"}/index.js` : GATEWAY_ENTRY,
       args: ["--config", GATEWAY_CONFIG],
       nodeArgs: ctx.nodeArgs ?? [],
       env: gatewayEnv(ctx.fakes, port),
@@ -132,8 +152,8 @@ export async function coldStartMs(spec: ArmSpec, ctx: StartContext): Promise<num
   const port = await freePort();
   const since = performance.now();
   const proc =
-    spec.name === "gateway"
-      ? spawnPinned({ core: ctx.core, script: GATEWAY_ENTRY, args: ["--config", GATEWAY_CONFIG], env: gatewayEnv(ctx.fakes, port), stdout: "discard" })
+    isGateway(spec.name)
+      ? spawnPinned({ core: ctx.core, script: spec.name === "baseline" ? `${BASELINE_DIST ?? "dist"}/index.js` : GATEWAY_ENTRY, args: ["--config", GATEWAY_CONFIG], env: gatewayEnv(ctx.fakes, port), stdout: "discard" })
       : spawnPinned({ core: ctx.core, script: PROXY_SCRIPTS[spec.name], args: ["--port", String(port), "--upstream", ctx.fakes.main.origin], stdout: "pipe" });
   try {
     return await waitForFirst200(`http://127.0.0.1:${port}`, since, 15_000, () => proc.child.exitCode === null);

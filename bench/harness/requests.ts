@@ -9,6 +9,8 @@ export const CHAT_PATH = "/v1/chat/completions";
 export const EMBED_MODEL = "text-embedding-3-small";
 export const EMBED_PATH = "/v1/embeddings";
 export const RESPONSES_MODEL = "gpt-5-native";
+/** Responses in, translated to chat and served by the Anthropic provider on the fake's Messages API. */
+export const TRANSLATED_RESPONSES_MODEL = "responses-via-claude";
 export const RESPONSES_PATH = "/v1/responses";
 
 export const headers: Record<string, string> = {
@@ -68,12 +70,13 @@ export function messagesBody(options: { model?: string; stream?: boolean } = {})
 }
 
 /** A Responses API call as clients make it: instructions, one input message, store off. */
-export function responsesBody(): string {
+export function responsesBody(options: { model?: string; stream?: boolean } = {}): string {
   return JSON.stringify({
-    model: RESPONSES_MODEL,
+    model: options.model ?? RESPONSES_MODEL,
     instructions: "You are a terse assistant.",
     input: [{ role: "user", content: [{ type: "input_text", text: "Say hello in five words." }] }],
     max_output_tokens: 64,
     store: false,
+    ...(options.stream ? { stream: true } : {}),
   });
 }

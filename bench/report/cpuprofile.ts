@@ -31,7 +31,12 @@ export interface SelfTime {
 
 function where(frame: CallFrame): string {
   if (frame.url === "") return "(native)";
-  const short = frame.url.replace(/^file:\/\//, "").replace(/^.*\/node_modules\//, "node_modules/").replace(/^.*\/(src|bench)\//, "$1/");
+  // The gateway runs from dist/ (as `npm start` does), whose layout is src/'s: both read as src/.
+  const short = frame.url
+    .replace(/^file:\/\//, "")
+    .replace(/^.*\/node_modules\//, "node_modules/")
+    .replace(/^.*\/(src|bench)\//, "$1/")
+    .replace(/^(?!node_modules\/).*\/dist\//, "src/");
   return `${short}:${frame.lineNumber + 1}`;
 }
 
@@ -41,9 +46,9 @@ export function layerOf(frame: CallFrame): string {
   if (url === "") return frame.functionName.startsWith("(") ? frame.functionName : "(native)";
   const pkg = url.match(/\/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
   if (pkg) return pkg[1] as string;
-  const src = url.match(/\/src\/([^/]+)\//);
+  const src = url.match(/\/(?:src|dist)\/([^/]+)\//);
   if (src) return `src/${src[1] as string}`;
-  if (/\/src\/[^/]+\.ts$/.test(url)) return "src";
+  if (/\/(?:src|dist)\/[^/]+\.[jt]s$/.test(url)) return "src";
   if (url.startsWith("node:internal/deps/undici")) return "node's bundled undici (fetch)";
   if (url.startsWith("node:")) return "node internals";
   return url;

@@ -27,6 +27,18 @@ const targets = (profile: Profile): Target[] => [
     limit: 1.5,
     kind: "max",
   },
+  {
+    label: "responses native lane: CPU per request ≤ 1.5× undici proxy",
+    value: (r) => medianOf(r, "responses", "gateway", "cpuUsPerRequest") / medianOf(r, "responses", "undici", "cpuUsPerRequest"),
+    limit: 1.5,
+    kind: "max",
+  },
+  {
+    label: "embeddings (OpenAI target): CPU per request ≤ 1.67× undici proxy",
+    value: (r) => medianOf(r, "embeddings", "gateway", "cpuUsPerRequest") / medianOf(r, "embeddings", "undici", "cpuUsPerRequest"),
+    limit: 1.67,
+    kind: "max",
+  },
   { label: "cold start < 500 ms", value: (r) => medianOf(r, "coldstart", "gateway", "ms"), limit: 500, kind: "max" },
 ];
 

@@ -4,7 +4,7 @@
 // chat to the OpenAI-protocol fake, Messages out) on the gateway alone, whose CPU per request
 // is what translation costs.
 import { defaultKnobs } from "../fake-upstream.ts";
-import type { ArmName } from "../harness/arms.ts";
+import { isGateway, type ArmName } from "../harness/arms.ts";
 import { MESSAGES_PATH, messagesBody, messagesHeaders, TRANSLATED_MESSAGES_MODEL } from "../harness/requests.ts";
 import { runLoad, type LoadResult } from "../load/autocannon-run.ts";
 import { processTicks } from "../process/machine-load.ts";
@@ -26,18 +26,18 @@ async function measure(ctx: ScenarioContext, body: string): Promise<Metrics> {
   return { rps: busy.rps, cpuUsPerRequest: cpuUs, p50: single.p50, p99: single.p99, errors: busy.errors + busy.non2xx + single.errors + single.non2xx };
 }
 
-const PASS_THROUGH_ARMS: ReadonlySet<ArmName> = new Set(["direct", "undici", "gateway"]);
+const passThrough = (arm: ArmName): boolean => arm === "direct" || arm === "undici" || isGateway(arm);
 
 export const messages: Scenario = {
   name: "messages",
   about: "POST /v1/messages, native lane to an Anthropic upstream: requests/s at concurrency 64 (CPU per request), p50/p99 at concurrency 1",
-  appliesTo: (arm) => PASS_THROUGH_ARMS.has(arm),
+  appliesTo: passThrough,
   run: (ctx) => measure(ctx, messagesBody()),
 };
 
 export const messagesTranslated: Scenario = {
   name: "messages-tr",
   about: "POST /v1/messages translated to a chat upstream and back (gateway only): requests/s, CPU per request, p50/p99",
-  appliesTo: (arm) => arm === "gateway",
+  appliesTo: isGateway,
   run: (ctx) => measure(ctx, messagesBody({ model: TRANSLATED_MESSAGES_MODEL })),
 };

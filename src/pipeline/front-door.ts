@@ -4,6 +4,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { ResolvedKey } from "../config/types.ts";
 import type { GatewayError } from "../http/errors.ts";
+import type { RequestFeatures } from "../routing/features.ts";
 import type { RoutedRequest } from "../routing/router.ts";
 import type { Runtime } from "../runtime.ts";
 import type { Redact } from "../telemetry/redact.ts";
@@ -55,10 +56,15 @@ export interface ErrorReply {
   readonly headers: Record<string, string>;
 }
 
-/** What routing reads of a request: the canonical request, and the client's texts when the door forwards a wire body of its own. */
+/**
+ * What routing reads of a request: the canonical request, and the client's texts when the door
+ * forwards a wire body of its own; `features` when the door measures its own body (then `req`
+ * need only carry the model and the routing hints).
+ */
 export interface Routed {
   readonly req: RoutedRequest;
   readonly texts?: Iterable<string>;
+  readonly features?: RequestFeatures;
 }
 
 export interface FrontDoor<Req, Result> {

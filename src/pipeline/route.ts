@@ -6,11 +6,12 @@ import type { RouteDecision } from "../routing/router.ts";
 import type { Routed } from "./front-door.ts";
 import type { Inbound } from "./inbound.ts";
 
-export function route({ req, texts }: Routed, kind: ModelKind, inbound: Inbound): RouteDecision {
+export function route({ req, texts, features }: Routed, kind: ModelKind, inbound: Inbound): RouteDecision {
   const { runtime, record } = inbound;
   const decision = runtime.router.decide({
     req,
     ...(texts === undefined ? {} : { texts }),
+    ...(features === undefined ? {} : { features }),
     kind,
     key: inbound.key,
     headers: inbound.headers,

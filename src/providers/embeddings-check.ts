@@ -39,9 +39,33 @@ function widthOf(vector: EmbeddingVector): number | undefined {
     if (!Array.isArray(values)) return undefined;
     return values.every((v) => typeof v === "number" && Number.isFinite(v)) ? values.length : undefined;
   }
-  if (vector.length % 4 !== 0 || !BASE64.test(vector)) return undefined;
   const bytes = Buffer.from(vector, "base64");
   if (bytes.length % 4 !== 0) return undefined;
-  for (let at = 0; at < bytes.length; at += 4) if (!Number.isFinite(bytes.readFloatLE(at))) return undefined;
-  return bytes.length / 4;
+  if (!wholeBase64(vector, bytes.length) && (vector.length % 4 !== 0 || !BASE64.test(vector))) return undefined;
+  return allFinite(bytes) ? bytes.length / 4 : undefined;
+}
+
+/**
+ * Whether `text` is base64 of the standard alphabet, from what Node made of it: its decoder skips
+ * what is not base64 (so the bytes come out short) except the URL-safe `-` and `_`, which it
+ * reads as `+` and `/`. Native scans instead of a regular expression over every character (about
+ * 60 µs per 1536-wide vector); what fails here gets the regular expression, so the same texts
+ * are accepted as before.
+ */
+function wholeBase64(text: string, decoded: number): boolean {
+  if (text.length % 4 !== 0) return false;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  return decoded === (text.length / 4) * 3 - padding && !text.includes("-") && !text.includes("_");
+}
+
+/**
+ * Whether every little-endian float32 in `bytes` is finite: NaN and ±Infinity are the values
+ * whose 8 exponent bits are all ones (the low 7 bits of byte 3 and the top bit of byte 2). Read
+ * from the bytes, not decoded to numbers.
+ */
+function allFinite(bytes: Uint8Array): boolean {
+  for (let at = 0; at < bytes.length; at += 4) {
+    if (((bytes[at + 3] as number) & 0x7f) === 0x7f && ((bytes[at + 2] as number) & 0x80) !== 0) return false;
+  }
+  return true;
 }

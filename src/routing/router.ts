@@ -6,7 +6,7 @@ import { AUTO_MODEL } from "../config/resolve.ts";
 import type { Complexity, ConcreteTarget, GatewayConfig, ModelKind, PublicModel, ResolvedKey, Sensitivity } from "../config/types.ts";
 import type { ChatRequest, EmbeddingsRequest } from "../providers/types.ts";
 import { classify, compileDetectors, type Detector } from "./classify.ts";
-import { measure } from "./features.ts";
+import { measure, type RequestFeatures } from "./features.ts";
 import { planFor } from "./plan.ts";
 import { requestText } from "./request-text.ts";
 import { RoutingError } from "./routing-error.ts";
@@ -37,6 +37,8 @@ export interface RouteInput {
    * request's. A door that forwards its own wire body passes a walk over that body.
    */
   texts?: Iterable<string>;
+  /** What the door measured of its own wire body; by default measured on the canonical request. */
+  features?: RequestFeatures;
   key: ResolvedKey | undefined;
   headers: Record<string, string | string[] | undefined>;
   /** Loadbalance draws among healthy providers first. */
@@ -62,7 +64,7 @@ export function createRouter(config: GatewayConfig): Router {
       if (key?.models && !key.models.has(requested)) throw RoutingError.modelNotAllowed(requested, key.name);
       if (requested === AUTO_MODEL && kind !== "chat") throw RoutingError.wrongKind(AUTO_MODEL, "chat", kind);
 
-      const features = measure(req);
+      const features = input.features ?? measure(req);
       const { sensitivity, complexity } = classify({ req, texts: input.texts ?? requestText(req), features, keyLevel: key?.sensitivity ?? "public", headers: input.headers }, detectors, thresholds);
       const facts = { model: requested, keyName: key?.name, sensitivity, complexity, features };
       const matched = rules.filter((rule) => rule.matches(facts));

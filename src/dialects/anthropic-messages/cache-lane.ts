@@ -5,9 +5,13 @@ import { speaksMessages, type MessagesResult } from "./operation.ts";
 import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
 
 export const messagesCacheLane: TranslatedLane<MessagesRequest, MessagesResult> = {
-  // A body chat cannot carry is served by native targets only.
-  chat: (req) => (req[MESSAGES_BODY].untranslatable.length > 0 ? undefined : req),
-  translationWarnings: (req) => req[MESSAGES_BODY].warnings,
+  // A body chat cannot carry is served by native targets only. Asked only when the plan's first
+  // target translates, so the translation is one that target needs anyway.
+  chat(req) {
+    const { chat, untranslatable } = req[MESSAGES_BODY].translation();
+    return untranslatable.length > 0 ? undefined : chat;
+  },
+  translationWarnings: (req) => req[MESSAGES_BODY].translation().warnings,
   native: speaksMessages,
   translated: (served) => (served.lane === "translated" ? served.result : undefined),
   // A fresh answer keeps what the lane noted (the serving model); a hit names none, and the door estimates for the model asked.

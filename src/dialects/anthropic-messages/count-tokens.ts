@@ -10,8 +10,10 @@ import type { PassthroughResult } from "../../providers/types.ts";
 import { renderMessagesError } from "./errors.ts";
 import { nativeRequest, speaksMessages } from "./operation.ts";
 import { writeMessages } from "./reply.ts";
-import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
+import { chatOf, MESSAGES_BODY, type MessagesRequest } from "./request.ts";
 import { bodyText } from "./body-text.ts";
+import { messagesFeatures } from "./features.ts";
+import { routingView } from "./routing-view.ts";
 import { parseCountTokens } from "./validate.ts";
 
 export type CountResult = { lane: "native"; result: PassthroughResult } | { lane: "estimate"; inputTokens: number };
@@ -19,7 +21,7 @@ export type CountResult = { lane: "native"; result: PassthroughResult } | { lane
 const countOperation: Operation<MessagesRequest, CountResult> = {
   kind: "chat",
   async call(adapter, req, model, options) {
-    if (!speaksMessages(adapter)) return { lane: "estimate", inputTokens: estimatePromptTokens(req, model) };
+    if (!speaksMessages(adapter)) return { lane: "estimate", inputTokens: estimatePromptTokens(chatOf(req), model) };
     const result = await adapter.native("anthropic-messages", nativeRequest(req[MESSAGES_BODY], "/messages/count_tokens"), model, options);
     return { lane: "native", result: await primedPassthrough(result) };
   },
@@ -35,7 +37,7 @@ export const anthropicCountTokens: FrontDoor<MessagesRequest, CountResult> = {
   operation: countOperation,
   parse: parseCountTokens,
   streams: () => false,
-  routed: (req) => ({ req, texts: bodyText(req[MESSAGES_BODY].body) }),
+  routed: (req) => ({ req: routingView(req), texts: bodyText(req[MESSAGES_BODY].body), features: messagesFeatures(req[MESSAGES_BODY].body) }),
   renderError: renderMessagesError,
   logBody: () => undefined,
   logOutput: (result) => result,

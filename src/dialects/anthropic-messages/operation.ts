@@ -1,15 +1,14 @@
 // The Messages operation, per target: a provider that speaks Messages gets the client's body on
-// its native lane; any other gets the canonical chat request through the chat operation, unless
-// the body holds something chat cannot carry (then that target is skipped, and the client hears
-// what it was only if no target could serve). The result says which lane served, so the door
-// knows whose bytes it writes.
+// its native lane; any other gets the canonical chat request (translated on first use) through
+// the chat operation, unless the body holds something chat cannot carry (then that target is
+// skipped, and the client hears what it was only if no target could serve). The result says
+// which lane served, so the door knows whose bytes it writes.
 import { chatOperation, primedPassthrough } from "../../pipeline/operations/chat.ts";
 import type { Operation } from "../../pipeline/operation.ts";
 import { GatewayInputError } from "../../providers/input-error.ts";
 import type { ChatResult, NativeRequest, PassthroughResult, ProviderAdapter } from "../../providers/types.ts";
-import { withoutRoutingHints } from "../../routing/hints.ts";
 import { estimatePromptTokens } from "../../limits/tokens.ts";
-import { MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
+import { chatOf, MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
 
 export type MessagesResult =
   | { lane: "native"; result: PassthroughResult }
@@ -37,14 +36,17 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
       const result = await adapter.native("anthropic-messages", nativeRequest(source, "/messages"), model, options);
       return { lane: "native", result: await primedPassthrough(result) };
     }
-    if (source.untranslatable.length > 0) {
-      throw new GatewayInputError(`provider '${adapter.id}' does not speak Messages, and chat cannot carry ${source.untranslatable.join("; ")}`, undefined, "untranslatable");
+    const { chat, untranslatable, warnings } = source.translation();
+    if (untranslatable.length > 0) {
+      throw new GatewayInputError(`provider '${adapter.id}' does not speak Messages, and chat cannot carry ${untranslatable.join("; ")}`, undefined, "untranslatable");
     }
-    for (const warning of source.warnings) options.warn?.(warning);
-    return { lane: "translated", result: await chatOperation.call(adapter, req, model, options), model };
+    for (const warning of warnings) options.warn?.(warning);
+    return { lane: "translated", result: await chatOperation.call(adapter, chat, model, options), model };
   },
-  upstreamRequest: (req) => ({ ...withoutRoutingHints(req), [MESSAGES_BODY]: req[MESSAGES_BODY] }),
-  promptTokens: estimatePromptTokens,
+  // The body and the translation both leave the routing hints out already.
+  upstreamRequest: (req) => req,
+  // Counted on the translation, so a request reserves the same tokens whichever lane serves it.
+  promptTokens: (req, model) => estimatePromptTokens(chatOf(req), model),
   completionBudget: (req, defaultMaxTokens) => req.max_tokens ?? defaultMaxTokens,
   meter(metered, admission) {
     if (metered.lane === "translated") {

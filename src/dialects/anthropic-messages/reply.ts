@@ -14,7 +14,7 @@ import { errorEvent } from "./errors.ts";
 import { messageEvents, PING, withPings } from "./events.ts";
 import { toMessage, type AnswerContext } from "./from-chat.ts";
 import type { MessagesResult } from "./operation.ts";
-import type { MessagesRequest } from "./request.ts";
+import { chatOf, type MessagesRequest } from "./request.ts";
 import type { StreamEvent } from "./wire.ts";
 
 export interface MessagesReplyOptions {
@@ -52,9 +52,11 @@ export async function writeMessages(res: ServerResponse, result: MessagesResult,
  * answer came from the cache) the same estimate is made here, for the model that served.
  */
 function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { lane: "translated" }>, estimated: boolean): AnswerContext {
-  const stop = req.stop;
+  // A translated answer: the translation was built to send it.
+  const chat = chatOf(req);
+  const stop = chat.stop;
   const stopSequences = typeof stop === "string" ? [stop] : Array.isArray(stop) ? stop : [];
-  const inputTokens = result.inputTokens ?? (estimated ? estimatePromptTokens(req, result.model ?? req.model) : 0);
+  const inputTokens = result.inputTokens ?? (estimated ? estimatePromptTokens(chat, result.model ?? req.model) : 0);
   return { model: req.model, stopSequences, inputTokens };
 }
 

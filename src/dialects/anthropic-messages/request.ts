@@ -1,7 +1,9 @@
-// The Messages door's request: the canonical chat request routing, limits and translating
-// targets read, carrying the client's body as it came for targets that speak Messages natively.
-// The body rides under a symbol key, so no chat upstream ever serialises it.
+// The Messages door's request: the client's body as it came, for targets that speak Messages
+// natively, with what routing and limits read of it. The canonical chat translation is built
+// only when something needs it (a target that does not speak Messages, a token estimate, a
+// count for such a target): on the native lane with no token limit, no chat request exists.
 import type { ChatRequest } from "../../providers/types.ts";
+import type { Translation } from "./to-chat.ts";
 
 export const MESSAGES_BODY: unique symbol = Symbol("messages body");
 
@@ -13,10 +15,21 @@ export interface MessagesSource {
   /** `?beta=true` and whatever else the query said, as sent. */
   readonly search: string;
   readonly stream: boolean;
-  /** What chat cannot carry: a target that does not speak Messages cannot serve it. */
-  readonly untranslatable: readonly string[];
-  /** Adjustments made for chat targets, reported when one serves. */
-  readonly warnings: readonly string[];
+  /**
+   * The canonical chat request (routing hints taken out), with what chat cannot carry
+   * (`untranslatable`) and the adjustments made for it (`warnings`); built once, on first use.
+   */
+  translation(): Translation;
 }
 
-export type MessagesRequest = ChatRequest & { readonly [MESSAGES_BODY]: MessagesSource };
+export interface MessagesRequest {
+  readonly model: string;
+  /** Absent on a count_tokens body. */
+  readonly max_tokens?: number;
+  /** The gateway's routing hints from `metadata` (sensitivity, complexity), for classification alone. */
+  readonly hints?: Readonly<Record<string, unknown>>;
+  readonly [MESSAGES_BODY]: MessagesSource;
+}
+
+/** The canonical chat request of a Messages request, for a target that does not speak Messages. */
+export const chatOf = (req: MessagesRequest): ChatRequest => req[MESSAGES_BODY].translation().chat;

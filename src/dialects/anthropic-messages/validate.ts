@@ -4,9 +4,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { invalidRequest } from "../../http/errors.ts";
 import type { ParseContext } from "../../pipeline/front-door.ts";
-import { ROUTING_HINTS } from "../../routing/hints.ts";
+import { ROUTING_HINTS, withoutRoutingHints } from "../../routing/hints.ts";
 import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
-import { toChat } from "./to-chat.ts";
+import { toChat, type Translation } from "./to-chat.ts";
 
 type Json = Record<string, unknown>;
 
@@ -42,17 +42,30 @@ function checkedBody(raw: unknown): Json {
 }
 
 function messagesRequest(body: Json, line: ParseContext): MessagesRequest {
-  const { chat, untranslatable, warnings } = toChat(body);
-  return Object.assign(chat, {
+  let translation: Translation | undefined;
+  const hints = hintsOf(body["metadata"]);
+  return {
+    model: body["model"] as string,
+    ...(typeof body["max_tokens"] === "number" ? { max_tokens: body["max_tokens"] } : {}),
+    ...(hints ? { hints } : {}),
     [MESSAGES_BODY]: {
       body: withoutHints(body),
       headers: anthropicHeaders(line.headers ?? {}),
       search: line.search ?? "",
       stream: body["stream"] === true,
-      untranslatable,
-      warnings,
+      translation() {
+        if (translation) return translation;
+        const built = toChat(body);
+        translation = { ...built, chat: withoutRoutingHints(built.chat) };
+        return translation;
+      },
     },
-  });
+  };
+}
+
+function hintsOf(metadata: unknown): Json | undefined {
+  if (!isObject(metadata) || !ROUTING_HINTS.some((hint) => hint in metadata)) return undefined;
+  return Object.fromEntries(ROUTING_HINTS.filter((hint) => hint in metadata).map((hint) => [hint, metadata[hint]]));
 }
 
 /** The gateway's routing hints in `metadata` are read by classification, never sent upstream. */

@@ -67,12 +67,19 @@ function urlOf({ base, query }: ResponsesEndpoint, path: string): string {
   return `${base}${path}${path.includes("?") ? "&" : "?"}${query}`;
 }
 
-/** Relays the stream as it comes and settles its usage once it ends, however it ends. */
+/**
+ * Relays the stream as it comes and settles its usage once it ends, however it ends. The last
+ * USAGE_TAIL bytes are kept as the chunks that hold them and decoded once at the end, rather than
+ * re-joining and re-slicing a 16 KiB string on every chunk.
+ */
 async function* watched(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal, settle: (usage: Usage | undefined) => void): AsyncGenerator<Uint8Array> {
-  let tail = "";
+  const tail: Uint8Array[] = [];
+  let kept = 0;
   try {
     for await (const chunk of body) {
-      tail = (tail + Buffer.from(chunk).toString("utf8")).slice(-USAGE_TAIL);
+      tail.push(chunk);
+      kept += chunk.byteLength;
+      while (tail.length > 1 && kept - (tail[0] as Uint8Array).byteLength >= USAGE_TAIL) kept -= (tail.shift() as Uint8Array).byteLength;
       yield chunk;
     }
   } catch (error) {
@@ -81,7 +88,7 @@ async function* watched(body: AsyncIterable<Uint8Array>, provider: string, signa
       ? failure
       : new UpstreamError({ provider, status: 502, failure: "stream", message: `upstream stream broke: ${failure.message}`, cause: error });
   } finally {
-    settle(scanResponsesUsage(tail));
+    settle(scanResponsesUsage(Buffer.concat(tail).toString("utf8")));
   }
 }
 

@@ -1,0 +1,47 @@
+// Base64 vectors are checked without a regular expression over every character on the usual
+// path; what the check accepts must stay exactly what the standard alphabet allows.
+import { describe, expect, it } from "vitest";
+import { checkEmbeddings } from "../../src/providers/embeddings-check.ts";
+
+const ok = (vector: string) => () => checkEmbeddings({ model: "emb", input: "a" }, { embeddings: [vector], usage: undefined }, "up");
+const base64Of = (values: number[]) => Buffer.from(new Float32Array(values).buffer).toString("base64");
+
+describe("base64 vectors", () => {
+  const valid = base64Of([0.5, -2, 3.25]); // 12 bytes: no padding
+  const padded = base64Of([0.5, 1]); // 8 bytes: one `=`
+
+  it("accepts canonical base64, padded or not", () => {
+    expect(ok(valid)).not.toThrow();
+    expect(ok(padded)).not.toThrow();
+    expect(padded.endsWith("=")).toBe(true);
+  });
+
+  it("accepts non-canonical trailing bits, as the alphabet allows", () => {
+    // The last character before `=` carries 2 unused bits; setting them changes no byte.
+    const last = padded.at(-2) as string;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const loose = `${padded.slice(0, -2)}${alphabet[alphabet.indexOf(last) | 3] as string}=`;
+    expect(loose).not.toBe(padded);
+    expect(ok(loose)).not.toThrow();
+  });
+
+  it.each([
+    ["URL-safe characters", valid.replace(/[A-Za-z]/, "-")],
+    ["an underscore", valid.replace(/[A-Za-z]/, "_")],
+    ["white space inside", `${valid.slice(0, 4)} ${valid.slice(5)}`],
+    ["a line break inside", `${valid.slice(0, 8)}\n${valid.slice(9)}`],
+    ["padding in the middle", `${valid.slice(0, 3)}=${valid.slice(4)}`],
+    ["three padding characters", `${valid.slice(0, -3)}===`],
+    ["a non-ASCII letter", `${valid.slice(0, 2)}é${valid.slice(3)}`],
+  ])("refuses %s", (_what, vector) => {
+    expect(ok(vector)).toThrow(/not base64 of float32/);
+  });
+
+  it("refuses NaN and infinities anywhere in the vector", () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(ok(base64Of([1, 2, bad]))).toThrow(/not base64 of float32/);
+      expect(ok(base64Of([bad, 1]))).toThrow(/not base64 of float32/);
+    }
+    expect(ok(base64Of([3.4e38, -3.4e38, 1e-45]))).not.toThrow();
+  });
+});
