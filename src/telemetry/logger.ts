@@ -30,18 +30,30 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
 
 export type LineLevel = "debug" | "info" | "warn";
 
+/** An object's members as JSON text, each preceded by a comma (empty for no members). */
+export type MembersWriter<T> = (fields: T) => string;
+
+const stringifyMembers: MembersWriter<object> = (fields) => {
+  const body = JSON.stringify(fields);
+  return body.length > 2 ? `,${body.slice(1, -1)}` : "";
+};
+
 /**
  * Writes the per-request line straight to the logger's destination, in the same shape as
- * pino's lines: one JSON.stringify of a flat object instead of pino's per-field serializer,
- * which measured at about a tenth of a request's CPU on the pass-through path.
+ * pino's lines: the fields written by `members` (by default one JSON.stringify of a flat
+ * object) instead of pino's per-field serializer, which measured at about a tenth of a
+ * request's CPU on the pass-through path.
  */
-export function lineWriter(logger: Logger, msg: string): (level: LineLevel, fields: Record<string, unknown>) => void {
+export function lineWriter<T extends object = Record<string, unknown>>(
+  logger: Logger,
+  msg: string,
+  members: MembersWriter<T> = stringifyMembers,
+): (level: LineLevel, fields: T) => void {
   const stream = (logger as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
-  if (!stream) return (level, fields) => logger[level](fields, msg);
+  if (!stream) return (level, fields) => logger[level](fields as object, msg);
   const tail = `,"msg":${JSON.stringify(msg)}}\n`;
   return (level, fields) => {
     if (!logger.isLevelEnabled(level)) return;
-    const body = JSON.stringify(fields);
-    stream.write(`{"level":"${level}","time":"${new Date().toISOString()}","service":"llm-gateway"${body.length > 2 ? `,${body.slice(1, -1)}` : ""}${tail}`);
+    stream.write(`{"level":"${level}","time":"${new Date().toISOString()}","service":"llm-gateway"${members(fields)}${tail}`);
   };
 }

@@ -2,6 +2,7 @@
 // same facts reported to the metrics for the front doors' requests. Never the prompt, never a
 // key: bodies appear only with `logging.bodies: true`, already redacted by the front door.
 import type { MiddlewareHandler } from "hono";
+import { accessLineMembers, type AccessLine } from "../../telemetry/access-line.ts";
 import { lineWriter, type Logger } from "../../telemetry/logger.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { finishRequest } from "../../telemetry/request-facts.ts";
@@ -27,7 +28,7 @@ const ms = (value: number | undefined) => (value === undefined ? undefined : Mat
 export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
   const { metrics } = options;
   const apis = options.apis ?? new Map<string, string>();
-  const write = lineWriter(logger, "request");
+  const write = lineWriter<AccessLine>(logger, "request", accessLineMembers);
   return async function accessLogMiddleware(c, next) {
     const r = c.get("record");
     const started = performance.now();
@@ -41,7 +42,7 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
     } finally {
       const done = finishRequest(r, { responseStatus: c.res.status, durationMs: performance.now() - started });
       if (counted) metrics.requestDone(done);
-      const line = {
+      const line: AccessLine = {
         requestId: c.get("requestId"),
         method: c.req.method,
         path: c.req.path,
