@@ -62,6 +62,20 @@ describe("response cache on the translated lanes", () => {
   describe("Messages", () => {
     const turn = (text: string, extra: Record<string, unknown> = {}) => ({ model: "claude-cached", max_tokens: 256, messages: [{ role: "user" as const, content: text }], ...extra });
 
+    it("keeps the stop string the upstream named: a streamed miss, then a JSON hit and a streamed hit, all report stop_sequence", async () => {
+      up.script({ reply: { text: "Hi. ", finish: "stop", stopReason: "STOP", usage: { prompt: 9, completion: 2 } } });
+      const body = turn(fresh("say hi, then STOP"), { stop_sequences: ["STOP"] });
+      const miss = await anthropic.messages.stream(body).finalMessage();
+      const hit = await anthropic.messages.create(body).withResponse();
+      const streamedHit = await anthropic.messages.stream(body).finalMessage();
+
+      expect(up.chatRequests).toHaveLength(1);
+      expect(hit.response.headers.get("x-llm-cache")).toBe("hit");
+      for (const answer of [miss, hit.data, streamedHit]) {
+        expect(answer).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "STOP", content: [{ type: "text", text: "Hi. " }] });
+      }
+    });
+
     it("serves a repeat from the cache as an Anthropic message with a fresh id: one upstream call, age, metrics and log by api", async () => {
       const before = await scrape(`${gw.url}/metrics`);
       up.script({ reply: { text: "Paris.", usage: { prompt: 11, completion: 2 } } });

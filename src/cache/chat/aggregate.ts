@@ -2,7 +2,8 @@
 // and reasoning per choice, tool calls by index (id and name from their first delta, argument
 // fragments joined), the finish reason, and usage. The result is what a JSON answer to the same
 // request would have been, so stream and JSON requests share one entry.
-import type { ChatCompletion, ChatCompletionChunk, Usage } from "../../providers/types.ts";
+import { matchedStop } from "../../providers/canonical-chat.ts";
+import type { ChatCompletion, ChatCompletionChunk, MatchedStopField, Usage } from "../../providers/types.ts";
 
 type ChatChoice = ChatCompletion["choices"][number];
 type FinishReason = ChatChoice["finish_reason"];
@@ -19,6 +20,8 @@ interface ChoiceParts {
   reasoning: string[];
   toolCalls: ToolCallParts[];
   finish: FinishReason | null;
+  /** The stop string the upstream says ended the choice (vLLM's `stop_reason`), kept for replay. */
+  matched?: string;
 }
 
 export interface ChunkAggregator {
@@ -49,6 +52,8 @@ export function aggregateChunks(): ChunkAggregator {
           if (call.function?.arguments) slot.arguments += call.function.arguments;
         }
         if (choice.finish_reason) parts.finish = choice.finish_reason;
+        const matched = matchedStop(choice);
+        if (matched !== undefined) parts.matched = matched;
       }
     },
     finish(reported) {
@@ -73,7 +78,7 @@ export function aggregateChunks(): ChunkAggregator {
   };
 }
 
-function choiceOf(index: number, parts: ChoiceParts, finish: FinishReason): ChatChoice {
+function choiceOf(index: number, parts: ChoiceParts, finish: FinishReason): ChatChoice & MatchedStopField {
   // Indices may skip (a sparse array): only the calls that arrived.
   const calls = Object.values(parts.toolCalls);
   const message: ChatChoice["message"] & { reasoning_content?: string } = {
@@ -85,5 +90,5 @@ function choiceOf(index: number, parts: ChoiceParts, finish: FinishReason): Chat
   if (calls.length > 0) {
     message.tool_calls = calls.map((call) => ({ id: call.id, type: "function" as const, function: { name: call.name, arguments: call.arguments } }));
   }
-  return { index, message, finish_reason: finish, logprobs: null };
+  return { index, message, finish_reason: finish, logprobs: null, ...(parts.matched !== undefined ? { stop_reason: parts.matched } : {}) };
 }

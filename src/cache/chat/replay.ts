@@ -2,6 +2,7 @@
 // role chunk, content (and reasoning, refusal) deltas in pieces, tool calls (index, id and name
 // first, then argument deltas), a finish chunk; then one usage chunk with `choices: []`, which
 // the writer sends only to clients that asked for it (`stream_options.include_usage`).
+import { matchedStop } from "../../providers/canonical-chat.ts";
 import type { ChatCompletion, ChatCompletionChunk } from "../../providers/types.ts";
 
 type Delta = ChatCompletionChunk["choices"][number]["delta"] & { reasoning_content?: string };
@@ -31,7 +32,11 @@ export function replayChunks(completion: ChatCompletion, id: string): ChatComple
       out.push(chunk(index, { tool_calls: [{ index: at, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] }));
       for (const piece of pieces(call.function.arguments)) out.push(chunk(index, { tool_calls: [{ index: at, function: { arguments: piece } }] }));
     });
-    out.push(chunk(index, {}, choice.finish_reason));
+    const last = chunk(index, {}, choice.finish_reason);
+    // The matched stop string travels on the finish chunk, where the upstream sent it.
+    const matched = matchedStop(choice);
+    if (matched !== undefined) Object.assign(last.choices[0] ?? {}, { stop_reason: matched });
+    out.push(last);
   }
   if (completion.usage) {
     const { choices: _none, ...head } = chunk(0, {});
