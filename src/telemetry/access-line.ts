@@ -33,7 +33,7 @@ export interface AccessLine {
   warnings: string[] | undefined;
   error: string | undefined;
   streamError: string | undefined;
-  /** Redacted bodies, only with `logging.bodies: true`: any JSON value. */
+  /** Redacted bodies, only with `logging.bodies: true`: a JSON value of the request's own shape. */
   messages: unknown;
   input: unknown;
   completion: string | undefined;
