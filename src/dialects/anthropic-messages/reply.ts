@@ -16,6 +16,7 @@ import { toMessage, type AnswerContext } from "./from-chat.ts";
 import type { MessagesResult } from "./operation.ts";
 import { chatOf, type MessagesRequest } from "./request.ts";
 import type { StreamEvent } from "./wire.ts";
+import { relayedHeaders, sendWhole, wholeBody } from "../../http/relay-response.ts";
 
 export interface MessagesReplyOptions {
   /** The request answered: a translated answer reports its model and reads its stop sequences. */
@@ -61,13 +62,10 @@ function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { l
 }
 
 async function relay(res: ServerResponse, result: PassthroughResult, headers: Record<string, string>, redact: Redact): Promise<WriteOutcome> {
-  const upstream: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) upstream[name] = value;
+  const upstream = relayedHeaders(result.headers);
   if (Array.isArray(result.body)) {
-    const body = Buffer.concat(result.body as readonly Uint8Array[]);
-    res.writeHead(result.status, { ...upstream, ...headers, "content-length": body.byteLength });
-    res.end(body);
-    return { usage: await result.usage, firstByteAt: performance.now(), streamError: undefined, clientGone: false };
+    const firstByteAt = sendWhole(res, result.status, { ...upstream, ...headers }, wholeBody(result.body as readonly Uint8Array[]));
+    return { usage: await result.usage, firstByteAt, streamError: undefined, clientGone: false };
   }
   const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
   await stream(res, result.body as AsyncIterable<Uint8Array>, { ...upstream, ...headers, "cache-control": "no-cache", "x-accel-buffering": "no" }, outcome, redact);

@@ -8,6 +8,7 @@ import type { Redact } from "../../telemetry/redact.ts";
 import { toGatewayError } from "../../http/errors.ts";
 import { writeChunk } from "../../http/socket-write.ts";
 import type { WriteOutcome } from "../../pipeline/front-door.ts";
+import { relayedHeaders, sendWhole, wholeBody } from "../../http/relay-response.ts";
 
 export interface ReplyOptions {
   /** The client asked for the usage chunk (`stream_options.include_usage`). */
@@ -66,13 +67,9 @@ async function writeChunks(res: ServerResponse, chunks: AsyncIterable<ChatComple
 
 async function relay(res: ServerResponse, result: Extract<ChatResult, { kind: "passthrough" }>, options: ReplyOptions): Promise<ReplyOutcome> {
   const outcome: ReplyOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) headers[name] = value;
+  const headers = relayedHeaders(result.headers);
   if (Array.isArray(result.body)) {
-    const body = result.body.length === 1 ? (result.body[0] as Uint8Array) : Buffer.concat(result.body);
-    res.writeHead(result.status, { ...headers, ...options.headers, "content-length": body.byteLength });
-    res.end(body);
-    outcome.firstByteAt = performance.now();
+    outcome.firstByteAt = sendWhole(res, result.status, { ...headers, ...options.headers }, wholeBody(result.body as readonly Uint8Array[]));
     outcome.usage = await result.usage;
     return outcome;
   }

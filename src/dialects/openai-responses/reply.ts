@@ -13,6 +13,7 @@ import { completionChunk, ResponseBuilder, type StreamEvent } from "./builder.ts
 import { responseShell, type ResponsesCall } from "./call.ts";
 import type { ResponsesResult } from "./operation.ts";
 import type { ResponseObject } from "./wire.ts";
+import { relayedHeaders, sendWhole, wholeBody } from "../../http/relay-response.ts";
 
 export interface ReplyContext {
   readonly call: ResponsesCall;
@@ -103,14 +104,11 @@ async function relay(res: ServerResponse, result: PassthroughResult, provider: s
     if (id !== undefined && call.wire.store && result.status < 400) await call.responses.remember(call.owner, id, provider, call.ttlS);
     return id !== undefined;
   };
-  const headers: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) headers[name] = value;
+  const headers = relayedHeaders(result.headers);
   if (Array.isArray(result.body)) {
-    const body = Buffer.concat(result.body as readonly Uint8Array[]);
-    await remember(body.toString("utf8", 0, Math.min(body.length, ID_WINDOW)));
-    res.writeHead(result.status, { ...headers, ...context.headers, "content-length": body.byteLength });
-    res.end(body);
-    outcome.firstByteAt = performance.now();
+    const body = wholeBody(result.body as readonly Uint8Array[]);
+    await remember(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", 0, Math.min(body.byteLength, ID_WINDOW)));
+    outcome.firstByteAt = sendWhole(res, result.status, { ...headers, ...context.headers }, body);
     outcome.usage = await result.usage;
     return outcome;
   }

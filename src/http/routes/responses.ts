@@ -11,6 +11,7 @@ import type { RuntimeSource } from "../../runtime.ts";
 import { readJsonBody } from "../body.ts";
 import type { GatewayEnv } from "../context.ts";
 import { invalidRequest } from "../errors.ts";
+import { relayedHeaders } from "../relay-response.ts";
 
 /** Forwarded reads are small and quick: bounded well below a generation's timeout. */
 const FORWARD_TIMEOUT_MS = 30_000;
@@ -36,9 +37,7 @@ async function answer(c: Context<GatewayEnv>, answered: StoredAnswer): Promise<R
     return RESPONSE_ALREADY_SENT;
   }
   const { result } = answered;
-  const relayed: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(result.headers)) if (value !== undefined) relayed[name] = value;
-  res.writeHead(result.status, { ...relayed, ...headers });
+  res.writeHead(result.status, { ...relayedHeaders(result.headers), ...headers });
   for await (const chunk of result.body) if (!(await writeChunk(res, chunk))) break;
   res.end();
   return RESPONSE_ALREADY_SENT;
