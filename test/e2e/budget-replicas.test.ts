@@ -9,7 +9,7 @@ import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { apiError, drain } from "../harness/client-calls.ts";
 import { eventually } from "../harness/gateway.ts";
-import { startGatewayProcess, writeConfig, type GatewayProcess } from "../harness/process.ts";
+import { PROCESS_BASE, startGatewayProcess, startReplicas, stopProcesses, writeConfig, type GatewayProcess } from "../harness/process.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 import { parseSamples } from "../telemetry/scrape.ts";
 
@@ -49,8 +49,7 @@ describe.skipIf(!available)("a budget shared by replicas", () => {
     redis = await startRedisServer({ persistent: true });
     fake = await startOpenAIFake();
     configFile = writeConfig({
-      server: { host: "127.0.0.1", port: 0 },
-      logging: { level: "info", format: "json" },
+      ...PROCESS_BASE,
       providers: { up: { type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` } },
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }], price: { input_per_mtok: 2, output_per_mtok: 10 } } },
       keys: [
@@ -63,14 +62,11 @@ describe.skipIf(!available)("a budget shared by replicas", () => {
       limits: { store: "redis", redis_url: redis.url, on_store_error: "open", default_max_tokens: 100 },
       resilience: { retries: 0 },
     });
-    [a, b] = await Promise.all([startGatewayProcess(configFile), startGatewayProcess(configFile)]);
+    [a, b] = await startReplicas(configFile);
   }, 30_000);
 
   afterAll(async () => {
-    for (const gateway of [a, b]) {
-      gateway.kill("SIGTERM");
-      await gateway.exited;
-    }
+    await stopProcesses([a, b]);
     await fake.close();
     await redis.stop();
   });

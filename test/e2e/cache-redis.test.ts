@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { eventually } from "../harness/gateway.ts";
-import { startGatewayProcess, writeConfig, type GatewayProcess } from "../harness/process.ts";
+import { PROCESS_BASE, startReplicas, stopProcesses, writeConfig, type GatewayProcess } from "../harness/process.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 import { scrape } from "../telemetry/scrape.ts";
 
@@ -32,8 +32,7 @@ describe.skipIf(!available)("response cache shared through Redis", () => {
     redis = await startRedisServer();
     fake = await startOpenAIFake();
     const config = writeConfig({
-      server: { host: "127.0.0.1", port: 0 },
-      logging: { level: "info", format: "json" },
+      ...PROCESS_BASE,
       providers: { up: { type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` } },
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }], cache: true } },
       routing: { detectors: [{ name: "secret-marker", pattern: "TOP SECRET", sensitivity: "confidential" }] },
@@ -41,14 +40,11 @@ describe.skipIf(!available)("response cache shared through Redis", () => {
       cache: { store: "redis", redis_url: redis.url, compress_min_bytes: 1024 },
       resilience: { retries: 0 },
     });
-    [one, two] = await Promise.all([startGatewayProcess(config), startGatewayProcess(config)]);
+    [one, two] = await startReplicas(config);
   }, 30_000);
 
   afterAll(async () => {
-    for (const gateway of [one, two]) {
-      gateway.kill("SIGTERM");
-      await gateway.exited;
-    }
+    await stopProcesses([one, two]);
     await fake.close();
     await redis.stop();
   });

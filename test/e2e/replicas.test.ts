@@ -6,7 +6,7 @@ import OpenAI, { APIError } from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { eventually } from "../harness/gateway.ts";
-import { startGatewayProcess, writeConfig, type GatewayProcess } from "../harness/process.ts";
+import { PROCESS_BASE, startGatewayProcess, stopProcesses, writeConfig, type GatewayProcess } from "../harness/process.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 
 const available = redisServerAvailable();
@@ -36,8 +36,7 @@ describe.skipIf(!available)("replicas sharing Redis", () => {
     fake = await startOpenAIFake();
     const config = (onStoreError: "open" | "closed") =>
       writeConfig({
-        server: { host: "127.0.0.1", port: 0 },
-        logging: { level: "info", format: "json" },
+        ...PROCESS_BASE,
         providers: { up: { type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` } },
         models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
         keys: [{ name: "shared", key: "sk-shared", rpm: 4, max_concurrent: 10 }],
@@ -48,10 +47,7 @@ describe.skipIf(!available)("replicas sharing Redis", () => {
   }, 30_000);
 
   afterAll(async () => {
-    for (const gateway of [open, closed]) {
-      gateway.kill("SIGTERM");
-      await gateway.exited;
-    }
+    await stopProcesses([open, closed]);
     await fake.close();
     await redis.stop();
   });

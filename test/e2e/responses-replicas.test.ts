@@ -5,7 +5,7 @@ import OpenAI from "openai";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { apiError } from "../harness/client-calls.ts";
-import { startGatewayProcess, writeConfig, type GatewayProcess } from "../harness/process.ts";
+import { PROCESS_BASE, startReplicas, stopProcesses, writeConfig, type GatewayProcess } from "../harness/process.ts";
 import { REDIS_MISSING_MESSAGE, redisServerAvailable, startRedisServer, type RedisServer } from "../harness/redis-server.ts";
 
 const available = redisServerAvailable();
@@ -21,8 +21,7 @@ describe.skipIf(!available)("stored Responses shared by replicas through Redis",
     redis = await startRedisServer();
     fake = await startOpenAIFake();
     const config = writeConfig({
-      server: { host: "127.0.0.1", port: 0 },
-      logging: { level: "info", format: "json" },
+      ...PROCESS_BASE,
       providers: { up: { type: "openai", api_key: "sk-upstream", base_url: `${fake.origin}/v1` } },
       models: { fast: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
       keys: [
@@ -33,14 +32,11 @@ describe.skipIf(!available)("stored Responses shared by replicas through Redis",
       responses: { ttl_s: 600 },
       resilience: { retries: 0 },
     });
-    [one, two] = await Promise.all([startGatewayProcess(config), startGatewayProcess(config)]);
+    [one, two] = await startReplicas(config);
   }, 30_000);
 
   afterAll(async () => {
-    for (const gateway of [one, two]) {
-      gateway.kill("SIGTERM");
-      await gateway.exited;
-    }
+    await stopProcesses([one, two]);
     await fake.close();
     await redis.stop();
   });

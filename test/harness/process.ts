@@ -63,3 +63,22 @@ export async function startGatewayProcess(configFile: string, env: NodeJS.Proces
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** The settings every process test shares: a free port on loopback and JSON log lines to read. */
+export const PROCESS_BASE = { server: { host: "127.0.0.1", port: 0 }, logging: { level: "info", format: "json" } } as const;
+
+/** Starts two gateway processes on one config, as two replicas behind a load balancer run. */
+export function startReplicas(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<[GatewayProcess, GatewayProcess]> {
+  return Promise.all([startGatewayProcess(configFile, env), startGatewayProcess(configFile, env)]);
+}
+
+/** Stops each process with SIGTERM (its graceful shutdown) and waits for it to exit. */
+export async function stopProcesses(processes: readonly (GatewayProcess | undefined)[]): Promise<void> {
+  await Promise.all(
+    processes.map(async (gateway) => {
+      if (!gateway) return;
+      gateway.kill("SIGTERM");
+      await gateway.exited;
+    }),
+  );
+}
