@@ -4,9 +4,8 @@
 // stalls 400 ms between frames shows them without a long wait.
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { GEMINI_UPSTREAM, OPENAI_UPSTREAM } from "../fakes/chat-upstreams.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startGeminiFake } from "../fakes/gemini.ts";
-import { startOpenAIFake } from "../fakes/openai.ts";
 import { parseFrames, validateEventStream } from "../dialects/anthropic-messages/event-stream-validator.ts";
 import { resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 
@@ -15,10 +14,7 @@ vi.mock("../../src/dialects/anthropic-messages/events.ts", async (importOriginal
   PING_INTERVAL_MS: 60,
 }));
 
-const upstreams = [
-  { name: "OpenAI", start: startOpenAIFake, provider: (origin: string) => ({ type: "openai", base_url: `${origin}/v1` }) },
-  { name: "Gemini", start: startGeminiFake, provider: (origin: string) => ({ type: "gemini", api_key: "g-key", base_url: origin }) },
-] as const;
+const upstreams = [OPENAI_UPSTREAM, GEMINI_UPSTREAM];
 
 describe.each(upstreams)("Messages pings while $name is silent", ({ start, provider }) => {
   let fake: FakeUpstream;

@@ -5,9 +5,8 @@
 // matched string, and thinking settings mapped to each upstream's reasoning control.
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GEMINI_UPSTREAM, OLLAMA_UPSTREAM, OPENAI_UPSTREAM } from "../fakes/chat-upstreams.ts";
 import { splitArguments, type FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startGeminiFake } from "../fakes/gemini.ts";
-import { startOllamaFake } from "../fakes/ollama.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { validateEventStream } from "../dialects/anthropic-messages/event-stream-validator.ts";
 import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
@@ -53,12 +52,12 @@ async function estimate(gw: TestGateway, body: Record<string, unknown>, key = "a
   return ((await res.json()) as { input_tokens: number }).input_tokens;
 }
 
+// OpenAI streams a call's arguments in fragments; Gemini and Ollama send each call whole.
 const upstreams = [
-  // OpenAI streams a call's arguments in fragments; Gemini and Ollama send each call whole.
-  { name: "OpenAI", start: startOpenAIFake, provider: (origin: string) => ({ type: "openai", base_url: `${origin}/v1` }), fragments: splitArguments },
-  { name: "Gemini", start: startGeminiFake, provider: (origin: string) => ({ type: "gemini", api_key: "g-key", base_url: origin }), fragments: (json: string) => [json] },
-  { name: "Ollama", start: startOllamaFake, provider: (origin: string) => ({ type: "ollama", base_url: origin }), fragments: (json: string) => [json] },
-] as const;
+  { ...OPENAI_UPSTREAM, fragments: splitArguments },
+  { ...GEMINI_UPSTREAM, fragments: (json: string) => [json] },
+  { ...OLLAMA_UPSTREAM, fragments: (json: string) => [json] },
+];
 
 describe.each(upstreams)("Messages stream, translated from $name", ({ start, provider, fragments }) => {
   let fake: FakeUpstream;

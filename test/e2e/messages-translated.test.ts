@@ -4,9 +4,8 @@
 // upstream gets the conversation in its own shape, without the Claude-only parts.
 import Anthropic, { type APIError } from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { CHAT_UPSTREAMS } from "../fakes/chat-upstreams.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startGeminiFake } from "../fakes/gemini.ts";
-import { startOllamaFake } from "../fakes/ollama.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { validateEventStream } from "../dialects/anthropic-messages/event-stream-validator.ts";
 import { requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
@@ -39,13 +38,7 @@ const agentTurn = (model: string) => ({
 
 const toolInput = { command: "ls -la \"src\"", env: { CI: "1" }, args: [1, 2.5, null, "ü ✓"] };
 
-const upstreams = [
-  { name: "OpenAI", start: startOpenAIFake, provider: (origin: string) => ({ type: "openai", base_url: `${origin}/v1` }) },
-  { name: "Gemini", start: startGeminiFake, provider: (origin: string) => ({ type: "gemini", api_key: "g-key", base_url: origin }) },
-  { name: "Ollama", start: startOllamaFake, provider: (origin: string) => ({ type: "ollama", base_url: origin }) },
-] as const;
-
-describe.each(upstreams)("Messages door, translated lane to $name", ({ start, provider }) => {
+describe.each(CHAT_UPSTREAMS)("Messages door, translated lane to $name", ({ start, provider }) => {
   let fake: FakeUpstream;
   let gw: TestGateway;
   let client: Anthropic;
