@@ -73,7 +73,7 @@ export function scopedHash(scope: KeyScope): KeyHash {
  * (transport and bookkeeping fields), sorted by name.
  */
 export function writeFields(hash: KeyHash, body: Readonly<Record<string, unknown>>, skip: ReadonlySet<string>): void {
-  const names = Object.keys(body).filter((name) => !skip.has(name) && body[name] !== undefined).sort();
+  const names = fieldNames(body, skip);
   hash.update("{");
   for (const name of names) {
     writeString(hash, name);
@@ -106,7 +106,27 @@ export function writeValue(hash: KeyHash, value: unknown): void {
 
 const NONE: ReadonlySet<string> = new Set();
 
+/** The names of `body`'s defined fields not in `skip`, sorted (insertion: objects are small). */
+function fieldNames(body: Readonly<Record<string, unknown>>, skip: ReadonlySet<string>): string[] {
+  const names: string[] = [];
+  for (const name in body) {
+    if (!Object.hasOwn(body, name) || body[name] === undefined || (skip.size > 0 && skip.has(name))) continue;
+    let at = names.length;
+    while (at > 0 && (names[at - 1] as string) > name) {
+      names[at] = names[at - 1] as string;
+      at -= 1;
+    }
+    names[at] = name;
+  }
+  return names;
+}
+
 function writeString(hash: KeyHash, text: string): void {
+  // One piece when short (the same bytes); a long text is handed on as it is, never copied.
+  if (text.length < LONG_PIECE) {
+    hash.update(`s${text.length}:${text}`);
+    return;
+  }
   hash.update(`s${text.length}:`);
   hash.update(text);
 }

@@ -56,4 +56,11 @@ describe("KeyHash", () => {
     expect(a).toBe(b);
     expect(c).not.toBe(a);
   });
+
+  it("keeps the serialisation keys were made of (entries stored before stay reachable)", () => {
+    const hash = scopedHash({ operation: "chat", namespace: "team", sensitivity: "internal", publicModel: "m" });
+    writeFields(hash, { stream: true, b: "x", a: [1.5, true, null, { z: false, y: undefined }], long: "é".repeat(5_000) }, new Set(["stream"]));
+    const written = ["s13:llmgw-cache-1", "s4:chat", "s4:team", "s8:internal", "s1:m", "{", "s1:a", "a4[", "d1.5;", "t", "n", "{", "s1:z", "f", "}", "]", "s1:b", "s1:x", "s4:long", `s5000:${"é".repeat(5_000)}`, "}"];
+    expect(hash.digest()).toBe(reference(written));
+  });
 });
