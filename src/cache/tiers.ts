@@ -34,7 +34,7 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
   const fresh = (entry: Entry, lookup: Lookup, at: number) => lookup.maxAgeMs === undefined || at - entry.storedAt <= lookup.maxAgeMs;
   const keepLocally = (key: string, entry: Entry, bytes: number, at: number, local: boolean) => {
     const expiresAt = redis && !local ? Math.min(entry.expiresAt, at + LOCAL_TTL_CAP_MS) : entry.expiresAt;
-    memory.set(key, { ...entry, expiresAt }, bytes);
+    memory.set(key, expiresAt === entry.expiresAt ? entry : { ...entry, expiresAt }, bytes);
   };
 
   return {
