@@ -122,13 +122,16 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
 
   let inFlight = 0;
   let idle: (() => void) | undefined;
-  const server = createServer(listener);
-  server.on("request", (_req, res) => {
+  // One function for every response's close, counted in the listener itself: no per-request
+  // closure, and one less listener on the server's "request" event.
+  const requestClosed = () => {
+    inFlight -= 1;
+    if (inFlight === 0) idle?.();
+  };
+  const server = createServer((req, res) => {
     inFlight += 1;
-    res.once("close", () => {
-      inFlight -= 1;
-      if (inFlight === 0) idle?.();
-    });
+    res.on("close", requestClosed);
+    listener(req, res);
   });
   answerParserErrors(server);
   // Streams may run for minutes; Node's default request timeout would cut them.
