@@ -2,6 +2,7 @@
 // A Host header Hono's adaptor has to normalize ("X") sends the same request down the Hono
 // path, so each refusal is compared across both: status, headers, body and access line.
 import { request } from "node:http";
+import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
@@ -102,5 +103,43 @@ describe("the direct door listener", () => {
     const lines = () => requestLines(gw).filter((line) => line["requestId"] === "served-once");
     await eventually(() => expect(lines()).toHaveLength(1));
     expect(lines()[0]).toMatchObject({ method: "POST", path: "/v1/chat/completions", api: "chat", status: 200, keyName: "budgeted" });
+  });
+
+  describe.each([
+    ["direct", "x"],
+    ["Hono", "X"],
+  ])("a refused request's unread body (%s path)", (_path, host) => {
+    async function open(): Promise<{ socket: Socket; received: () => string; closed: Promise<void> }> {
+      const socket = connect(gw.running.port, "127.0.0.1");
+      await new Promise<void>((resolve, reject) => socket.once("connect", resolve).once("error", reject));
+      let text = "";
+      socket.on("data", (data: Buffer) => (text += data.toString("latin1")));
+      socket.on("error", () => undefined);
+      const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+      return { socket, received: () => text, closed };
+    }
+    const head = (length: number) => `POST /v1/chat/completions HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`;
+
+    it("is read and dropped, and the connection serves the next request", async () => {
+      const { socket, received } = await open();
+      socket.write(head(chat.length) + chat);
+      await eventually(() => expect(received()).toContain("HTTP/1.1 401"));
+      socket.write(head(chat.length) + chat);
+      await eventually(() => expect(received().match(/HTTP\/1\.1 401/g)).toHaveLength(2));
+      socket.destroy();
+    });
+
+    it("costs the connection when the client keeps sending", async () => {
+      const { socket, received, closed } = await open();
+      socket.write(head(10_000_000) + "x".repeat(1000));
+      const trickle = setInterval(() => socket.writable && socket.write("x".repeat(1000)), 20);
+      try {
+        await eventually(() => expect(received()).toContain("HTTP/1.1 401"));
+        await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error("still open")), 3000))]);
+      } finally {
+        clearInterval(trickle);
+        socket.destroy();
+      }
+    });
   });
 });
