@@ -7,10 +7,11 @@
 // `npm run build` (they run from their `dist/`).
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
-//        [--connections 16] [--tokens 0] [--stream]
+//        [--connections 16] [--tokens 0] [--stream] [--chunks 20]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
-// one-line prompt.
+// one-line prompt. --stream asks for streams (with usage, as the streams scenarios do): the fake
+// sends the role frame and `--chunks` content frames 10 ms apart, then finish, usage and [DONE].
 import { resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
@@ -37,10 +38,13 @@ async function main(): Promise<void> {
   const requests = numberFlag(flags, "requests", 3_000);
   const connections = numberFlag(flags, "connections", 16);
   const tokens = numberFlag(flags, "tokens", 0);
-  const body = chatBody(tokens > 0 ? { content: contentOfTokens(tokens) } : {});
+  const stream = flags.has("stream");
+  const chunks = numberFlag(flags, "chunks", 20);
+  const body = chatBody({ ...(tokens > 0 ? { content: contentOfTokens(tokens) } : {}), ...(stream ? { stream } : {}) });
   const layout = pinCores();
   console.log(layout.note);
   const fakes = await startFakes(layout.load);
+  if (stream) await fakes.main.setKnobs({ chunks, intervalMs: 10 });
   const builds: Build[] = [];
   try {
     for (const [label, dir] of Object.entries(dirs)) {
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
     console.log(
       `\nmedian CPU per request: A ${median(perRequest[0] ?? []).toFixed(0)} µs, B ${median(perRequest[1] ?? []).toFixed(0)} µs; ` +
-        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${tokens || "one-line"} prompt)`,
+        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${tokens || "one-line"} prompt${stream ? `, streams of ${chunks} chunks` : ""})`,
     );
   } finally {
     await Promise.all([...builds.map((b) => b.proc.stop()), ...fakes.all.map((f) => f.proc.stop())]);
