@@ -3,7 +3,7 @@
 // constructor, divided by N. Snapshots are written by the gateway itself
 // (`--heapsnapshot-signal`) into bench/results/heap/.
 //
-//   node bench/experiments/stream-heap.ts --a /path/to/base [--b .] [--streams 1000] [--top 40]
+//   node bench/experiments/stream-heap.ts --a /path/to/base [--b .] [--streams 300] [--top 40]
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "undici";
 import { join, resolve } from "node:path";
@@ -68,7 +68,7 @@ async function snapshotOf(pid: number, dir: string, origin: string): Promise<str
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const builds = [stringFlag(flags, "a", "."), ...(flags.has("b") ? [stringFlag(flags, "b", ".")] : [])].map((d) => resolve(d));
-  const streams = numberFlag(flags, "streams", 1_000);
+  const streams = numberFlag(flags, "streams", 300);
   const top = numberFlag(flags, "top", 40);
   const dir = resolve("bench/results/heap");
   mkdirSync(dir, { recursive: true });
@@ -98,8 +98,8 @@ async function main(): Promise<void> {
         await sleep(1_000);
         const idleRss = rssMiB(proc.pid);
         const idle = await snapshotOf(proc.pid, dir, origin);
-        // long streams (30 s): every one is still open when the second snapshot is taken
-        await fakes.main.setKnobs({ chunks: 300, intervalMs: 100, ttfbMs: 20 });
+        // long streams (60 s): every one is still open when the second snapshot is taken
+        await fakes.main.setKnobs({ chunks: 600, intervalMs: 100, ttfbMs: 20 });
         const open: OpenStream[] = [];
         for (let i = 0; i < streams; i++) {
           open.push(openStream(target(origin)));
