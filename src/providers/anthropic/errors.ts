@@ -1,5 +1,6 @@
 // @anthropic-ai/sdk errors → UpstreamError, so the executor never sees SDK classes.
-import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "@anthropic-ai/sdk";
+// The error module alone (two files), not the whole SDK, which loads on first use (./sdk.ts).
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "@anthropic-ai/sdk/core/error";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";

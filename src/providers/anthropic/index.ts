@@ -1,5 +1,6 @@
 // The Anthropic adapter: translation around the official SDK, over the adapter's own undici pool.
-import Anthropic, { APIError } from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
+import { APIError } from "@anthropic-ai/sdk/core/error";
 import type { RawMessageStreamEvent } from "@anthropic-ai/sdk/resources/messages";
 import type { ProviderConfig } from "../../config/schema.ts";
 import { newResponseMeta } from "../openai-shapes.ts";
@@ -12,6 +13,7 @@ import { toChatCompletion } from "./response.ts";
 import { AnthropicStreamTranslator, type StreamContext } from "./stream.ts";
 import { callNative, nativeUrls, type NativeEndpoint } from "./native.ts";
 import { createUpstreamPool } from "../upstream-pool.ts";
+import { loadSdk } from "./sdk.ts";
 
 type AnthropicConfig = Extract<ProviderConfig, { type: "anthropic" }>;
 
@@ -20,16 +22,22 @@ const SDK_BACKSTOP_TIMEOUT_MS = 600_000;
 
 export function createAnthropicAdapter(id: string, config: AnthropicConfig): ProviderAdapter {
   const pool = createUpstreamPool();
-  const client = new Anthropic({
-    apiKey: config.api_key,
-    baseURL: config.base_url,
-    defaultHeaders: config.headers,
-    // The executor owns retries; an explicit timeout also stops the SDK refusing large
-    // non-streaming max_tokens.
-    maxRetries: 0,
-    timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
-    fetch: pooledFetch(pool.dispatcher),
-  });
+  // Built on the first translated call or model listing; the native lane never needs it.
+  let client: Promise<Anthropic> | undefined;
+  const sdkClient = (): Promise<Anthropic> =>
+    (client ??= loadSdk().then(
+      (sdk) =>
+        new sdk.Anthropic({
+          apiKey: config.api_key,
+          baseURL: config.base_url,
+          defaultHeaders: config.headers,
+          // The executor owns retries; an explicit timeout also stops the SDK refusing large
+          // non-streaming max_tokens.
+          maxRetries: 0,
+          timeout: config.timeout_ms ?? SDK_BACKSTOP_TIMEOUT_MS,
+          fetch: pooledFetch(pool.dispatcher),
+        }),
+    ));
   const baseUrl = config.base_url.replace(/\/+$/, "");
   const native: NativeEndpoint = {
     provider: id,
@@ -50,13 +58,14 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
       for (const name of ignored) call.warn?.(`${name} ignored: ${id} (${model}) samples with its own settings`);
       const ctx: StreamContext = { ...newResponseMeta(call.publicModel), provider: id, jsonTool };
       const options = { signal: call.signal, headers: { "x-request-id": call.requestId } };
+      const anthropic = await sdkClient();
       try {
         if (req.stream === true) {
           // Resolves once the upstream has answered with headers; events are read lazily.
-          const events = await client.messages.create({ ...params, stream: true }, options);
+          const events = await anthropic.messages.create({ ...params, stream: true }, options);
           return { kind: "stream", chunks: translateStream(events, ctx, call.signal) };
         }
-        const message = await client.messages.create({ ...params, stream: false }, options);
+        const message = await anthropic.messages.create({ ...params, stream: false }, options);
         return { kind: "completion", completion: toChatCompletion(message, ctx) };
       } catch (error) {
         // The SDK reports every failed call as an APIError; anything else was thrown before a
@@ -73,8 +82,9 @@ export function createAnthropicAdapter(id: string, config: AnthropicConfig): Pro
 
     async listModels(signal: AbortSignal): Promise<string[]> {
       const ids: string[] = [];
+      const anthropic = await sdkClient();
       try {
-        for await (const info of client.models.list({ limit: 1000 }, { signal })) ids.push(info.id);
+        for await (const info of anthropic.models.list({ limit: 1000 }, { signal })) ids.push(info.id);
       } catch (error) {
         throw toUpstreamError(id, error, signal, "request");
       }
