@@ -9,8 +9,8 @@ import type { Operation } from "../operation.ts";
 
 export const chatOperation: Operation<ChatRequest, ChatResult> = {
   kind: "chat",
-  async call(adapter, req, model, options) {
-    return untilFirstChunk(await adapter.chat(req, model, options));
+  call(adapter, req, model, options) {
+    return adapter.chat(req, model, options).then(untilFirstChunk);
   },
   upstreamRequest: withoutRoutingHints,
   promptTokens: estimatePromptTokens,
@@ -34,16 +34,19 @@ export const chatOperation: Operation<ChatRequest, ChatResult> = {
  * Waits for a stream's first real output (text, a tool call, a finish) so that a failure before
  * it can still fall back: a role-only opening chunk commits nothing yet.
  */
-export async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
+export function untilFirstChunk(result: ChatResult): ChatResult | Promise<ChatResult> {
   if (result.kind === "completion") return result;
-  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
+  if (result.kind === "stream") return primed(result.chunks, hasOutput).then((chunks) => ({ ...result, chunks }));
   return primedPassthrough(result);
 }
 
-/** Relayed bytes are committed with their first chunk: a failure before it can still fall back. */
-export async function primedPassthrough(result: PassthroughResult): Promise<PassthroughResult> {
+/**
+ * Relayed bytes are committed with their first chunk: a failure before it can still fall back.
+ * A whole answer (an array of chunks) is committed as it is, without a promise around it.
+ */
+export function primedPassthrough(result: PassthroughResult): PassthroughResult | Promise<PassthroughResult> {
   if (Array.isArray(result.body)) return result;
-  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
+  return primed(result.body as AsyncIterable<Uint8Array>, () => true).then((body) => ({ ...result, body }));
 }
 
 function hasOutput(chunk: ChatCompletionChunk): boolean {
