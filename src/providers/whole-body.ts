@@ -1,0 +1,15 @@
+// A bounded upstream body read whole into one Buffer from its own events: no async iterator
+// (a generator, an end-of-stream watcher and promises per chunk) for an answer read at once.
+import type { Readable } from "node:stream";
+
+export function wholeBody(body: Readable): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on("data", (chunk: Buffer) => chunks.push(chunk));
+    body.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    body.on("error", reject);
+    // Closed without an end or an error (destroyed): the answer is incomplete. After `end` the
+    // promise is already settled and this changes nothing.
+    body.on("close", () => reject(new Error("upstream body closed before its end")));
+  });
+}
