@@ -2,6 +2,7 @@
 // output has arrived (so a stream that fails before its first byte still falls back), and
 // metered so a stream cut short is charged for what it delivered.
 import { estimatePromptTokens, promptTokenBound } from "../../limits/tokens.ts";
+import { RelayedIterator } from "../../providers/relayed-iterator.ts";
 import type { ChatCompletionChunk, ChatRequest, ChatResult, PassthroughResult } from "../../providers/types.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
 import type { Admission } from "../admit.ts";
@@ -66,25 +67,23 @@ async function primed<T>(source: AsyncIterable<T>, ready: (item: T) => boolean):
   return {
     [Symbol.asyncIterator]() {
       return {
-        next: async () => buffered.shift() ?? iterator.next(),
+        next: () => {
+          const read = buffered.shift();
+          return read === undefined ? iterator.next() : Promise.resolve(read);
+        },
         return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T }),
       };
     },
   };
 }
 
-async function* countingChunks(source: AsyncIterable<ChatCompletionChunk>, admission: Admission): AsyncGenerator<ChatCompletionChunk> {
-  for await (const chunk of source) {
-    admission.delivered += 1;
-    yield chunk;
-  }
+/** Counts what a stream delivers as the writer reads it. */
+function countingChunks(source: AsyncIterable<ChatCompletionChunk>, admission: Admission): AsyncIterable<ChatCompletionChunk> {
+  return new RelayedIterator(source, { item: () => (admission.delivered += 1) });
 }
 
-async function* countingEvents(source: AsyncIterable<Uint8Array>, admission: Admission): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    admission.delivered += sseEvents(chunk);
-    yield chunk;
-  }
+function countingEvents(source: AsyncIterable<Uint8Array>, admission: Admission): AsyncIterable<Uint8Array> {
+  return new RelayedIterator(source, { item: (chunk) => (admission.delivered += sseEvents(chunk)) });
 }
 
 const DATA = Buffer.from("data:");
