@@ -3,6 +3,8 @@
 import type { Readable } from "node:stream";
 
 export function wholeBody(body: Readable): Promise<Buffer> {
+  // Failed or destroyed before anyone listened: its events are gone, its state is not.
+  if (body.destroyed) return Promise.reject(body.errored ?? closedEarly());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     body.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -10,6 +12,10 @@ export function wholeBody(body: Readable): Promise<Buffer> {
     body.on("error", reject);
     // Closed without an end or an error (destroyed): the answer is incomplete. After `end` the
     // promise is already settled and this changes nothing.
-    body.on("close", () => reject(new Error("upstream body closed before its end")));
+    body.on("close", () => reject(closedEarly()));
   });
+}
+
+function closedEarly(): Error {
+  return new Error("upstream body closed before its end");
 }
