@@ -44,4 +44,20 @@ describe("base64 vectors", () => {
     }
     expect(ok(base64Of([3.4e38, -3.4e38, 1e-45]))).not.toThrow();
   });
+
+  it("tells finite from NaN and infinities for every kind of bit pattern, wherever it sits", () => {
+    let seed = 7;
+    const word = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0), seed);
+    const exponents = [0, 1, 0x7f, 0xfe, 0xff];
+    for (let round = 0; round < 5_000; round++) {
+      const bytes = Buffer.from(new Float32Array([1, 2, 3, 4, 5]).buffer);
+      // Random sign and mantissa, an exponent from the edges of the range.
+      const bits = (word() & 0x807fffff) | ((exponents[round % exponents.length] as number) << 23);
+      bytes.writeUInt32LE(bits >>> 0, 4 * (round % 5));
+      const finite = Number.isFinite(bytes.readFloatLE(4 * (round % 5)));
+      const vector = bytes.toString("base64");
+      if (finite) expect(ok(vector)).not.toThrow();
+      else expect(ok(vector)).toThrow(/not base64 of float32/);
+    }
+  });
 });
