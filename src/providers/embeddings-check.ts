@@ -39,10 +39,22 @@ function widthOf(vector: EmbeddingVector): number | undefined {
     if (!Array.isArray(values)) return undefined;
     return values.every((v) => typeof v === "number" && Number.isFinite(v)) ? values.length : undefined;
   }
-  const bytes = Buffer.from(vector, "base64");
+  const bytes = decodeBase64(vector);
   if (bytes.length % 4 !== 0) return undefined;
   if (!wholeBase64(vector, bytes.length) && (vector.length % 4 !== 0 || !BASE64.test(vector))) return undefined;
   return allFinite(bytes) ? bytes.length / 4 : undefined;
+}
+
+/** Room for decoded vectors up to this size is kept and reused, so a check allocates nothing. */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch = Buffer.allocUnsafeSlow(0);
+
+/** What Buffer.from(text, "base64") gives, valid until the next call: the decoder writes into reused room. */
+function decodeBase64(text: string): Buffer {
+  const room = Math.ceil(text.length / 4) * 3;
+  if (room > SCRATCH_BYTES) return Buffer.from(text, "base64");
+  if (scratch.length < room) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  return scratch.subarray(0, scratch.write(text, 0, "base64"));
 }
 
 /**
