@@ -3,6 +3,7 @@
 // metered so a stream cut short is charged for what it delivered.
 import { estimatePromptTokens, promptTokenBound } from "../../limits/tokens.ts";
 import type { ChatCompletionChunk, ChatRequest, ChatResult, PassthroughResult } from "../../providers/types.ts";
+import { RelayedStream, type ChunkStage } from "../../providers/relayed-stream.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
 import type { Admission } from "../admit.ts";
 import type { Operation } from "../operation.ts";
@@ -24,7 +25,9 @@ export const chatOperation: Operation<ChatRequest, ChatResult> = {
     if (!admission.counted) return result;
     if (result.kind === "stream") return { ...result, chunks: countingChunks(result.chunks, admission) };
     if (result.kind === "passthrough" && !Array.isArray(result.body)) {
-      return { ...result, body: countingEvents(result.body as AsyncIterable<Uint8Array>, admission) };
+      const body = result.body as AsyncIterable<Uint8Array>;
+      if (body instanceof RelayedStream) return { ...result, body: body.through(eventCounter(admission)) };
+      return { ...result, body: countingEvents(body, admission) };
     }
     return result;
   },
@@ -43,6 +46,10 @@ export async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
 /** Relayed bytes are committed with their first chunk: a failure before it can still fall back. */
 export async function primedPassthrough(result: PassthroughResult): Promise<PassthroughResult> {
   if (Array.isArray(result.body)) return result;
+  if (result.body instanceof RelayedStream) {
+    await result.body.ready();
+    return result;
+  }
   return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
 }
 
@@ -82,6 +89,16 @@ async function* countingEvents(source: AsyncIterable<Uint8Array>, admission: Adm
     admission.delivered += sseEvents(chunk);
     yield chunk;
   }
+}
+
+/** The same count as countingEvents, as a stage of a pushed stream. */
+function eventCounter(admission: Admission): ChunkStage {
+  return {
+    chunk(bytes) {
+      admission.delivered += sseEvents(bytes);
+      return bytes;
+    },
+  };
 }
 
 const DATA = Buffer.from("data:");
