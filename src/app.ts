@@ -1,10 +1,14 @@
 // Builds the Hono app: middleware and routes wired together, nothing else.
+import type { RequestListener } from "node:http";
 import { Hono } from "hono";
+import { getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
-import type { GatewayEnv, RequestRecord } from "./http/context.ts";
-import { errorHeaders, GatewayError, toGatewayError } from "./http/errors.ts";
+import type { GatewayEnv } from "./http/context.ts";
+import { doorListener, type DirectDoors } from "./http/door-listener.ts";
+import { errorAnswerer } from "./http/error-reply.ts";
+import { errorHeaders, GatewayError } from "./http/errors.ts";
 import { providerReports, type ProviderReports } from "./http/provider-reports.ts";
-import { accessLog } from "./http/middleware/access-log.ts";
+import { accessLog, accessLogger } from "./http/middleware/access-log.ts";
 import { authenticate } from "./http/middleware/auth.ts";
 import { budgetHeader } from "./http/middleware/budget-header.ts";
 import { requestId } from "./http/middleware/request-id.ts";
@@ -20,13 +24,11 @@ import { deleteResponse, getResponse, responseInputItems, responseInputTokens } 
 import { anthropicMessages } from "./dialects/anthropic-messages/index.ts";
 import { anthropicCountTokens } from "./dialects/anthropic-messages/count-tokens.ts";
 import type { ResponseCache } from "./pipeline/cache-seam.ts";
-import { RoutingError } from "./routing/routing-error.ts";
 import type { RuntimeSource } from "./runtime.ts";
 import { statusRoute, type StatusAnswers } from "./status/routes.ts";
 import type { Logger } from "./telemetry/logger.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./telemetry/metrics.ts";
 import type { ReadinessCheck } from "./telemetry/readiness.ts";
-import { loggableError } from "./telemetry/redact.ts";
 
 export interface AppDeps {
   logger: Logger;
@@ -44,6 +46,19 @@ export interface AppDeps {
 }
 
 export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv> {
+  return assemble(source, deps).app;
+}
+
+/**
+ * The node:http request listener: the front doors' POST routes served directly, everything
+ * else by the Hono app (through @hono/node-server's adaptor).
+ */
+export function createListener(source: RuntimeSource, deps: AppDeps): RequestListener {
+  const { app, direct } = assemble(source, deps);
+  return doorListener(direct, getRequestListener(app.fetch, { autoCleanupIncoming: true }));
+}
+
+function assemble(source: RuntimeSource, deps: AppDeps): { app: Hono<GatewayEnv>; direct: DirectDoors } {
   const metrics = deps.metrics ?? createGatewayMetrics();
   const pipeline = { metrics, cache: deps.cache };
   // The front doors: adding one is a folder under src/dialects/ and a line here.
@@ -55,12 +70,19 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     mountable(source, anthropicCountTokens, pipeline),
   ];
 
-  const errorRenderers = errorRenderersByPath(doors);
   const apis = apiByPath(doors);
+  const log = accessLogger(deps.logger, { metrics, apis });
+  const errorAnswer = errorAnswerer(source, deps.logger, errorRenderersByPath(doors));
+  const direct: DirectDoors = {
+    source,
+    routes: new Map(doors.flatMap((door) => [[`/v1${door.path}`, door.serve] as const, [door.path, door.serve] as const])),
+    log,
+    errorAnswer,
+  };
 
   const app = new Hono<GatewayEnv>();
   app.use(requestId());
-  app.use(accessLog(deps.logger, { metrics, apis }));
+  app.use(accessLog(log));
 
   app.get("/health", health());
   app.get("/ready", ready(source, deps.isShuttingDown ?? (() => false), deps.readinessChecks));
@@ -99,29 +121,16 @@ export function createApp(source: RuntimeSource, deps: AppDeps): Hono<GatewayEnv
     return c.json(error.envelope, 404, { ...c.get("replyHeaders"), ...errorHeaders(error) });
   });
   app.onError((err, c) => {
-    const { redact } = source.current;
-    const error = toGatewayError(err, redact);
-    // Set by the first middleware; absent only if that middleware itself failed.
-    const record = c.get("record") as RequestRecord | undefined;
-    if (record) record.error = error.message;
-    // A policy refusal still names the rule that refused, in the header, the log and the metrics.
-    if (err instanceof RoutingError && err.rule !== undefined) {
-      c.get("replyHeaders")["x-llm-route"] = err.rule;
-      if (record) record.route = err.rule;
-    }
-    if (error.status >= 500 && error.type === "server_error") deps.logger.error({ err: loggableError(err, redact), requestId: c.get("requestId") }, "unhandled error");
-    if (c.env.outgoing.headersSent) {
-      // The response already started: nothing valid can follow, so cut it.
-      c.env.outgoing.destroy();
-      return RESPONSE_ALREADY_SENT;
-    }
-    const headers = { ...c.get("replyHeaders"), ...errorHeaders(error) };
-    const render = errorRenderers.get(c.req.path);
-    if (render) {
-      const reply = render(error, c.get("requestId"));
-      return c.json(reply.body, reply.status as 400, { ...headers, ...reply.headers });
-    }
-    return c.json(error.envelope, error.status as 400, headers);
+    const answer = errorAnswer(err, {
+      path: c.req.path,
+      requestId: c.get("requestId"),
+      // Set by the first middleware; absent only if that middleware itself failed.
+      record: c.get("record"),
+      replyHeaders: c.get("replyHeaders"),
+      outgoing: c.env.outgoing,
+    });
+    if (answer === undefined) return RESPONSE_ALREADY_SENT;
+    return c.json(answer.body, answer.status as 400, answer.headers);
   });
-  return app;
+  return { app, direct };
 }

@@ -1,9 +1,8 @@
 // Starts the HTTP server and stops it gracefully: stop accepting, let in-flight requests and
 // streams finish up to a deadline, then close what is left.
-import { createAdaptorServer } from "@hono/node-server";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createApp, type AppDeps } from "./app.ts";
+import { createListener, type AppDeps } from "./app.ts";
 import type { GatewayConfig } from "./config/types.ts";
 import { startMetricsServer } from "./http/metrics-server.ts";
 import { providerReports } from "./http/provider-reports.ts";
@@ -119,17 +118,20 @@ export async function startGateway(config: GatewayConfig, options: StartOptions)
   const status = exposition.enabled
     ? statusAnswers({ source, metrics, reports, reloads, startedAt: Date.now(), token: exposition.token })
     : undefined;
-  const app = createApp(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, reports, status, ...options.pipeline, cache });
+  const listener = createListener(source, { logger: options.logger, isShuttingDown: () => shuttingDown, metrics, readinessChecks, reports, status, ...options.pipeline, cache });
 
   let inFlight = 0;
   let idle: (() => void) | undefined;
-  const server = createAdaptorServer({ fetch: app.fetch, autoCleanupIncoming: true }) as Server;
-  server.on("request", (_req, res) => {
+  // One function for every response's close, counted in the listener itself: no per-request
+  // closure, and one less listener on the server's "request" event.
+  const requestClosed = () => {
+    inFlight -= 1;
+    if (inFlight === 0) idle?.();
+  };
+  const server = createServer((req, res) => {
     inFlight += 1;
-    res.once("close", () => {
-      inFlight -= 1;
-      if (inFlight === 0) idle?.();
-    });
+    res.on("close", requestClosed);
+    listener(req, res);
   });
   answerParserErrors(server);
   // Streams may run for minutes; Node's default request timeout would cut them.

@@ -7,14 +7,16 @@
 // `npm run build` (they run from their `dist/`).
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
-//        [--connections 16] [--tokens 0] [--stream] [--model M] [--header "name: value"]
+//        [--connections 16] [--tokens 0] [--stream] [--chunks 20] [--model M] [--header "name: value"]
 //        [--a-model M] [--a-header "name: value"]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
 // one-line prompt. --model and --header change the request of both builds (the cache scenario:
 // `--model gpt-4o-mini-cached --header "cache-control: no-cache"`); --a-model and --a-header give
 // A its own, so one build can be compared with itself on two requests (`--a . --b .`: a cache
-// miss against the cache off).
+// miss against the cache off). --stream asks for streams (with usage, as the streams scenarios
+// do): the fake sends the role frame and `--chunks` (20) content frames 10 ms apart, then finish,
+// usage and [DONE].
 import { resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
@@ -52,16 +54,19 @@ async function main(): Promise<void> {
   const connections = numberFlag(flags, "connections", 16);
   const tokens = numberFlag(flags, "tokens", 0);
   const content = tokens > 0 ? contentOfTokens(tokens) : undefined;
+  const stream = flags.has("stream");
+  const chunks = numberFlag(flags, "chunks", 20);
   const model = flags.get("model");
   const header = flags.get("header");
   const request = (side: "A" | "B") => {
     const sideModel = side === "A" ? (flags.get("a-model") ?? model) : model;
     const sideHeader = side === "A" ? (flags.get("a-header") ?? header) : header;
-    return { body: chatBody({ ...(content === undefined ? {} : { content }), ...(sideModel === undefined ? {} : { model: sideModel }) }), headers: { ...headers, ...headerPair(sideHeader) } };
+    return { body: chatBody({ ...(content === undefined ? {} : { content }), ...(sideModel === undefined ? {} : { model: sideModel }), ...(stream ? { stream } : {}) }), headers: { ...headers, ...headerPair(sideHeader) } };
   };
   const layout = pinCores();
   console.log(layout.note);
   const fakes = await startFakes(layout.load);
+  if (stream) await fakes.main.setKnobs({ chunks, intervalMs: 10 });
   const builds: Build[] = [];
   try {
     for (const [label, dir] of Object.entries(dirs)) {
@@ -102,7 +107,7 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
     console.log(
       `\nmedian CPU per request: A ${median(perRequest[0] ?? []).toFixed(0)} µs, B ${median(perRequest[1] ?? []).toFixed(0)} µs; ` +
-        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${tokens || "one-line"} prompt)`,
+        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${tokens || "one-line"} prompt${stream ? `, streams of ${chunks} chunks` : ""})`,
     );
   } finally {
     await Promise.all([...builds.map((b) => b.proc.stop()), ...fakes.all.map((f) => f.proc.stop())]);

@@ -7,15 +7,16 @@ import type { Duplex } from "node:stream";
 import { GatewayError } from "./errors.ts";
 
 export function answerParserErrors(server: Server): void {
-  // Sockets whose response has started: raw bytes written there would corrupt it.
+  // Each socket's latest response: raw bytes written while it is under way would corrupt it.
   const answering = new WeakMap<Duplex, ServerResponse>();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     answering.set(req.socket, res);
-    res.once("finish", () => answering.delete(req.socket));
   });
 
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const started = answering.get(socket)?.headersSent === true;
+    const latest = answering.get(socket);
+    // Started and not finished (a finished one leaves the socket free for an answer).
+    const started = latest !== undefined && latest.headersSent && !latest.writableFinished;
     if (error.code === "ECONNRESET" || !socket.writable || started) {
       socket.destroy();
       return;

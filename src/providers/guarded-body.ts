@@ -7,10 +7,15 @@ import { transportError } from "./transport-error.ts";
 export function guardedBody(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal): AsyncIterableIterator<Uint8Array> {
   return new RelayedIterator(body, {
     failure: (error) => {
-      const failure = transportError(provider, error, signal);
-      throw failure.failure === "aborted"
-        ? failure
-        : new UpstreamError({ provider, status: 502, failure: "stream", message: `upstream stream broke: ${failure.message}`, cause: error });
+      throw streamFailure(provider, error, signal);
     },
   });
+}
+
+/** A read error of an upstream body as the writer reports it: aborted, or a broken stream (502). */
+export function streamFailure(provider: string, error: unknown, signal: AbortSignal): UpstreamError {
+  const failure = transportError(provider, error, signal);
+  return failure.failure === "aborted"
+    ? failure
+    : new UpstreamError({ provider, status: 502, failure: "stream", message: `upstream stream broke: ${failure.message}`, cause: error });
 }

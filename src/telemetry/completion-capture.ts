@@ -1,5 +1,6 @@
 // Reads the completion text out of a result as it is written, for `logging.bodies: true`
 // only: the result is wrapped, never buffered, and the text is handed over when the body ends.
+import { RelayedStream } from "../providers/relayed-stream.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatResult, PassthroughResult } from "../providers/types.ts";
 
 /** Relayed stream bytes kept for the log, at most; the rest of a huge stream is not logged. */
@@ -23,7 +24,10 @@ export function captureRelayed(result: PassthroughResult, textOf: (body: string,
     done(textOf(Buffer.concat(result.body as readonly Uint8Array[]).toString("utf8"), false));
     return result;
   }
-  return { ...result, body: sseText(result.body as AsyncIterable<Uint8Array>, (body) => done(textOf(body, true))) };
+  const body = result.body as AsyncIterable<Uint8Array>;
+  const finish = (text: string) => done(textOf(text, true));
+  if (body instanceof RelayedStream) return { ...result, body: body.through(sseKeeper(finish)) };
+  return { ...result, body: sseText(body, finish) };
 }
 
 /** Every choice's content, choices separated by a blank line. */
@@ -44,19 +48,31 @@ async function* chunkText(source: AsyncIterable<ChatCompletionChunk>, done: (tex
 }
 
 async function* sseText(source: AsyncIterable<Uint8Array>, done: (body: string) => void): AsyncGenerator<Uint8Array> {
+  const keeper = sseKeeper(done);
+  try {
+    for await (const chunk of source) yield keeper.chunk(chunk);
+  } finally {
+    keeper.end();
+  }
+}
+
+/** Keeps the first MAX_CAPTURE_BYTES of relayed bytes and hands them over as text at the end. */
+function sseKeeper(done: (body: string) => void): { chunk(bytes: Uint8Array): Uint8Array; end(): undefined } {
   const kept: Uint8Array[] = [];
   let size = 0;
-  try {
-    for await (const chunk of source) {
+  return {
+    chunk(bytes) {
       if (size < MAX_CAPTURE_BYTES) {
-        kept.push(chunk);
-        size += chunk.byteLength;
+        kept.push(bytes);
+        size += bytes.byteLength;
       }
-      yield chunk;
-    }
-  } finally {
-    done(Buffer.concat(kept).toString("utf8"));
-  }
+      return bytes;
+    },
+    end() {
+      done(Buffer.concat(kept).toString("utf8"));
+      return undefined;
+    },
+  };
 }
 
 /** A chunk as an upstream may actually send it: every field may be missing. */

@@ -6,7 +6,7 @@ import type { ServerResponse } from "node:http";
 import type { ChatCompletionChunk, ChatResult, Usage } from "../../providers/types.ts";
 import type { Redact } from "../../telemetry/redact.ts";
 import { toGatewayError } from "../../http/errors.ts";
-import { writeChunk } from "../../http/socket-write.ts";
+import { isPushed, relayPushed, writeChunk } from "../../http/socket-write.ts";
 import type { WriteOutcome } from "../../pipeline/front-door.ts";
 import { relayedHeaders, sendWhole, wholeBody } from "../../http/relay-response.ts";
 
@@ -74,6 +74,14 @@ async function relay(res: ServerResponse, result: Extract<ChatResult, { kind: "p
     return outcome;
   }
   res.writeHead(result.status, { ...headers, ...options.headers, "cache-control": "no-cache", "x-accel-buffering": "no" });
+  if (isPushed(result.body)) {
+    const sent = await relayPushed(res, result.body);
+    outcome.firstByteAt = sent.firstByteAt;
+    outcome.clientGone = sent.clientGone;
+    if (sent.error !== undefined) endWithError(res, sent.error, outcome, options.redact);
+    outcome.usage = await result.usage;
+    return outcome;
+  }
   res.flushHeaders();
   try {
     for await (const chunk of result.body as AsyncIterable<Uint8Array>) {

@@ -1,12 +1,13 @@
 // One JSON line per request, written when the response (stream included) is over, and the
 // same facts reported to the metrics for the front doors' requests. Never the prompt, never a
 // key: bodies appear only with `logging.bodies: true`, already redacted by the front door.
+import type { IncomingHttpHeaders } from "node:http";
 import type { MiddlewareHandler } from "hono";
 import { accessLineMembers, type AccessLine } from "../../telemetry/access-line.ts";
 import { lineWriter, type Logger } from "../../telemetry/logger.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { finishRequest } from "../../telemetry/request-facts.ts";
-import type { GatewayEnv } from "../context.ts";
+import type { GatewayEnv, RequestRecord } from "../context.ts";
 
 export interface AccessLogOptions {
   metrics?: GatewayMetrics | undefined;
@@ -25,34 +26,49 @@ const MAX_SESSION_LENGTH = 128;
 
 const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 100) / 100);
 
-export function accessLog(logger: Logger, options: AccessLogOptions = {}): MiddlewareHandler<GatewayEnv> {
+/** What the access line says about the request itself, known when it arrived. */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+}
+
+export interface AccessLog {
+  /** At arrival: stamps the record; returns whether the metrics count this request. */
+  start(r: RequestRecord, method: string, path: string): boolean;
+  /** When the response is over: the line and, when counted, the metrics. */
+  finish(r: RequestRecord, request: RequestLine, responseStatus: number, counted: boolean): void;
+}
+
+export function accessLogger(logger: Logger, options: AccessLogOptions = {}): AccessLog {
   const { metrics } = options;
   const apis = options.apis ?? new Map<string, string>();
   const write = lineWriter<AccessLine>(logger, "request", accessLineMembers);
-  return async function accessLogMiddleware(c, next) {
-    const r = c.get("record");
-    const started = performance.now();
-    r.startedAt = started;
-    const api = c.req.method === "POST" ? apis.get(c.req.path) : undefined;
-    if (api !== undefined) r.api = api;
-    const counted = metrics !== undefined && api !== undefined;
-    if (counted) metrics.requestStarted();
-    try {
-      await next();
-    } finally {
-      const done = finishRequest(r, { responseStatus: c.res.status, durationMs: performance.now() - started });
-      if (counted) metrics.requestDone(done);
+  return {
+    start(r, method, path) {
+      r.startedAt = performance.now();
+      const api = method === "POST" ? apis.get(path) : undefined;
+      if (api !== undefined) r.api = api;
+      const counted = metrics !== undefined && api !== undefined;
+      if (counted) metrics.requestStarted();
+      return counted;
+    },
+    finish(r, request, responseStatus, counted) {
+      const done = finishRequest(r, { responseStatus, durationMs: performance.now() - (r.startedAt as number) });
+      if (counted) metrics?.requestDone(done);
+      const session = request.headers[SESSION_HEADER];
       const line: AccessLine = {
-        requestId: c.get("requestId"),
-        method: c.req.method,
-        path: c.req.path,
+        requestId: request.requestId,
+        method: request.method,
+        path: request.path,
         api: r.api ?? null,
         status: done.status,
         outcome: done.outcome,
         latencyMs: ms(done.durationMs),
         // The fields every line carries (null when they do not apply), so log queries can rely on them.
         keyName: r.keyName ?? null,
-        session: c.req.header(SESSION_HEADER)?.slice(0, MAX_SESSION_LENGTH),
+        session: typeof session === "string" ? session.slice(0, MAX_SESSION_LENGTH) : undefined,
         model: r.model,
         servedModel: r.servedModel,
         route: r.route ?? null,
@@ -77,8 +93,22 @@ export function accessLog(logger: Logger, options: AccessLogOptions = {}): Middl
         completion: r.completion,
       };
       if (done.status >= 500 || r.streamError) write("warn", line);
-      else if (QUIET_PATHS.has(c.req.path) && done.status < 400) write("debug", line);
+      else if (QUIET_PATHS.has(request.path) && done.status < 400) write("debug", line);
       else write("info", line);
+    },
+  };
+}
+
+export function accessLog(log: AccessLog): MiddlewareHandler<GatewayEnv> {
+  return async function accessLogMiddleware(c, next) {
+    const r = c.get("record");
+    const method = c.req.method;
+    const path = c.req.path;
+    const counted = log.start(r, method, path);
+    try {
+      await next();
+    } finally {
+      log.finish(r, { requestId: c.get("requestId"), method, path, headers: c.env.incoming.headers }, c.res.status, counted);
     }
   };
 }

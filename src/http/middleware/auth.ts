@@ -2,33 +2,38 @@
 // up by digest, then the digests are compared in constant time: lookup cost does not depend on
 // how much of a key an attacker guessed.
 import { hash, timingSafeEqual } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
 import type { MiddlewareHandler } from "hono";
 import type { ResolvedKey } from "../../config/types.ts";
-import type { GatewayEnv } from "../context.ts";
+import type { GatewayEnv, RequestRecord } from "../context.ts";
 import { GatewayError } from "../errors.ts";
 
 export function authenticate(keys: () => ReadonlyMap<string, ResolvedKey> | undefined): MiddlewareHandler<GatewayEnv> {
   return async function authMiddleware(c, next) {
-    const table = keys();
-    if (!table) {
-      c.set("key", undefined);
-      return next();
-    }
-    const presented = presentedKey(c.env.incoming.headers);
-    if (presented === undefined) {
-      throw new GatewayError(401, "authentication_error", "You didn't provide an API key. Send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'.", {
-        code: "missing_api_key",
-        retryable: false,
-      });
-    }
-    const found = recentlyAccepted(table).get(presented) ?? verify(table, presented);
-    if (!found) {
-      throw new GatewayError(401, "authentication_error", "Incorrect API key provided.", { code: "invalid_api_key", retryable: false });
-    }
-    c.set("key", found);
-    c.get("record").keyName = found.name;
+    c.set("key", keyOf(keys(), c.env.incoming.headers, c.get("record")));
     return next();
   };
+}
+
+/**
+ * The caller's key, noted on the record; undefined when the gateway runs without keys.
+ * Throws the 401 when a key table exists and the request has no key or a wrong one.
+ */
+export function keyOf(table: ReadonlyMap<string, ResolvedKey> | undefined, headers: IncomingHttpHeaders, record: RequestRecord): ResolvedKey | undefined {
+  if (!table) return undefined;
+  const presented = presentedKey(headers);
+  if (presented === undefined) {
+    throw new GatewayError(401, "authentication_error", "You didn't provide an API key. Send it as 'Authorization: Bearer KEY' or 'x-api-key: KEY'.", {
+      code: "missing_api_key",
+      retryable: false,
+    });
+  }
+  const found = recentlyAccepted(table).get(presented) ?? verify(table, presented);
+  if (!found) {
+    throw new GatewayError(401, "authentication_error", "Incorrect API key provided.", { code: "invalid_api_key", retryable: false });
+  }
+  record.keyName = found.name;
+  return found;
 }
 
 /**
@@ -58,7 +63,7 @@ function verify(table: ReadonlyMap<string, ResolvedKey>, presented: string): Res
   return found;
 }
 
-function presentedKey(headers: Record<string, string | string[] | undefined>): string | undefined {
+function presentedKey(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers["authorization"];
   if (typeof auth === "string") {
     const match = /^Bearer\s+(.+)$/i.exec(auth.trim());

@@ -16,13 +16,20 @@ export function budgetHeader(source: RuntimeSource, admits: (method: string, pat
     const key = c.get("key");
     if (key === undefined) return next();
     const headers = c.get("replyHeaders");
-    const stamp = async (): Promise<void> => {
-      const standing = await source.current.limiter.budgetStanding(key.name);
-      if (standing !== undefined) writeBudgetHeaders(headers, standing);
-    };
-    if (!admits(c.req.method, c.req.path)) await stamp();
+    if (!admits(c.req.method, c.req.path)) await stampBudget(source, key.name, headers);
     await next();
     // The request-id middleware copies the reply headers onto a response Hono built.
-    if (headers[BUDGET_REMAINING_HEADER] === undefined && c.res !== RESPONSE_ALREADY_SENT) await stamp();
+    if (c.res !== RESPONSE_ALREADY_SENT) await stampBudgetUnlessDone(source, key.name, headers);
   };
+}
+
+/** Puts the key's budget standing on the reply headers (nothing for a key without a budget). */
+export async function stampBudget(source: RuntimeSource, keyName: string, headers: Record<string, string>): Promise<void> {
+  const standing = await source.current.limiter.budgetStanding(keyName);
+  if (standing !== undefined) writeBudgetHeaders(headers, standing);
+}
+
+/** For a response built after the request was refused: admission, when it ran, stamped already. */
+export async function stampBudgetUnlessDone(source: RuntimeSource, keyName: string, headers: Record<string, string>): Promise<void> {
+  if (headers[BUDGET_REMAINING_HEADER] === undefined) await stampBudget(source, keyName, headers);
 }

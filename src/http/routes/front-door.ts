@@ -1,5 +1,6 @@
 // Binds a front door to the pipeline: read the body once, let the door parse it into the
 // canonical request, and hand the request to the pipeline, which writes the response itself.
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Handler } from "hono";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { Api, ErrorReply, FrontDoor } from "../../pipeline/front-door.ts";
@@ -7,30 +8,44 @@ import type { GatewayError } from "../errors.ts";
 import { runPipeline, type PipelineDeps } from "../../pipeline/run.ts";
 import type { RuntimeSource } from "../../runtime.ts";
 import { readJsonBody } from "../body.ts";
-import type { GatewayEnv } from "../context.ts";
+import type { ResolvedKey } from "../../config/types.ts";
+import type { GatewayEnv, RequestRecord } from "../context.ts";
 
-export function frontDoorRoute<Req, Result>(
-  source: RuntimeSource,
-  door: FrontDoor<Req, Result>,
-  deps: PipelineDeps,
-): Handler<GatewayEnv> {
-  return async function frontDoorHandler(c) {
+/** What the layer in front of a door learned about the request before the door runs. */
+export interface DoorRequest {
+  readonly requestId: string;
+  readonly key: ResolvedKey | undefined;
+  readonly record: RequestRecord;
+  readonly replyHeaders: Record<string, string>;
+}
+
+/** A door's request, served on the node objects; the pipeline writes the response. */
+export type DoorServer = (incoming: IncomingMessage, outgoing: ServerResponse, request: DoorRequest) => Promise<void>;
+
+export function doorServer<Req, Result>(source: RuntimeSource, door: FrontDoor<Req, Result>, deps: PipelineDeps): DoorServer {
+  return async function serveDoor(incoming, outgoing, request) {
     const runtime = source.current;
-    const { incoming, outgoing } = c.env;
     const { server } = runtime.config.raw;
     const body = await readJsonBody(incoming, server.body_limit_bytes, server.body_timeout_ms);
-    const key = c.get("key");
+    const { key } = request;
     const parsed = door.parse(body, { runtime, key, headers: incoming.headers, search: searchOf(incoming.url) });
     const req = parsed instanceof Promise ? await parsed : parsed;
     await runPipeline(door, req, {
       runtime,
-      requestId: c.get("requestId"),
+      requestId: request.requestId,
       key,
       headers: incoming.headers,
       res: outgoing,
-      record: c.get("record"),
-      replyHeaders: c.get("replyHeaders"),
+      record: request.record,
+      replyHeaders: request.replyHeaders,
     }, deps);
+  };
+}
+
+/** The same, as a Hono route (for `app.request` and any path the direct listener leaves to Hono). */
+export function frontDoorRoute(serve: DoorServer): Handler<GatewayEnv> {
+  return async function frontDoorHandler(c) {
+    await serve(c.env.incoming, c.env.outgoing, { requestId: c.get("requestId"), key: c.get("key"), record: c.get("record"), replyHeaders: c.get("replyHeaders") });
     return RESPONSE_ALREADY_SENT;
   };
 }
@@ -45,12 +60,15 @@ export interface MountedDoor {
   readonly api: Api;
   readonly path: string;
   readonly handler: Handler<GatewayEnv>;
+  /** The door without Hono, for the direct listener. */
+  readonly serve: DoorServer;
   /** The door's error envelope, for errors on its paths (auth and limits included). */
   readonly renderError?: ((error: GatewayError, requestId: string) => ErrorReply) | undefined;
 }
 
 export function mountable<Req, Result>(source: RuntimeSource, door: FrontDoor<Req, Result>, deps: PipelineDeps): MountedDoor {
-  return { api: door.api, path: door.path, handler: frontDoorRoute(source, door, deps), renderError: door.renderError?.bind(door) };
+  const serve = doorServer(source, door, deps);
+  return { api: door.api, path: door.path, handler: frontDoorRoute(serve), serve, renderError: door.renderError?.bind(door) };
 }
 
 /** Each door's paths (with and without `/v1`) to its `api` label, for the access log. */

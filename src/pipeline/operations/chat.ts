@@ -4,6 +4,7 @@
 import { estimatePromptTokens, promptTokenBound } from "../../limits/tokens.ts";
 import { RelayedIterator } from "../../providers/relayed-iterator.ts";
 import type { ChatCompletionChunk, ChatRequest, ChatResult, PassthroughResult } from "../../providers/types.ts";
+import { RelayedStream, type ChunkStage } from "../../providers/relayed-stream.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
 import type { Admission } from "../admit.ts";
 import type { Operation } from "../operation.ts";
@@ -25,7 +26,9 @@ export const chatOperation: Operation<ChatRequest, ChatResult> = {
     if (!admission.counted) return result;
     if (result.kind === "stream") return { ...result, chunks: countingChunks(result.chunks, admission) };
     if (result.kind === "passthrough" && !Array.isArray(result.body)) {
-      return { ...result, body: countingEvents(result.body as AsyncIterable<Uint8Array>, admission) };
+      const body = result.body as AsyncIterable<Uint8Array>;
+      if (body instanceof RelayedStream) return { ...result, body: body.through(eventCounter(admission)) };
+      return { ...result, body: countingEvents(body, admission) };
     }
     return result;
   },
@@ -47,6 +50,7 @@ export function untilFirstChunk(result: ChatResult): ChatResult | Promise<ChatRe
  */
 export function primedPassthrough(result: PassthroughResult): PassthroughResult | Promise<PassthroughResult> {
   if (Array.isArray(result.body)) return result;
+  if (result.body instanceof RelayedStream) return result.body.ready().then(() => result);
   return primed(result.body as AsyncIterable<Uint8Array>, () => true).then((body) => ({ ...result, body }));
 }
 
@@ -84,6 +88,16 @@ function countingChunks(source: AsyncIterable<ChatCompletionChunk>, admission: A
 
 function countingEvents(source: AsyncIterable<Uint8Array>, admission: Admission): AsyncIterable<Uint8Array> {
   return new RelayedIterator(source, { item: (chunk) => (admission.delivered += sseEvents(chunk)) });
+}
+
+/** The same count as countingEvents, as a stage of a pushed stream. */
+function eventCounter(admission: Admission): ChunkStage {
+  return {
+    chunk(bytes) {
+      admission.delivered += sseEvents(bytes);
+      return bytes;
+    },
+  };
 }
 
 const DATA = Buffer.from("data:");

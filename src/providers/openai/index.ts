@@ -7,7 +7,7 @@ import type { CallOptions, ChatRequest, ChatResult, Dialect, EmbeddingsRequest, 
 import { stringifyWith } from "../../json/source-text.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
-import { guardedBody } from "../guarded-body.ts";
+import { RelayedStream } from "../relayed-stream.ts";
 import { wholeBody } from "../whole-body.ts";
 import { embedOpenAI, type EmbedEndpoint } from "./embed.ts";
 import { httpError } from "./errors.ts";
@@ -70,7 +70,7 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
       for (const name of RELAYED_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
       const contentType = String(res.headers["content-type"] ?? "");
       if (stream && contentType.includes("text/event-stream")) {
-        const relay = relaySse(guardedBody(res.body, id, call.signal), { stripUsageChunk: injectUsage });
+        const relay = relaySse(new RelayedStream(res.body, id, call.signal), { stripUsageChunk: injectUsage });
         return { kind: "passthrough", status: res.statusCode, headers, body: relay.body, usage: relay.usage };
       }
       // A complete JSON answer: read it whole (it is bounded) so failures surface before any byte is sent.
