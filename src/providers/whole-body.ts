@@ -11,8 +11,10 @@ export function wholeBody(body: Readable): Promise<Buffer> {
     body.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     body.on("error", reject);
     // Closed without an end or an error (destroyed): the answer is incomplete. After `end` the
-    // promise is already settled and this changes nothing.
-    body.on("close", () => reject(closedEarly()));
+    // promise is settled: no error is built (its stack trace costs more than the whole read).
+    body.on("close", () => {
+      if (!body.readableEnded) reject(closedEarly());
+    });
   });
 }
 
