@@ -80,9 +80,19 @@ export function bucketAdjust(
 
 /** Remaining units and the time until empty, for a bucket at `level`. */
 export function bucketState(limit: number, windowMs: number, level: number): { remaining: number; resetMs: number } {
+  return { remaining: bucketRemaining(limit, level), resetMs: bucketResetMs(limit, windowMs, level) };
+}
+
+/** Whole units left in a bucket at `level`. */
+export function bucketRemaining(limit: number, level: number): number {
   // The epsilon absorbs float error at exact boundaries; the Lua scripts use the same.
   const units = Math.floor(limit - level + 1e-9);
-  return { remaining: Math.min(limit, Math.max(0, units)), resetMs: Math.ceil((level * windowMs) / limit) };
+  return Math.min(limit, Math.max(0, units));
+}
+
+/** Until a bucket at `level` is empty. */
+export function bucketResetMs(limit: number, windowMs: number, level: number): number {
+  return Math.ceil((level * windowMs) / limit);
 }
 
 /** Whether a hold of `cost` fits the budget; a read (cost 0) always does. The Lua check repeats it. */

@@ -2,7 +2,7 @@
 // closer to refusing (fewer remaining) is the one a client needs to pace itself by.
 import type { BudgetStanding } from "./budget-standings.ts";
 import { formatUsd } from "./spend.ts";
-import type { BucketState } from "./types.ts";
+import type { BucketState, RateKind } from "./types.ts";
 
 export type RateLimitHeaders = Record<string, string>;
 
@@ -29,24 +29,38 @@ export function rateLimitHeaders(buckets: readonly BucketState[]): RateLimitHead
   const headers: RateLimitHeaders = {};
   const requests = tightest(buckets, "requests", "model_requests");
   const tokens = tightest(buckets, "tokens", "model_tokens");
-  if (requests !== undefined) write(headers, "requests", requests);
-  if (tokens !== undefined) write(headers, "tokens", tokens);
+  if (requests !== undefined) write(headers, REQUEST_HEADERS, requests);
+  if (tokens !== undefined) write(headers, TOKEN_HEADERS, tokens);
   return headers;
 }
 
-function tightest(buckets: readonly BucketState[], ...kinds: readonly string[]): BucketState | undefined {
+function tightest(buckets: readonly BucketState[], keyKind: RateKind, modelKind: RateKind): BucketState | undefined {
   let best: BucketState | undefined;
   for (const b of buckets) {
-    if (!kinds.includes(b.kind)) continue;
+    if (b.kind !== keyKind && b.kind !== modelKind) continue;
     if (best === undefined || b.remaining < best.remaining) best = b;
   }
   return best;
 }
 
-function write(headers: RateLimitHeaders, unit: "requests" | "tokens", bucket: BucketState): void {
-  headers[`x-ratelimit-limit-${unit}`] = String(bucket.limit);
-  headers[`x-ratelimit-remaining-${unit}`] = String(bucket.remaining);
-  headers[`x-ratelimit-reset-${unit}`] = formatResetDuration(bucket.resetMs);
+interface UnitHeaders {
+  readonly limit: string;
+  readonly remaining: string;
+  readonly reset: string;
+}
+
+const unitHeaders = (unit: "requests" | "tokens"): UnitHeaders => ({
+  limit: `x-ratelimit-limit-${unit}`,
+  remaining: `x-ratelimit-remaining-${unit}`,
+  reset: `x-ratelimit-reset-${unit}`,
+});
+const REQUEST_HEADERS = unitHeaders("requests");
+const TOKEN_HEADERS = unitHeaders("tokens");
+
+function write(headers: RateLimitHeaders, names: UnitHeaders, bucket: BucketState): void {
+  headers[names.limit] = String(bucket.limit);
+  headers[names.remaining] = String(bucket.remaining);
+  headers[names.reset] = formatResetDuration(bucket.resetMs);
 }
 
 export const BUDGET_REMAINING_HEADER = "x-llm-budget-remaining-usd";

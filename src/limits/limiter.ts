@@ -246,7 +246,6 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     if (slot !== undefined) leases.hold(slot, "slot");
     const held = result.budget?.acquired === true ? spend?.claim : undefined;
     if (held !== undefined) leases.hold(held, "budget");
-    const tokenBuckets = buckets.filter((b) => b.kind === "tokens" || b.kind === "model_tokens");
     let settled = false;
     return {
       ok: true,
@@ -258,10 +257,12 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
         const used =
           usage !== undefined ? usage.prompt_tokens + usage.completion_tokens : exactPrompt === undefined ? prompt : Math.max(0, Math.ceil(await exactPrompt()));
         const delta = used - reserve;
-        const adjustments: BucketAdjustment[] =
-          delta === 0
-            ? []
-            : tokenBuckets.map((b) => ({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta }));
+        const adjustments: BucketAdjustment[] = [];
+        if (delta !== 0) {
+          for (const b of buckets) {
+            if (b.kind === "tokens" || b.kind === "model_tokens") adjustments.push({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta });
+          }
+        }
         const work: Promise<void>[] = [];
         if (adjustments.length > 0) {
           work.push(store.adjust(adjustments).catch((error: unknown) => report("adjust", error)));

@@ -6,7 +6,18 @@
 // + models x limits). Budget counters are never evicted (that would forget spend): they go
 // when their period's TTL has passed, like the Redis keys.
 import { LRUCache } from "lru-cache";
-import { bindingRefusal, bucketAdjust, bucketCheck, bucketState, budgetFits, drained, type Level } from "./bucket.ts";
+import {
+  bindingRefusal,
+  bucketAdjust,
+  bucketCheck,
+  bucketRemaining,
+  bucketResetMs,
+  bucketState,
+  budgetFits,
+  drained,
+  type BucketOutcome,
+  type Level,
+} from "./bucket.ts";
 import type {
   BucketAdjustment,
   BucketState,
@@ -17,6 +28,7 @@ import type {
   LimitStore,
   PeekRequest,
   PeekResult,
+  RateBucket,
   SlotRef,
   SlotRenewal,
   SlotState,
@@ -29,6 +41,14 @@ interface Budget {
   readonly holds: Map<string, { amount: number; expiry: number }>;
   /** When the counter is dropped; Infinity for a budget that never resets. */
   expiresAt: number;
+}
+
+/** The live slot ids under one key, and a time no lease in it expires before. */
+interface SlotSet {
+  /** slot id -> lease expiry */
+  readonly ids: Map<string, number>;
+  /** Until then no id has expired, so a check need not look (renewals only move expiries later). */
+  sweepAt: number;
 }
 
 /** How often expired budget counters and settlement marks are swept. */
@@ -44,8 +64,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
   const clock = options.clock ?? Date.now;
   const max = options.maxEntries ?? 50_000;
   const levels = new LRUCache<string, Level>({ max });
-  // slot id -> lease expiry
-  const slotSets = new LRUCache<string, Map<string, number>>({ max });
+  const slotSets = new LRUCache<string, SlotSet>({ max });
   const budgets = new Map<string, Budget>();
   // settlement id -> until when a repeat is ignored
   const settled = new Map<string, number>();
@@ -75,21 +94,33 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     else if (budget.expiresAt === Number.POSITIVE_INFINITY || budget.expiresAt < now + ttlMs) budget.expiresAt = now + ttlMs;
   };
 
-  function liveSlots(key: string, now: number): Map<string, number> {
+  function liveSlots(key: string, now: number): SlotSet {
     let slots = slotSets.get(key);
     if (slots === undefined) {
-      slots = new Map();
+      slots = { ids: new Map(), sweepAt: Number.POSITIVE_INFINITY };
       slotSets.set(key, slots);
     }
-    for (const [id, expiry] of slots) if (expiry <= now) slots.delete(id);
+    if (slots.sweepAt <= now) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const [id, expiry] of slots.ids) {
+        if (expiry <= now) slots.ids.delete(id);
+        else if (expiry < next) next = expiry;
+      }
+      slots.sweepAt = next;
+    }
     return slots;
   }
 
   return {
     check(request: CheckRequest): Promise<CheckResult> {
       const now = clock();
-      const outcomes = request.buckets.map((b) => bucketCheck(levels.get(b.key), now, b.limit, b.windowMs, b.cost));
-      let allowed = outcomes.every((o) => o.allowed);
+      const outcomes: BucketOutcome[] = [];
+      let allowed = true;
+      for (const b of request.buckets) {
+        const outcome = bucketCheck(levels.get(b.key), now, b.limit, b.windowMs, b.cost);
+        outcomes.push(outcome);
+        allowed &&= outcome.allowed;
+      }
 
       let budgetState: BudgetState | undefined;
       const spend = request.budget;
@@ -105,19 +136,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       const claim = request.slot;
       if (claim !== undefined) {
         const slots = liveSlots(claim.key, now);
-        const free = slots.size < claim.max;
-        if (free && allowed) slots.set(claim.id, now + claim.leaseMs);
-        slot = { max: claim.max, inUse: slots.size, acquired: free && allowed };
+        const free = slots.ids.size < claim.max;
+        if (free && allowed) {
+          const expiry = now + claim.leaseMs;
+          slots.ids.set(claim.id, expiry);
+          if (expiry < slots.sweepAt) slots.sweepAt = expiry;
+        }
+        slot = { max: claim.max, inUse: slots.ids.size, acquired: free && allowed };
         allowed &&= free;
       }
 
-      const buckets: BucketState[] = request.buckets.map((b, i) => {
-        const o = outcomes[i];
-        if (o === undefined) throw new Error("unreachable: one outcome per bucket");
+      const buckets: BucketState[] = [];
+      for (let i = 0; i < outcomes.length; i += 1) {
+        const b = request.buckets[i] as RateBucket;
+        const o = outcomes[i] as BucketOutcome;
         if (allowed && b.cost !== 0) levels.set(b.key, { level: o.newLevel, at: now });
-        const state = bucketState(b.limit, b.windowMs, allowed ? o.levelAfter : o.levelBefore);
-        return { kind: b.kind, limit: b.limit, ...state, retryAfterMs: o.retryAfterMs };
-      });
+        const level = allowed ? o.levelAfter : o.levelBefore;
+        buckets.push({ kind: b.kind, limit: b.limit, remaining: bucketRemaining(b.limit, level), resetMs: bucketResetMs(b.limit, b.windowMs, level), retryAfterMs: o.retryAfterMs });
+      }
       if (allowed && spend !== undefined && budget !== undefined && budgetState !== undefined && spend.cost > 0) {
         budget.holds.set(spend.id, { amount: spend.cost, expiry: now + spend.leaseMs });
         keepFor(budget, now, spend.ttlMs);
@@ -152,23 +188,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       }));
       const slotsInUse = request.slotKeys.map((key) => {
         let live = 0;
-        for (const expiry of slotSets.peek(key)?.values() ?? []) if (expiry > now) live += 1;
+        for (const expiry of slotSets.peek(key)?.ids.values() ?? []) if (expiry > now) live += 1;
         return live;
       });
       return Promise.resolve({ buckets, slotsInUse });
     },
 
     release(slot: SlotRef): Promise<void> {
-      slotSets.get(slot.key)?.delete(slot.id);
+      slotSets.get(slot.key)?.ids.delete(slot.id);
       return Promise.resolve();
     },
 
     renew(slots: readonly SlotRenewal[], holds: readonly SlotRenewal[] = []): Promise<void> {
       const now = clock();
       for (const s of slots) {
-        const held = slotSets.get(s.key);
-        const expiry = held?.get(s.id);
-        if (held !== undefined && expiry !== undefined && expiry > now) held.set(s.id, now + s.leaseMs);
+        const set = slotSets.get(s.key);
+        const expiry = set?.ids.get(s.id);
+        if (set !== undefined && expiry !== undefined && expiry > now) {
+          set.ids.set(s.id, now + s.leaseMs);
+          if (now + s.leaseMs < set.sweepAt) set.sweepAt = now + s.leaseMs;
+        }
       }
       for (const h of holds) {
         const hold = budgets.get(h.key)?.holds.get(h.id);

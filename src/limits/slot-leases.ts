@@ -27,7 +27,13 @@ export function createSlotLeases(
   const total = () => held.slot.size + held.budget.size;
 
   function renewAll(): void {
-    if (renewing || total() === 0) return;
+    // Stopped here rather than on every drop to zero: a busy process would otherwise start and
+    // clear a timer for nearly every request.
+    if (total() === 0) {
+      stop();
+      return;
+    }
+    if (renewing) return;
     renewing = true;
     void store
       .renew([...held.slot.values()], [...held.budget.values()])
@@ -52,7 +58,6 @@ export function createSlotLeases(
     },
     drop(ref, kind) {
       held[kind].delete(ref.id);
-      if (total() === 0) stop();
     },
     get size() {
       return held.slot.size;

@@ -1,7 +1,11 @@
 // The execute step: run the plan through the executor (breakers, retries, fallback) with the
 // operation, then put who served on the log record and the response headers.
-import { execute, type Execution } from "../routing/executor.ts";
+import type { ImagePolicy } from "../providers/images.ts";
+import type { ProviderAdapter } from "../providers/types.ts";
+import type { BreakerRegistry } from "../resilience/breakers.ts";
+import { execute, type Execution, type ExecutionContext, type RetryPolicy } from "../routing/executor.ts";
 import type { RouteDecision } from "../routing/router.ts";
+import type { Runtime } from "../runtime.ts";
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
 import type { Inbound } from "./inbound.ts";
 import type { Operation } from "./operation.ts";
@@ -17,18 +21,12 @@ export async function executePlan<Req, Result>(
   const { runtime, record } = inbound;
   const reply = inbound.replyHeaders;
   const waitStarted = performance.now();
-  const execution = await execute(decision.plan, operation, operation.upstreamRequest(req), {
-    requestId: inbound.requestId,
-    publicModel: decision.model.name,
-    clientSignal,
-    images: runtime.config.raw.images,
-    retry: runtime.retry,
-    adapterFor: (provider) => runtime.adapters.get(provider),
-    disabledReason: (provider) => runtime.unavailable.get(provider),
-    breakers: runtime.breakers,
-    onRetry: (provider, reason) => metrics?.retry(provider, reason),
-    onFallback: (provider, reason) => metrics?.fallback(provider, reason),
-  }).finally(() => (record.upstreamWaitMs = performance.now() - waitStarted));
+  let execution: Execution<Result>;
+  try {
+    execution = await execute(decision.plan, operation, operation.upstreamRequest(req), new RequestExecution(inbound.requestId, decision.model.name, clientSignal, runtime, metrics));
+  } finally {
+    record.upstreamWaitMs = performance.now() - waitStarted;
+  }
   record.attempts = execution.attempts;
   record.provider = execution.target.provider;
   record.upstreamModel = execution.target.model;
@@ -41,4 +39,43 @@ export async function executePlan<Req, Result>(
     record.warnings = execution.warnings;
   }
   return execution;
+}
+
+/** What the executor reads of one request and the runtime it started with: methods, not a closure each. */
+class RequestExecution implements ExecutionContext {
+  readonly requestId: string;
+  readonly publicModel: string;
+  readonly clientSignal: AbortSignal;
+  readonly images: ImagePolicy;
+  readonly retry: RetryPolicy;
+  readonly breakers: BreakerRegistry;
+  private readonly runtime: Runtime;
+  private readonly metrics: GatewayMetrics | undefined;
+
+  constructor(requestId: string, publicModel: string, clientSignal: AbortSignal, runtime: Runtime, metrics: GatewayMetrics | undefined) {
+    this.requestId = requestId;
+    this.publicModel = publicModel;
+    this.clientSignal = clientSignal;
+    this.images = runtime.config.raw.images;
+    this.retry = runtime.retry;
+    this.breakers = runtime.breakers;
+    this.runtime = runtime;
+    this.metrics = metrics;
+  }
+
+  adapterFor(provider: string): ProviderAdapter | undefined {
+    return this.runtime.adapters.get(provider);
+  }
+
+  disabledReason(provider: string): string | undefined {
+    return this.runtime.unavailable.get(provider);
+  }
+
+  onRetry(provider: string, reason: string): void {
+    this.metrics?.retry(provider, reason);
+  }
+
+  onFallback(provider: string, reason: string): void {
+    this.metrics?.fallback(provider, reason);
+  }
 }

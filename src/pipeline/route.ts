@@ -10,8 +10,8 @@ export function route({ req, texts, features }: Routed, kind: ModelKind, inbound
   const { runtime, record } = inbound;
   const decision = runtime.router.decide({
     req,
-    ...(texts === undefined ? {} : { texts }),
-    ...(features === undefined ? {} : { features }),
+    texts,
+    features,
     kind,
     key: inbound.key,
     headers: inbound.headers,

@@ -40,7 +40,7 @@ export async function runPipeline<Req, Result>(
     record.clientGone = true;
     client.abort(new Error("client disconnected"));
   };
-  res.once("close", onClose);
+  res.on("close", onClose);
   let admission: Admission | undefined;
   let outcome: WriteOutcome | undefined;
   let ticket: CacheTicket<Req, Result> | undefined;
@@ -72,7 +72,11 @@ export async function runPipeline<Req, Result>(
     const result = ticket ? ticket.store(fresh, execution) : fresh;
     ticket = undefined;
     const started = performance.now();
-    outcome = await door.write(res, operation.meter(result, admission), { req, headers: reply, redact: runtime.redact }).finally(() => execution.finish());
+    try {
+      outcome = await door.write(res, operation.meter(result, admission), { req, headers: reply, redact: runtime.redact });
+    } finally {
+      execution.finish();
+    }
     record.status = res.statusCode;
     const times = { writeStartedAt: started, writeEndedAt: performance.now(), servingAttemptMs: execution.attempts.at(-1)?.latencyMs };
     recordReply(record, outcome, times, decision.model.price);

@@ -39,10 +39,22 @@ function widthOf(vector: EmbeddingVector): number | undefined {
     if (!Array.isArray(values)) return undefined;
     return values.every((v) => typeof v === "number" && Number.isFinite(v)) ? values.length : undefined;
   }
-  const bytes = Buffer.from(vector, "base64");
+  const bytes = decodeBase64(vector);
   if (bytes.length % 4 !== 0) return undefined;
   if (!wholeBase64(vector, bytes.length) && (vector.length % 4 !== 0 || !BASE64.test(vector))) return undefined;
   return allFinite(bytes) ? bytes.length / 4 : undefined;
+}
+
+/** Room for decoded vectors up to this size is kept and reused, so a check allocates nothing. */
+const SCRATCH_BYTES = 64 * 1024;
+let scratch = Buffer.allocUnsafeSlow(0);
+
+/** What Buffer.from(text, "base64") gives, valid until the next call: the decoder writes into reused room. */
+function decodeBase64(text: string): Buffer {
+  const room = Math.ceil(text.length / 4) * 3;
+  if (room > SCRATCH_BYTES) return Buffer.from(text, "base64");
+  if (scratch.length < room) scratch = Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  return scratch.subarray(0, scratch.write(text, 0, "base64"));
 }
 
 /**
@@ -61,11 +73,22 @@ function wholeBase64(text: string, decoded: number): boolean {
 /**
  * Whether every little-endian float32 in `bytes` is finite: NaN and ±Infinity are the values
  * whose 8 exponent bits are all ones (the low 7 bits of byte 3 and the top bit of byte 2). Read
- * from the bytes, not decoded to numbers.
+ * from the bytes, not decoded to numbers; four at a time as one 32-bit word where the host is
+ * little-endian and the bytes are aligned (a decoded vector nearly always is).
  */
 function allFinite(bytes: Uint8Array): boolean {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) {
+    const words = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+    for (let i = 0; i < words.length; i++) {
+      if (((words[i] as number) & EXPONENT) === EXPONENT) return false;
+    }
+    return true;
+  }
   for (let at = 0; at < bytes.length; at += 4) {
     if (((bytes[at + 3] as number) & 0x7f) === 0x7f && ((bytes[at + 2] as number) & 0x80) !== 0) return false;
   }
   return true;
 }
+
+const EXPONENT = 0x7f800000;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;

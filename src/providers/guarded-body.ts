@@ -1,14 +1,15 @@
 // An upstream body whose read errors (reset, abort) surface as UpstreamError, so the writer
 // sees one failure type whichever adapter relayed the bytes.
 import { UpstreamError } from "./errors.ts";
+import { RelayedIterator } from "./relayed-iterator.ts";
 import { transportError } from "./transport-error.ts";
 
-export async function* guardedBody(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (error) {
-    throw streamFailure(provider, error, signal);
-  }
+export function guardedBody(body: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal): AsyncIterableIterator<Uint8Array> {
+  return new RelayedIterator(body, {
+    failure: (error) => {
+      throw streamFailure(provider, error, signal);
+    },
+  });
 }
 
 /** A read error of an upstream body as the writer reports it: aborted, or a broken stream (502). */

@@ -40,6 +40,7 @@ interface Entry {
   breaker: CircuitBreaker<[() => Promise<unknown>]>;
   fingerprint: string;
   health: ProviderHealth;
+  errorThresholdPercentage: number;
 }
 
 export class BreakerRegistry implements Breakers {
@@ -71,22 +72,12 @@ export class BreakerRegistry implements Breakers {
     return !entry || entry.breaker.closed || entry.breaker.halfOpen;
   }
 
-  async run<T>(provider: string, attempt: () => Promise<T>): Promise<T> {
+  run<T>(provider: string, attempt: () => Promise<T>): Promise<T> {
     const entry = this.entries.get(provider);
     if (!entry) return attempt();
-    const started = performance.now();
-    try {
-      const result = (await entry.breaker.fire(attempt)) as T;
-      entry.health.lastLatencyMs = Math.round(performance.now() - started);
-      return result;
-    } catch (error) {
-      if ((error as { code?: unknown }).code === "EOPENBREAKER") throw new BreakerOpenError(provider);
-      entry.health.lastLatencyMs = Math.round(performance.now() - started);
-      if (error instanceof UpstreamError && error.failure !== "aborted") {
-        entry.health.lastError = { message: error.message, status: error.status, failure: error.failure, at: new Date().toISOString() };
-      }
-      throw error;
-    }
+    // Closed, the call only needs counting; opossum's `fire` (an event with the arguments, a
+    // promise around the call and two more on it) stays for the half-open trial and refusals.
+    return entry.breaker.closed ? counted(entry, attempt) : fired(provider, entry, attempt);
   }
 
   health(provider: string): ProviderHealth | undefined {
@@ -107,8 +98,12 @@ export class BreakerRegistry implements Breakers {
       resetTimeout: settings.reset_timeout_ms,
       rollingCountTimeout: settings.rolling_window_ms,
       rollingCountBuckets: 10,
+      // Nothing reads latency percentiles or snapshots: without them the window keeps counts
+      // only, instead of every call's latency sorted once a second.
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
       // true = "not a fault of the provider": does not count towards opening.
-      errorFilter: (error: unknown) => !(error instanceof UpstreamError && error.isUpstreamFault),
+      errorFilter: (error: unknown) => !isUpstreamFault(error),
     });
     const health: ProviderHealth = { state: "closed", lastError: undefined, lastLatencyMs: undefined };
     const set = (state: BreakerState) => {
@@ -118,8 +113,66 @@ export class BreakerRegistry implements Breakers {
     breaker.on("open", () => set("open"));
     breaker.on("halfOpen", () => set("half_open"));
     breaker.on("close", () => set("closed"));
-    return { breaker, fingerprint, health };
+    return { breaker, fingerprint, health, errorThresholdPercentage: settings.error_threshold_percentage };
   }
+}
+
+/**
+ * One call through a closed breaker, counted in opossum's rolling window through its own events
+ * ("fire", then "success" or "failure") as `fire` would count it, and opened by the rule of
+ * opossum's `fail`: past the volume threshold, a failure rate above the threshold opens it.
+ */
+async function counted<T>(entry: Entry, attempt: () => Promise<T>): Promise<T> {
+  const { breaker } = entry;
+  breaker.emit("fire");
+  const started = performance.now();
+  try {
+    const result = await attempt();
+    const latency = performance.now() - started;
+    entry.health.lastLatencyMs = Math.round(latency);
+    breaker.emit("success", result, latency);
+    return result;
+  } catch (error) {
+    const latency = performance.now() - started;
+    entry.health.lastLatencyMs = Math.round(latency);
+    noteFailure(entry, error);
+    if (!isUpstreamFault(error)) {
+      breaker.emit("success", error, latency);
+    } else {
+      breaker.emit("failure", error, latency);
+      if (!breaker.warmUp) {
+        const { fires, failures } = breaker.stats;
+        if (breaker.halfOpen || (fires >= breaker.volumeThreshold && (failures / fires) * 100 > entry.errorThresholdPercentage)) breaker.open();
+      }
+    }
+    throw error;
+  }
+}
+
+/** One call through opossum's `fire`: a half-open breaker's single trial, or a refusal. */
+async function fired<T>(provider: string, entry: Entry, attempt: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = (await entry.breaker.fire(attempt)) as T;
+    entry.health.lastLatencyMs = Math.round(performance.now() - started);
+    return result;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "EOPENBREAKER") throw new BreakerOpenError(provider);
+    entry.health.lastLatencyMs = Math.round(performance.now() - started);
+    noteFailure(entry, error);
+    throw error;
+  }
+}
+
+function noteFailure(entry: Entry, error: unknown): void {
+  if (error instanceof UpstreamError && error.failure !== "aborted") {
+    entry.health.lastError = { message: error.message, status: error.status, failure: error.failure, at: new Date().toISOString() };
+  }
+}
+
+/** Only the upstream's own faults count against its breaker. */
+function isUpstreamFault(error: unknown): boolean {
+  return error instanceof UpstreamError && error.isUpstreamFault;
 }
 
 function fingerprintOf(provider: string, settings: BreakerSettings): string {

@@ -64,19 +64,18 @@ export function classify(input: ClassifyInput, detectors: readonly Detector[], t
 function detect(texts: Iterable<string>, detectors: readonly Detector[], from: number): { level: number; detected: string[] } {
   let level = from;
   const detected: string[] = [];
-  let waiting = detectors.filter((d) => rank(d.level) > level);
-  if (waiting.length === 0) return { level, detected };
+  // The highest level any detector could raise the request to: reading stops once it is reached.
+  let ceiling = level;
+  for (const detector of detectors) ceiling = Math.max(ceiling, rank(detector.level));
+  if (ceiling === level) return { level, detected };
   for (const text of texts) {
-    const before = level;
-    for (const detector of waiting) {
+    for (const detector of detectors) {
       if (rank(detector.level) > level && detector.pattern.test(text)) {
         detected.push(detector.name);
         level = rank(detector.level);
       }
     }
-    if (level === before) continue;
-    waiting = waiting.filter((d) => rank(d.level) > level);
-    if (waiting.length === 0) break;
+    if (level === ceiling) break;
   }
   return { level, detected };
 }

@@ -12,6 +12,7 @@ import type { CallOptions, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
 import { BreakerOpenError } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
+import { ClientGone, TargetCall } from "./target-call.ts";
 
 export interface RetryPolicy {
   readonly retries: number;
@@ -81,8 +82,6 @@ export interface Execution<Result> {
   warnings: string[];
 }
 
-class ClientGone extends Error {}
-
 export async function execute<Req, Result>(
   plan: readonly ConcreteTarget[],
   operation: TargetOperation<Req, Result>,
@@ -97,7 +96,8 @@ export async function execute<Req, Result>(
   const untranslatable: GatewayInputError[] = [];
   let fallbacks = 0;
 
-  for (const [index, target] of plan.entries()) {
+  for (let index = 0; index < plan.length; index++) {
+    const target = plan[index] as ConcreteTarget;
     const adapter = ctx.adapterFor(target.provider);
     const disabled = ctx.disabledReason(target.provider);
     if (disabled !== undefined || !adapter) {
@@ -117,11 +117,13 @@ export async function execute<Req, Result>(
     let reason = "error";
     for (let attempt = 0; attempt <= ctx.retry.retries; attempt++) {
       const started = performance.now();
+      const call = new TargetCall(target, ctx, started);
       try {
-        const served = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, ctx));
+        const result = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, call));
         attempts.push({ provider: target.provider, model: target.model, outcome: "ok", reason: "ok", latencyMs: performance.now() - started });
-        return { ...served, target, attempts, fallbacks };
+        return { result, target, attempts, fallbacks, finish: call.finish, signal: call.signal, warnings: call.warnings };
       } catch (thrown) {
+        call.finish();
         if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
         if (thrown instanceof GatewayInputError) {
           untranslatable.push(thrown);
@@ -192,53 +194,27 @@ function retryWait(error: UpstreamError, attempt: number, ctx: ExecutionContext)
   return Math.max(error.retryAfterMs, jitter);
 }
 
-/** One call to one target, bounded by the first-byte and total timeouts. */
+/** One call to one target, bounded by the first-byte and total timeouts (TargetCall). */
 async function attemptOnce<Req, Result>(
   adapter: ProviderAdapter,
   target: ConcreteTarget,
   operation: TargetOperation<Req, Result>,
   req: Req,
-  ctx: ExecutionContext,
-): Promise<{ result: Result; finish(): void; signal: AbortSignal; warnings: string[] }> {
-  const controller = new AbortController();
-  let timedOut: "first_byte" | "total" | undefined;
-  const onClientGone = () => controller.abort(new ClientGone("client disconnected"));
-  ctx.clientSignal.addEventListener("abort", onClientGone, { once: true });
-  const firstByte = setTimeout(() => {
-    timedOut = "first_byte";
-    controller.abort(new Error("first byte timeout"));
-  }, target.firstByteTimeoutMs);
-  const total = setTimeout(() => {
-    timedOut = "total";
-    controller.abort(new Error("total timeout"));
-  }, target.timeoutMs);
-  const finish = () => {
-    clearTimeout(firstByte);
-    clearTimeout(total);
-    ctx.clientSignal.removeEventListener("abort", onClientGone);
-  };
-
-  const warnings: string[] = [];
+  call: TargetCall,
+): Promise<Result> {
   try {
-    const result = await operation.call(adapter, req, target.model, {
-      warn: (message) => warnings.push(message),
-      signal: controller.signal,
-      requestId: ctx.requestId,
-      publicModel: ctx.publicModel,
-      defaultMaxTokens: target.defaultMaxTokens,
-      images: ctx.images,
-    });
-    clearTimeout(firstByte);
-    return { result, finish, signal: controller.signal, warnings };
+    const result = await operation.call(adapter, req, target.model, call);
+    call.answer();
+    return result;
   } catch (error) {
-    finish();
-    if (ctx.clientSignal.aborted) throw new ClientGone("client disconnected");
-    if (timedOut) {
+    if (call.clientLeft) throw new ClientGone("client disconnected");
+    const deadline = call.timedOut;
+    if (deadline) {
       throw new UpstreamError({
         provider: target.provider,
         status: 504,
         failure: "timeout",
-        message: `${timedOut === "first_byte" ? "no response" : "not finished"} within ${timedOut === "first_byte" ? target.firstByteTimeoutMs : target.timeoutMs} ms`,
+        message: `${deadline === "first_byte" ? "no response" : "not finished"} within ${call.limitMs(deadline)} ms`,
         cause: error,
       });
     }

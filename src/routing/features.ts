@@ -31,9 +31,16 @@ export function measure(req: MeasuredRequest): RequestFeatures {
   let chars = 0;
   let images = 0;
   for (const message of req.messages) {
-    forEachText(message, (text) => (chars += text.length));
     const content = (message as { content?: unknown }).content;
-    if (Array.isArray(content)) for (const part of content) if ((part as { type?: unknown }).type === "image_url") images += 1;
+    if (typeof content === "string") chars += content.length;
+    else if (Array.isArray(content)) {
+      // String content and text parts.
+      for (const part of content) {
+        const text = (part as { text?: unknown }).text;
+        if (typeof text === "string") chars += text.length;
+        if ((part as { type?: unknown }).type === "image_url") images += 1;
+      }
+    }
     const calls = (message as { tool_calls?: unknown }).tool_calls;
     if (Array.isArray(calls)) chars += JSON.stringify(calls).length;
   }
@@ -57,18 +64,4 @@ function measureInput(req: EmbeddingsRequest): RequestFeatures {
     else tokens += item.length;
   }
   return { promptTokens: Math.ceil(chars / CHARS_PER_TOKEN) + tokens, hasTools: false, hasImages: false, maxTokens: undefined };
-}
-
-/** Calls `visit` with every piece of text a message carries (string content and text parts). */
-export function forEachText(message: unknown, visit: (text: string) => void): void {
-  const content = (message as { content?: unknown }).content;
-  if (typeof content === "string") {
-    visit(content);
-    return;
-  }
-  if (!Array.isArray(content)) return;
-  for (const part of content) {
-    const text = (part as { text?: unknown }).text;
-    if (typeof text === "string") visit(text);
-  }
 }

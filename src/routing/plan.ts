@@ -9,6 +9,26 @@ export interface PlanOptions {
   isHealthy?: (target: ConcreteTarget) => boolean;
 }
 
+/** Plans of routes that draw nothing (no loadbalance group): the same for every request, built once. */
+const fixedPlans = new WeakMap<RouteNode, readonly ConcreteTarget[] | null>();
+
+/**
+ * The plan of a route without loadbalance groups (neither `random` nor health changes it),
+ * built on first use and copied per request; undefined for a route that draws.
+ */
+export function fixedPlan(route: RouteNode): ConcreteTarget[] | undefined {
+  let plan = fixedPlans.get(route);
+  if (plan === undefined) {
+    plan = draws(route) ? null : planFor(route);
+    fixedPlans.set(route, plan);
+  }
+  return plan === null ? undefined : plan.slice();
+}
+
+function draws(node: RouteNode): boolean {
+  return node.kind === "group" && (node.strategy !== "fallback" || node.entries.some((e) => draws(e.node)));
+}
+
 export function planFor(route: RouteNode, options: PlanOptions = {}): ConcreteTarget[] {
   const out: ConcreteTarget[] = [];
   const seen = new Set<string>();

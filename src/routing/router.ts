@@ -7,7 +7,7 @@ import type { Complexity, ConcreteTarget, GatewayConfig, ModelKind, PublicModel,
 import type { ChatRequest, EmbeddingsRequest } from "../providers/types.ts";
 import { classify, compileDetectors, type Detector } from "./classify.ts";
 import { measure, type RequestFeatures } from "./features.ts";
-import { planFor } from "./plan.ts";
+import { fixedPlan, planFor } from "./plan.ts";
 import { requestText } from "./request-text.ts";
 import { RoutingError } from "./routing-error.ts";
 import { compileRules, type CompiledRule } from "./rules.ts";
@@ -36,9 +36,9 @@ export interface RouteInput {
    * The client's text that goes upstream, for the content detectors: by default the canonical
    * request's. A door that forwards its own wire body passes a walk over that body.
    */
-  texts?: Iterable<string>;
+  texts?: Iterable<string> | undefined;
   /** What the door measured of its own wire body; by default measured on the canonical request. */
-  features?: RequestFeatures;
+  features?: RequestFeatures | undefined;
   key: ResolvedKey | undefined;
   headers: Record<string, string | string[] | undefined>;
   /** Loadbalance draws among healthy providers first. */
@@ -67,8 +67,14 @@ export function createRouter(config: GatewayConfig): Router {
       const features = input.features ?? measure(req);
       const { sensitivity, complexity } = classify({ req, texts: input.texts ?? requestText(req), features, keyLevel: key?.sensitivity ?? "public", headers: input.headers }, detectors, thresholds);
       const facts = { model: requested, keyName: key?.name, sensitivity, complexity, features };
-      const matched = rules.filter((rule) => rule.matches(facts));
-      const first = matched[0];
+      // The first matching rule names the route; every matching rule's policy applies.
+      let first: CompiledRule | undefined;
+      let policies: CompiledRule[] | undefined;
+      for (const rule of rules) {
+        if (!rule.matches(facts)) continue;
+        first ??= rule;
+        if (rule.allowProviders) (policies ??= []).push(rule);
+      }
 
       const name = requested === AUTO_MODEL ? (first?.use ?? config.raw.routing.default) : requested;
       if (name === undefined) throw RoutingError.noDefault();
@@ -76,18 +82,20 @@ export function createRouter(config: GatewayConfig): Router {
       if (!model) throw RoutingError.unknownModel(name);
       if (model.kind !== kind) throw RoutingError.wrongKind(requested, model.kind, kind);
 
-      const allowed = intersect(matched.flatMap((r) => (r.allowProviders ? [r.allowProviders] : [])));
+      const allowed = policies === undefined ? undefined : intersect(policies.map((r) => r.allowProviders as ReadonlySet<string>));
       const isHealthy = input.isHealthy;
-      const full = planFor(model.route, {
-        ...(input.random ? { random: input.random } : {}),
-        ...(isHealthy ? { isHealthy: (t: ConcreteTarget) => isHealthy(t.provider) } : {}),
-      });
+      const full =
+        fixedPlan(model.route) ??
+        planFor(model.route, {
+          ...(input.random ? { random: input.random } : {}),
+          ...(isHealthy ? { isHealthy: (t: ConcreteTarget) => isHealthy(t.provider) } : {}),
+        });
       const plan = allowed ? full.filter((t) => allowed.has(t.provider)) : full;
       if (plan.length === 0) {
-        const policies = matched.filter((r) => r.allowProviders).map((r) => `'${r.name}' (allow_providers: ${[...(r.allowProviders ?? [])].join(", ") || "none"})`);
+        const named = (policies ?? []).map((r) => `'${r.name}' (allow_providers: ${[...(r.allowProviders ?? [])].join(", ") || "none"})`);
         throw new RoutingError(
           "policy_empty_plan",
-          `routing rule ${policies.join(" and ")} leaves no target for model '${model.name}' (its providers: ${model.providers.join(", ")}); the request was not sent anywhere`,
+          `routing rule ${named.join(" and ")} leaves no target for model '${model.name}' (its providers: ${model.providers.join(", ")}); the request was not sent anywhere`,
           "model",
           first?.name,
         );

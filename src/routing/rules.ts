@@ -45,7 +45,10 @@ function compileRule(rule: ResolvedRule): CompiledRule {
     name: rule.name,
     use: rule.use,
     allowProviders: rule.allow_providers ? new Set(rule.allow_providers) : undefined,
-    matches: (facts) => checks.every((check) => check(facts)),
+    matches(facts) {
+      for (const check of checks) if (!check(facts)) return false;
+      return true;
+    },
   };
 }
 

@@ -111,8 +111,34 @@ export interface MetricsSnapshot {
 const REQUEST_LABELS = ["key", "model", "api", "route", "provider", "status_class", "outcome"] as const;
 const TOKEN_LABELS = ["key", "model", "provider", "upstream_model", "type"] as const;
 
+/** The labels that pick a request's series. */
+interface SeriesLabels {
+  readonly api: string;
+  readonly key: string;
+  readonly model: string;
+  readonly route: string;
+  readonly provider: string;
+  readonly upstreamModel: string;
+  readonly statusClass: string;
+  readonly outcome: string;
+}
+
+function sameLabels(l: SeriesLabels, d: FinishedRequest, statusClass: string): boolean {
+  return (
+    l.api === d.api &&
+    l.key === d.key &&
+    l.model === d.model &&
+    l.route === d.route &&
+    l.provider === d.provider &&
+    l.upstreamModel === d.upstreamModel &&
+    l.statusClass === statusClass &&
+    l.outcome === d.outcome
+  );
+}
+
 /** Everything one label combination touches, built once and reused by later requests. */
 interface RequestSeries {
+  readonly labels: SeriesLabels;
   requests: CounterCell;
   /** Made on first use, so failed requests leave no zero-valued token or cost series behind. */
   promptTokens: CounterCell | undefined;
@@ -287,12 +313,17 @@ export function createGatewayMetrics(): GatewayMetrics {
   });
 
   const series = new Map<string, RequestSeries>();
+  // The last request's series: traffic mostly repeats one label set, and comparing eight labels
+  // costs less than building and hashing the map's key (a string of all eight) per request.
+  let last: RequestSeries | undefined;
   const seriesFor = (d: FinishedRequest): RequestSeries => {
     const klass = statusClass(d.status);
+    if (last !== undefined && sameLabels(last.labels, d, klass)) return last;
     const id = `${d.api}\u0001${d.key}\u0001${d.model}\u0001${d.route}\u0001${d.provider}\u0001${d.upstreamModel}\u0001${klass}\u0001${d.outcome}`;
     let found = series.get(id);
     if (!found) {
       found = {
+        labels: { api: d.api, key: d.key, model: d.model, route: d.route, provider: d.provider, upstreamModel: d.upstreamModel, statusClass: klass, outcome: d.outcome },
         requests: requests.cell([d.key, d.model, d.api, d.route, d.provider, klass, d.outcome]),
         promptTokens: undefined,
         completionTokens: undefined,
@@ -307,6 +338,7 @@ export function createGatewayMetrics(): GatewayMetrics {
       };
       series.set(id, found);
     }
+    last = found;
     return found;
   };
 

@@ -2,6 +2,7 @@
 // output has arrived (so a stream that fails before its first byte still falls back), and
 // metered so a stream cut short is charged for what it delivered.
 import { estimatePromptTokens, promptTokenBound } from "../../limits/tokens.ts";
+import { RelayedIterator } from "../../providers/relayed-iterator.ts";
 import type { ChatCompletionChunk, ChatRequest, ChatResult, PassthroughResult } from "../../providers/types.ts";
 import { RelayedStream, type ChunkStage } from "../../providers/relayed-stream.ts";
 import { withoutRoutingHints } from "../../routing/hints.ts";
@@ -10,8 +11,8 @@ import type { Operation } from "../operation.ts";
 
 export const chatOperation: Operation<ChatRequest, ChatResult> = {
   kind: "chat",
-  async call(adapter, req, model, options) {
-    return untilFirstChunk(await adapter.chat(req, model, options));
+  call(adapter, req, model, options) {
+    return adapter.chat(req, model, options).then(untilFirstChunk);
   },
   upstreamRequest: withoutRoutingHints,
   promptTokens: estimatePromptTokens,
@@ -37,20 +38,20 @@ export const chatOperation: Operation<ChatRequest, ChatResult> = {
  * Waits for a stream's first real output (text, a tool call, a finish) so that a failure before
  * it can still fall back: a role-only opening chunk commits nothing yet.
  */
-export async function untilFirstChunk(result: ChatResult): Promise<ChatResult> {
+export function untilFirstChunk(result: ChatResult): ChatResult | Promise<ChatResult> {
   if (result.kind === "completion") return result;
-  if (result.kind === "stream") return { ...result, chunks: await primed(result.chunks, hasOutput) };
+  if (result.kind === "stream") return primed(result.chunks, hasOutput).then((chunks) => ({ ...result, chunks }));
   return primedPassthrough(result);
 }
 
-/** Relayed bytes are committed with their first chunk: a failure before it can still fall back. */
-export async function primedPassthrough(result: PassthroughResult): Promise<PassthroughResult> {
+/**
+ * Relayed bytes are committed with their first chunk: a failure before it can still fall back.
+ * A whole answer (an array of chunks) is committed as it is, without a promise around it.
+ */
+export function primedPassthrough(result: PassthroughResult): PassthroughResult | Promise<PassthroughResult> {
   if (Array.isArray(result.body)) return result;
-  if (result.body instanceof RelayedStream) {
-    await result.body.ready();
-    return result;
-  }
-  return { ...result, body: await primed(result.body as AsyncIterable<Uint8Array>, () => true) };
+  if (result.body instanceof RelayedStream) return result.body.ready().then(() => result);
+  return primed(result.body as AsyncIterable<Uint8Array>, () => true).then((body) => ({ ...result, body }));
 }
 
 function hasOutput(chunk: ChatCompletionChunk): boolean {
@@ -70,25 +71,23 @@ async function primed<T>(source: AsyncIterable<T>, ready: (item: T) => boolean):
   return {
     [Symbol.asyncIterator]() {
       return {
-        next: async () => buffered.shift() ?? iterator.next(),
+        next: () => {
+          const read = buffered.shift();
+          return read === undefined ? iterator.next() : Promise.resolve(read);
+        },
         return: (value?: unknown) => iterator.return?.(value) ?? Promise.resolve({ done: true, value: undefined as T }),
       };
     },
   };
 }
 
-async function* countingChunks(source: AsyncIterable<ChatCompletionChunk>, admission: Admission): AsyncGenerator<ChatCompletionChunk> {
-  for await (const chunk of source) {
-    admission.delivered += 1;
-    yield chunk;
-  }
+/** Counts what a stream delivers as the writer reads it. */
+function countingChunks(source: AsyncIterable<ChatCompletionChunk>, admission: Admission): AsyncIterable<ChatCompletionChunk> {
+  return new RelayedIterator(source, { item: () => (admission.delivered += 1) });
 }
 
-async function* countingEvents(source: AsyncIterable<Uint8Array>, admission: Admission): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    admission.delivered += sseEvents(chunk);
-    yield chunk;
-  }
+function countingEvents(source: AsyncIterable<Uint8Array>, admission: Admission): AsyncIterable<Uint8Array> {
+  return new RelayedIterator(source, { item: (chunk) => (admission.delivered += sseEvents(chunk)) });
 }
 
 /** The same count as countingEvents, as a stage of a pushed stream. */

@@ -1,8 +1,7 @@
 // Embeddings on the OpenAI hot path: the client's body goes out with only `model` changed (the
 // encoding it asked for included, so base64 stays base64 end to end), over the adapter's pool.
 import { request, type Dispatcher } from "undici";
-import { malformedAnswer } from "../embeddings-check.ts";
-import { fromOpenAIEmbeddings } from "../openai-embeddings.ts";
+import { readOpenAIEmbeddings } from "../openai-embeddings-bytes.ts";
 import { transportError } from "../transport-error.ts";
 import type { CallOptions, EmbeddingsRequest, EmbeddingsResult } from "../types.ts";
 import { httpError } from "./errors.ts";
@@ -21,7 +20,7 @@ export function toOpenAIEmbeddingsBody(req: EmbeddingsRequest, model: string): s
 
 export async function embedOpenAI(endpoint: EmbedEndpoint, req: EmbeddingsRequest, model: string, call: CallOptions): Promise<EmbeddingsResult> {
   const { provider } = endpoint;
-  let text: string;
+  let bytes: Buffer;
   let res: Dispatcher.ResponseData;
   try {
     res = await request(endpoint.url, {
@@ -33,16 +32,11 @@ export async function embedOpenAI(endpoint: EmbedEndpoint, req: EmbeddingsReques
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-    text = await res.body.text();
+    // Bytes, not text: the vectors are cut out of them (readOpenAIEmbeddings).
+    bytes = Buffer.from(await res.body.arrayBuffer());
   } catch (error) {
     throw transportError(provider, error, call.signal);
   }
-  if (res.statusCode >= 400) throw httpError(provider, res.statusCode, res.headers, text);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw malformedAnswer(provider, "the body is not JSON");
-  }
-  return fromOpenAIEmbeddings(body, provider);
+  if (res.statusCode >= 400) throw httpError(provider, res.statusCode, res.headers, new TextDecoder().decode(bytes));
+  return readOpenAIEmbeddings(bytes, provider);
 }

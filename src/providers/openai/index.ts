@@ -8,6 +8,7 @@ import { stringifyWith } from "../../json/source-text.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
 import { RelayedStream } from "../relayed-stream.ts";
+import { wholeBody } from "../whole-body.ts";
 import { embedOpenAI, type EmbedEndpoint } from "./embed.ts";
 import { httpError } from "./errors.ts";
 import { nativeResponses, type ResponsesEndpoint } from "./responses.ts";
@@ -73,13 +74,12 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
         return { kind: "passthrough", status: res.statusCode, headers, body: relay.body, usage: relay.usage };
       }
       // A complete JSON answer: read it whole (it is bounded) so failures surface before any byte is sent.
-      const chunks: Buffer[] = [];
+      let buf: Buffer;
       try {
-        for await (const chunk of res.body) chunks.push(chunk as Buffer);
+        buf = await wholeBody(res.body);
       } catch (error) {
         throw transportError(id, error, call.signal);
       }
-      const buf = Buffer.concat(chunks);
       const usage: Usage | undefined = scanUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
       return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
     },

@@ -1,7 +1,7 @@
 // The embeddings answer is written as text, not through JSON.stringify of the whole object: it
 // must be the same JSON, field for field, whatever form the vectors came in and went out in.
 import { describe, expect, it } from "vitest";
-import { embeddingsJson } from "../../../src/dialects/openai-embeddings/reply.ts";
+import { embeddingsBody, embeddingsJson } from "../../../src/dialects/openai-embeddings/reply.ts";
 import type { EmbeddingVector } from "../../../src/providers/types.ts";
 
 const floats = [0.25, -1.5, 3.0625, 2 ** -20]; // exact in float32
@@ -27,5 +27,12 @@ describe("embeddingsJson", () => {
   it("escapes the model name as JSON does", () => {
     const model = 'odd "model" \\ name\n';
     expect(embeddingsJson({ embeddings: [floats], usage }, "float", model, usage)).toBe(expected([floats], model));
+  });
+
+  it("writes the same JSON as UTF-8 bytes, a model name outside ASCII included", () => {
+    for (const model of ["text-embedding-3-small", "modèle-日本-😀", "lone \ud800 surrogate"]) {
+      expect(embeddingsBody({ embeddings: [base64, floats], usage }, "base64", model, usage)).toEqual(Buffer.from(expected([base64, base64], model)));
+      expect(embeddingsBody({ embeddings: [floats], usage }, "float", model, usage)).toEqual(Buffer.from(expected([floats], model)));
+    }
   });
 });
