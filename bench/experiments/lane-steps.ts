@@ -10,6 +10,7 @@ import { embeddingsJson } from "../../src/dialects/openai-embeddings/reply.ts";
 import { messagesFeatures } from "../../src/dialects/anthropic-messages/features.ts";
 import { toChat } from "../../src/dialects/anthropic-messages/to-chat.ts";
 import { measure } from "../../src/routing/features.ts";
+import { rememberSource, stringifyChecked } from "../../src/json/source-text.ts";
 import type { EmbeddingsRequest, EmbeddingsResult } from "../../src/providers/types.ts";
 
 type Check = typeof checkEmbeddings;
@@ -58,3 +59,10 @@ time("routing measure, agent body: translation + measure", () => measure(toChat(
 time("routing measure, agent body: messagesFeatures", () => messagesFeatures(agent), 100);
 time("routing measure, bench body: translation + measure", () => measure(toChat(small).chat), 20_000);
 time("routing measure, bench body: messagesFeatures", () => messagesFeatures(small), 20_000);
+
+// The native lanes' upstream body with the model set: serialised again, or the client's text spliced (checked to read one way).
+const agentText = JSON.stringify(agent, null, 1);
+const agentParsed = JSON.parse(agentText) as Record<string, unknown>;
+rememberSource(agentParsed, agentText);
+time("native body, agent body: JSON.stringify of the spread", () => JSON.stringify({ ...agentParsed, model: "claude-sonnet-4-6-20261001" }), 100);
+time("native body, agent body: stringifyChecked", () => stringifyChecked(agentParsed, { model: "claude-sonnet-4-6-20261001" }), 100);
