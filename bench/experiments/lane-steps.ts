@@ -1,6 +1,7 @@
 // CPU time of the lane-specific steps, in-process, best of 5: the embeddings answer check and
-// body (this build against another, BENCH_BASELINE_DIST, when given), and routing's measure of
-// a Messages body (the chat translation measured, as before, against the door's own measure).
+// body (this build against another, BENCH_BASELINE_DIST, when given), routing's measure of a
+// Messages body (the chat translation measured, as before, against the door's own measure), and
+// the native lanes' upstream body (serialised again, against the client's text spliced).
 //
 //   npm run build && BENCH_BASELINE_DIST=<old dist/ copy> node bench/experiments/lane-steps.ts
 import { resolve } from "node:path";

@@ -60,8 +60,13 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
     throw transportError(provider, error, options.signal);
   }
   const buf = Buffer.concat(chunks);
-  return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanResponsesUsage(buf.toString("utf8"))) };
+  // Only the text from the last "usage" on is decoded: the scan reads nothing before it.
+  const at = buf.lastIndexOf(USAGE_KEY);
+  const usage = at < 0 ? undefined : scanResponsesUsage(buf.toString("utf8", at));
+  return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
 }
+
+const USAGE_KEY = Buffer.from('"usage"');
 
 /** The upstream URL of a call: the API root, the call's path (its own query kept), the endpoint's query. */
 function urlOf({ base, query }: ResponsesEndpoint, path: string): string {
