@@ -7,14 +7,16 @@
 // `npm run build` (they run from their `dist/`).
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
-//        [--connections 16] [--tokens 0] [--stream]
+//        [--connections 16] [--tokens 0] [--stream] [--lane chat]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
-// one-line prompt.
+// one-line prompt. --lane loads another door's lane (bench/harness/lanes.ts: messages,
+// responses, ...) with its JSON request instead of chat.
 import { resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
+import { laneNamed } from "../harness/lanes.ts";
 import { chatBody, CHAT_PATH, contentOfTokens, headers } from "../harness/requests.ts";
 import { runLoad } from "../load/autocannon-run.ts";
 import { processTicks } from "../process/machine-load.ts";
@@ -37,7 +39,9 @@ async function main(): Promise<void> {
   const requests = numberFlag(flags, "requests", 3_000);
   const connections = numberFlag(flags, "connections", 16);
   const tokens = numberFlag(flags, "tokens", 0);
-  const body = chatBody(tokens > 0 ? { content: contentOfTokens(tokens) } : {});
+  const lane = laneNamed(stringFlag(flags, "lane", "chat"));
+  const chat = lane.name === "chat";
+  const body = chat ? chatBody(tokens > 0 ? { content: contentOfTokens(tokens) } : {}) : lane.body(false);
   const layout = pinCores();
   console.log(layout.note);
   const fakes = await startFakes(layout.load);
@@ -58,7 +62,7 @@ async function main(): Promise<void> {
       builds.push({ label: `${label} (${dir})`, proc, origin });
     }
     const load = (build: Build, amount: number) =>
-      runLoad({ url: build.origin + CHAT_PATH, body, headers, connections, durationSec: 600, amount });
+      runLoad({ url: build.origin + (chat ? CHAT_PATH : lane.path), body, headers: chat ? headers : lane.headers, connections, durationSec: 600, amount });
     for (const build of builds) await load(build, Math.min(requests, 2_000)); // warm-up: JIT, tokenizer, pools
     const perRequest: number[][] = builds.map(() => []);
     const ratios: number[] = [];
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
     console.log(
       `\nmedian CPU per request: A ${median(perRequest[0] ?? []).toFixed(0)} µs, B ${median(perRequest[1] ?? []).toFixed(0)} µs; ` +
-        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${tokens || "one-line"} prompt)`,
+        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${chat ? `${tokens || "one-line"} prompt` : `${lane.name} lane`})`,
     );
   } finally {
     await Promise.all([...builds.map((b) => b.proc.stop()), ...fakes.all.map((f) => f.proc.stop())]);
