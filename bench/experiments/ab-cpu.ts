@@ -7,11 +7,15 @@
 // `npm run build` (they run from their `dist/`).
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
-//        [--connections 16] [--tokens 0] [--stream] [--lane chat]
+//        [--connections 16] [--tokens 0] [--stream] [--model M] [--header "name: value"]
+//        [--a-model M] [--a-header "name: value"] [--lane chat]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
-// one-line prompt. --lane loads another door's lane (bench/harness/lanes.ts: messages,
-// responses, ...) with its JSON request instead of chat.
+// one-line prompt. --model and --header change the request of both builds (the cache scenario:
+// `--model gpt-4o-mini-cached --header "cache-control: no-cache"`); --a-model and --a-header give
+// A its own, so one build can be compared with itself on two requests (`--a . --b .`: a cache
+// miss against the cache off). --lane loads another door's lane (bench/harness/lanes.ts:
+// messages, responses, ...) with its JSON request instead of chat (--header still applies).
 import { resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
@@ -30,6 +34,16 @@ interface Build {
   readonly label: string;
   readonly proc: PinnedProcess;
   readonly origin: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+/** `name: value` as a header object; none for undefined. */
+function headerPair(pair: string | undefined): Record<string, string> {
+  if (pair === undefined) return {};
+  const colon = pair.indexOf(":");
+  if (colon <= 0) throw new Error(`--header must be "name: value", got ${pair}`);
+  return { [pair.slice(0, colon).trim().toLowerCase()]: pair.slice(colon + 1).trim() };
 }
 
 async function main(): Promise<void> {
@@ -41,7 +55,15 @@ async function main(): Promise<void> {
   const tokens = numberFlag(flags, "tokens", 0);
   const lane = laneNamed(stringFlag(flags, "lane", "chat"));
   const chat = lane.name === "chat";
-  const body = chat ? chatBody(tokens > 0 ? { content: contentOfTokens(tokens) } : {}) : lane.body(false);
+  const content = tokens > 0 ? contentOfTokens(tokens) : undefined;
+  const model = flags.get("model");
+  const header = flags.get("header");
+  const request = (side: "A" | "B") => {
+    const sideModel = side === "A" ? (flags.get("a-model") ?? model) : model;
+    const sideHeader = side === "A" ? (flags.get("a-header") ?? header) : header;
+    if (!chat) return { body: lane.body(false), headers: { ...lane.headers, ...headerPair(sideHeader) } };
+    return { body: chatBody({ ...(content === undefined ? {} : { content }), ...(sideModel === undefined ? {} : { model: sideModel }) }), headers: { ...headers, ...headerPair(sideHeader) } };
+  };
   const layout = pinCores();
   console.log(layout.note);
   const fakes = await startFakes(layout.load);
@@ -59,10 +81,10 @@ async function main(): Promise<void> {
       });
       const origin = `http://127.0.0.1:${port}`;
       await waitForFirst200(origin, performance.now(), 15_000, () => proc.child.exitCode === null);
-      builds.push({ label: `${label} (${dir})`, proc, origin });
+      builds.push({ label: `${label} (${dir})`, proc, origin, ...request(label as "A" | "B") });
     }
     const load = (build: Build, amount: number) =>
-      runLoad({ url: build.origin + (chat ? CHAT_PATH : lane.path), body, headers: chat ? headers : lane.headers, connections, durationSec: 600, amount });
+      runLoad({ url: build.origin + (chat ? CHAT_PATH : lane.path), body: build.body, headers: build.headers, connections, durationSec: 600, amount });
     for (const build of builds) await load(build, Math.min(requests, 2_000)); // warm-up: JIT, tokenizer, pools
     const perRequest: number[][] = builds.map(() => []);
     const ratios: number[] = [];

@@ -2,6 +2,7 @@
 // time (profile.ts, instructions.ts, the per-chunk scenario). `translated` lanes are served by
 // an upstream of another protocol, so only the gateway can run them.
 import {
+  CACHED_MODEL,
   chatBody,
   CHAT_PATH,
   EMBED_PATH,
@@ -46,6 +47,16 @@ export const LANES: readonly Lane[] = [
     translated: true,
     streams: true,
     body: (stream) => responsesBody({ model: TRANSLATED_RESPONSES_MODEL, stream }),
+  },
+  // The cache scenario's requests: a hit (after the first), and a miss that stores (no-cache).
+  { name: "cache-hit", path: CHAT_PATH, headers, translated: false, streams: true, body: (stream) => chatBody({ model: CACHED_MODEL, stream }) },
+  {
+    name: "cache-miss",
+    path: CHAT_PATH,
+    headers: { ...headers, "cache-control": "no-cache" },
+    translated: false,
+    streams: true,
+    body: (stream) => chatBody({ model: CACHED_MODEL, stream }),
   },
   { name: "embeddings", path: EMBED_PATH, headers, translated: false, streams: false, body: () => embeddingsBody() },
 ];

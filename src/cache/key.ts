@@ -3,7 +3,8 @@
 // write the same byte sequence; object keys are sorted, so key order never changes the key.
 // Short pieces are gathered and hashed in one call (a hash object and a native call per piece
 // cost more than the hashing of a small request); a long text goes to the hash as it is, never
-// copied into a bigger string first.
+// copied into a bigger string first. In process, a short request's key is the canonical text
+// itself; Redis always gets the digest.
 import { createHash, hash as hashOnce, type Hash } from "node:crypto";
 import type { Sensitivity } from "../config/types.ts";
 
@@ -23,6 +24,17 @@ export interface KeyScope {
 const LONG_PIECE = 4096;
 /** Gathered pieces are hashed once they reach this many characters. */
 const GATHER_LIMIT = 65_536;
+
+/** Keys whose canonical text is at most this long are that text (see KeyHash.key). */
+const TEXT_KEY_LIMIT = 512;
+
+/** How every canonical text begins (scopedHash writes the format first); a hex digest never does. */
+const TEXT_KEY_HEAD = `s${KEY_FORMAT.length}:${KEY_FORMAT}`;
+
+/** The key as Redis holds it, shared by every replica: the SHA-256 of the canonical text, whichever form `key` is in. */
+export function sharedKey(key: string): string {
+  return key.startsWith(TEXT_KEY_HEAD) ? hashOnce("sha256", key, "hex") : key;
+}
 
 /** The SHA-256 of the pieces written, in order (the same digest as hashing each piece in turn). */
 export class KeyHash {
@@ -45,6 +57,16 @@ export class KeyHash {
     twin.#pending = this.#pending;
     twin.#hash = this.#hash?.copy();
     return twin;
+  }
+
+  /**
+   * The entry key: a short request's canonical text itself (the in-process tier and the
+   * in-flight map look it up as it is, with no digest: a native SHA-256 call costs more than the
+   * lookup), a longer one's hex digest. `sharedKey` turns either into the digest Redis keys by.
+   */
+  key(): string {
+    if (this.#hash === undefined && this.#pending.length <= TEXT_KEY_LIMIT) return this.#pending;
+    return this.digest();
   }
 
   /** Hex digest; a small key never builds a hash object at all. */
@@ -73,7 +95,7 @@ export function scopedHash(scope: KeyScope): KeyHash {
  * (transport and bookkeeping fields), sorted by name.
  */
 export function writeFields(hash: KeyHash, body: Readonly<Record<string, unknown>>, skip: ReadonlySet<string>): void {
-  const names = Object.keys(body).filter((name) => !skip.has(name) && body[name] !== undefined).sort();
+  const names = fieldNames(body, skip);
   hash.update("{");
   for (const name of names) {
     writeString(hash, name);
@@ -106,7 +128,27 @@ export function writeValue(hash: KeyHash, value: unknown): void {
 
 const NONE: ReadonlySet<string> = new Set();
 
+/** The names of `body`'s defined fields not in `skip`, sorted (insertion: objects are small). */
+function fieldNames(body: Readonly<Record<string, unknown>>, skip: ReadonlySet<string>): string[] {
+  const names: string[] = [];
+  for (const name in body) {
+    if (!Object.hasOwn(body, name) || body[name] === undefined || (skip.size > 0 && skip.has(name))) continue;
+    let at = names.length;
+    while (at > 0 && (names[at - 1] as string) > name) {
+      names[at] = names[at - 1] as string;
+      at -= 1;
+    }
+    names[at] = name;
+  }
+  return names;
+}
+
 function writeString(hash: KeyHash, text: string): void {
+  // One piece when short (the same bytes); a long text is handed on as it is, never copied.
+  if (text.length < LONG_PIECE) {
+    hash.update(`s${text.length}:${text}`);
+    return;
+  }
   hash.update(`s${text.length}:`);
   hash.update(text);
 }

@@ -30,8 +30,9 @@ export function createMemoryTier(maxBytes: number): MemoryTier {
       return undefined;
     },
     set(key, entry, bytes) {
-      // Counted with an allowance for the object around the JSON; entries above the bound are refused by lru-cache.
-      lru.set(key, { entry, bytes: bytes + 256 });
+      // Counted with an allowance for the object around the JSON and for the key (a short
+      // request's canonical text, up to two bytes a character); entries above the bound are refused by lru-cache.
+      lru.set(key, { entry, bytes: bytes + 256 + 2 * key.length });
     },
     grow(key, entry, bytes) {
       const held = lru.peek(key);

@@ -45,7 +45,7 @@ export function createResponseCache(config: CacheConfig, deps: CacheDeps): Gatew
 
   return {
     memory,
-    open<Req, Result>(operation: Operation<Req, Result>, query: CacheQuery<Req>): Promise<CacheTicket<Req, Result>> | undefined {
+    open<Req, Result>(operation: Operation<Req, Result>, query: CacheQuery<Req>): CacheTicket<Req, Result> | Promise<CacheTicket<Req, Result>> | undefined {
       const { model, sensitivity } = query.decision;
       if (model.cache === undefined) return undefined;
       // Doors with their own request shapes are cached through their translated lane's chat.
@@ -64,7 +64,7 @@ export function createResponseCache(config: CacheConfig, deps: CacheDeps): Gatew
       if (operation.kind === "chat") {
         const chat = query as unknown as CacheQuery<ChatRequest>;
         const upstream = (operation as unknown as Operation<ChatRequest, ChatResult>).upstreamRequest(chat.req);
-        return openChat(ctx, policy, chat, upstream) as unknown as Promise<CacheTicket<Req, Result>>;
+        return openChat(ctx, policy, chat, upstream) as unknown as CacheTicket<Req, Result> | Promise<CacheTicket<Req, Result>>;
       }
       return openEmbeddings(ctx, policy, query as unknown as CacheQuery<EmbeddingsRequest>) as unknown as Promise<CacheTicket<Req, Result>>;
     },

@@ -2,6 +2,7 @@
 // requests) stay in memory and never reach Redis. An entry found in Redis is kept in memory
 // too, for at most LOCAL_TTL_CAP_MS, so a refresh written by another replica is seen soon.
 import type { Entry, Tier } from "./entry.ts";
+import { sharedKey } from "./key.ts";
 import type { MemoryTier } from "./memory-tier.ts";
 import type { RedisTier } from "./redis-tier.ts";
 
@@ -34,7 +35,7 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
   const fresh = (entry: Entry, lookup: Lookup, at: number) => lookup.maxAgeMs === undefined || at - entry.storedAt <= lookup.maxAgeMs;
   const keepLocally = (key: string, entry: Entry, bytes: number, at: number, local: boolean) => {
     const expiresAt = redis && !local ? Math.min(entry.expiresAt, at + LOCAL_TTL_CAP_MS) : entry.expiresAt;
-    memory.set(key, { ...entry, expiresAt }, bytes);
+    memory.set(key, expiresAt === entry.expiresAt ? entry : { ...entry, expiresAt }, bytes);
   };
 
   return {
@@ -45,7 +46,7 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
       const inMemory = memory.get(key, at);
       if (inMemory && fresh(inMemory, lookup, at)) return { entry: inMemory, tier: "memory" };
       if (!redis || lookup.local) return undefined;
-      return redis.get(key).then((stored) => {
+      return redis.get(sharedKey(key)).then((stored) => {
         const later = now();
         if (!stored) return undefined;
         const { entry } = stored;
@@ -62,7 +63,7 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
       const json = valueJson === undefined ? JSON.stringify(entry) : `{"value":${valueJson},"storedAt":${at},"expiresAt":${entry.expiresAt}}`;
       if (json.length > maxEntryBytes) return false;
       keepLocally(key, entry, json.length, at, local);
-      if (redis && !local) void redis.set(key, json, ttlMs);
+      if (redis && !local) void redis.set(sharedKey(key), json, ttlMs);
       return true;
     },
   };

@@ -74,8 +74,8 @@ export interface CacheTicket<Req, Result> {
 }
 
 export interface ResponseCache {
-  /** Undefined synchronously when the model does not cache. */
-  open<Req, Result>(operation: Operation<Req, Result>, query: CacheQuery<Req>): Promise<CacheTicket<Req, Result>> | undefined;
+  /** Undefined when the model does not cache; the ticket itself when no lookup has to wait (no await). */
+  open<Req, Result>(operation: Operation<Req, Result>, query: CacheQuery<Req>): CacheTicket<Req, Result> | Promise<CacheTicket<Req, Result>> | undefined;
   close(): Promise<void>;
 }
 

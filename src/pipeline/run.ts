@@ -46,7 +46,7 @@ export async function runPipeline<Req, Result>(
   let ticket: CacheTicket<Req, Result> | undefined;
   try {
     const opening = (deps.cache ?? noCache).open(operation, { req, api: door.api, decision, keyName: inbound.key?.name, headers: inbound.headers, signal: client.signal, adapters: runtime.adapters });
-    ticket = opening === undefined ? undefined : await opening;
+    ticket = opening instanceof Promise ? await opening : opening;
     if (ticket) {
       reply["x-llm-cache"] = ticket.status;
       if (ticket.served !== undefined) reply["x-llm-cache-hits"] = ticket.served;

@@ -3,7 +3,7 @@
 // and a copy must go on independently of the hash it was taken from.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { KeyHash, scopedHash, writeFields } from "../../src/cache/key.ts";
+import { KeyHash, scopedHash, sharedKey, writeFields } from "../../src/cache/key.ts";
 
 const pieces = (count: number, length: (i: number) => number) => Array.from({ length: count }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(length(i)));
 
@@ -55,5 +55,27 @@ describe("KeyHash", () => {
     const c = key({ messages: [{ role: "user", content: "hi" }], temperature: 0.3, tools: [{ type: "function", function: { name: "f", parameters: { b: 1, a: 2 } } }] });
     expect(a).toBe(b);
     expect(c).not.toBe(a);
+  });
+
+  it("keeps the serialisation keys were made of (entries stored before stay reachable)", () => {
+    const hash = scopedHash({ operation: "chat", namespace: "team", sensitivity: "internal", publicModel: "m" });
+    writeFields(hash, { stream: true, b: "x", a: [1.5, true, null, { z: false, y: undefined }], long: "é".repeat(5_000) }, new Set(["stream"]));
+    const written = ["s13:llmgw-cache-1", "s4:chat", "s4:team", "s8:internal", "s1:m", "{", "s1:a", "a4[", "d1.5;", "t", "n", "{", "s1:z", "f", "}", "]", "s1:b", "s1:x", "s4:long", `s5000:${"é".repeat(5_000)}`, "}"];
+    expect(hash.digest()).toBe(reference(written));
+  });
+
+  it("keys a short request by its canonical text in process and by the digest of that text in Redis; a long one by the digest", () => {
+    const keyed = (content: string) => {
+      const hash = scopedHash({ operation: "chat", namespace: "team", sensitivity: "internal", publicModel: "m" });
+      writeFields(hash, { messages: [{ role: "user", content }] }, new Set());
+      return { key: hash.copy().key(), digest: hash.digest() };
+    };
+    const short = keyed("hi");
+    expect(short.key).not.toBe(short.digest);
+    expect(sharedKey(short.key)).toBe(short.digest);
+    for (const long of [keyed("x".repeat(600)), keyed("y".repeat(5_000))]) {
+      expect(long.key).toBe(long.digest);
+      expect(sharedKey(long.key)).toBe(long.digest);
+    }
   });
 });

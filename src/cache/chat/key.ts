@@ -31,5 +31,5 @@ const NOT_IN_KEY: ReadonlySet<string> = new Set([
 export function chatKey(policy: RequestPolicy, upstreamReq: ChatRequest, api: Api): string {
   const hash = scopedHash({ operation: api === "chat" ? "chat" : `chat@${api}`, namespace: policy.namespace, sensitivity: policy.sensitivity, publicModel: policy.publicModel });
   writeFields(hash, upstreamReq, NOT_IN_KEY);
-  return hash.digest();
+  return hash.key();
 }

@@ -7,6 +7,7 @@ import type { CacheHit, CacheQuery, CacheTicket, ServedBy } from "../../pipeline
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, Usage } from "../../providers/types.ts";
 import type { CacheContext } from "../context.ts";
 import type { Entry, Tier } from "../entry.ts";
+import type { Found } from "../tiers.ts";
 import { liveFeed, untilAborted, type Flight, type LiveFeed } from "../flights.ts";
 import type { RequestPolicy } from "../policy.ts";
 import { aggregateChunks } from "./aggregate.ts";
@@ -17,43 +18,64 @@ import { watchSse } from "./sse-watch.ts";
 type ChatTicket = CacheTicket<ChatRequest, ChatResult>;
 type Passthrough = Extract<ChatResult, { kind: "passthrough" }>;
 
-/** `keyed` is the request as it goes upstream (the gateway's routing hints out); `req`'s `stream` says which form a hit takes. */
-export async function openChat(ctx: CacheContext, policy: RequestPolicy, query: Pick<CacheQuery<ChatRequest>, "req" | "api" | "signal">, keyed: ChatRequest): Promise<ChatTicket> {
+/**
+ * `keyed` is the request as it goes upstream (the gateway's routing hints out); `req`'s `stream`
+ * says which form a hit takes. Answered at once when the memory tier decides (a hit, or a miss
+ * with nothing in flight and no Redis to ask); a promise only when something must be waited for.
+ */
+export function openChat(ctx: CacheContext, policy: RequestPolicy, query: Pick<CacheQuery<ChatRequest>, "req" | "api" | "signal">, keyed: ChatRequest): ChatTicket | Promise<ChatTicket> {
   const { req, api } = query;
   const key = chatKey(policy, keyed, api);
   const missTier = ctx.store.missTier(policy.local);
   // A translating door renders the completion itself; the chat door sends the entry's own JSON.
   const form: JsonForm = api === "chat" ? { kind: "body", ctx, key } : COMPLETION;
-  const report = { hit: (tier: Tier) => ctx.events.hit(policy.publicModel, api, tier), miss: () => ctx.events.miss(policy.publicModel, api, missTier) };
   if (!policy.read) {
-    report.miss();
+    ctx.events.miss(policy.publicModel, api, missTier);
     return missTicket(ctx, policy, key, req, undefined);
   }
-  const lookup = { local: policy.local, maxAgeMs: policy.maxAgeMs };
-  const found = ctx.store.get(key, lookup);
+  const found = ctx.store.get(key, { local: policy.local, maxAgeMs: policy.maxAgeMs });
   if (found !== undefined && !(found instanceof Promise)) {
-    report.hit(found.tier);
+    ctx.events.hit(policy.publicModel, api, found.tier);
     return hitTicket(req, found.entry, ctx.store.now(), form);
   }
   // A leader whose entry is too old for this client is not followed: this one asks afresh.
   const flight = policy.maxAgeMs === undefined ? ctx.flights.find(key) : undefined;
+  if (flight || found !== undefined) return lookFurther(ctx, policy, query, { key, missTier, form, flight, found });
+  ctx.events.miss(policy.publicModel, api, missTier);
+  return missTicket(ctx, policy, key, req, policy.write ? ctx.flights.lead(key) : undefined);
+}
+
+interface Pending {
+  readonly key: string;
+  readonly missTier: Exclude<Tier, "inflight">;
+  readonly form: JsonForm;
+  /** An identical request in flight, to follow. */
+  readonly flight: Flight | undefined;
+  /** Redis's answer, still to come. */
+  readonly found: Promise<Found | undefined> | undefined;
+}
+
+/** The lookups that wait: following an identical request in flight, or Redis. */
+async function lookFurther(ctx: CacheContext, policy: RequestPolicy, query: Pick<CacheQuery<ChatRequest>, "req" | "api" | "signal">, pending: Pending): Promise<ChatTicket> {
+  const { req, api } = query;
+  const { key, form, flight, found } = pending;
   if (flight) {
     const followed = await follow(flight, req, query.signal, ctx.store.now, form);
     if (followed) {
-      report.hit("inflight");
+      ctx.events.hit(policy.publicModel, api, "inflight");
       return followed;
     }
-    report.miss();
+    ctx.events.miss(policy.publicModel, api, pending.missTier);
     return missTicket(ctx, policy, key, req, undefined);
   }
   const leading = policy.write ? ctx.flights.lead(key) : undefined;
-  const stored = found === undefined ? undefined : await found.catch(() => undefined);
+  const stored = await found?.catch(() => undefined);
   if (stored) {
     leading?.settle({ kind: "entry", entry: stored.entry });
-    report.hit(stored.tier);
+    ctx.events.hit(policy.publicModel, api, stored.tier);
     return hitTicket(req, stored.entry, ctx.store.now(), form);
   }
-  report.miss();
+  ctx.events.miss(policy.publicModel, api, pending.missTier);
   return missTicket(ctx, policy, key, req, leading);
 }
 
@@ -91,18 +113,25 @@ function hitTicket(req: ChatRequest, entry: Entry, now: number, form: JsonForm):
 /** The entry's JSON after its `id`, rendered at its first JSON hit and kept with it for the next ones. */
 const rendered = new WeakMap<Entry, Buffer>();
 
-/** The chat door's JSON body for a hit: only the fresh id is written per request. */
+const ID_HEAD = '{"id":"';
+
+/** The chat door's JSON body for a hit, in one buffer: only the fresh id is written per request. */
 function readyBody(ctx: CacheContext, key: string, entry: Entry, id: string): Passthrough {
   let rest = rendered.get(entry);
   if (rest === undefined) {
     const { id: _id, ...fields } = entry.value as ChatCompletion;
-    rest = Buffer.from(JSON.stringify(fields).slice(1), "utf8");
+    const json = JSON.stringify(fields);
+    rest = Buffer.from(json.length > 2 ? `",${json.slice(1)}` : `"}`, "utf8");
     rendered.set(entry, rest);
     ctx.store.grew(key, entry, rest.byteLength);
   }
-  const head = Buffer.from(rest.length > 1 ? `{"id":"${id}",` : `{"id":"${id}"`, "latin1");
+  // The id is ASCII: its bytes are its characters.
+  const body = Buffer.allocUnsafe(ID_HEAD.length + id.length + rest.byteLength);
+  body.write(ID_HEAD, 0, "latin1");
+  body.write(id, ID_HEAD.length, "latin1");
+  rest.copy(body, ID_HEAD.length + id.length);
   const usage = (entry.value as ChatCompletion).usage;
-  return { kind: "passthrough", status: 200, headers: JSON_HEADERS, body: [head, rest], usage: Promise.resolve(usage) };
+  return { kind: "passthrough", status: 200, headers: JSON_HEADERS, body: [body], usage: Promise.resolve(usage) };
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -143,7 +172,7 @@ function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: 
     return { kind: "stream", chunks: recordChunks(result.chunks, feed, keep) };
   }
   if (Array.isArray(result.body)) {
-    const text = Buffer.concat(result.body as readonly Uint8Array[]).toString("utf8");
+    const text = textOf(result.body as readonly Uint8Array[]);
     const completion = parseCompletion(text);
     settleWith(lead, keep(completion, text), completion);
     return result;
@@ -204,6 +233,13 @@ async function* recordSse(result: Passthrough & { body: AsyncIterable<Uint8Array
 
 function usageChunk(completion: ChatCompletion): ChatCompletionChunk {
   return { id: completion.id, object: "chat.completion.chunk", created: completion.created, model: completion.model, choices: [], ...(completion.usage ? { usage: completion.usage } : {}) };
+}
+
+/** The UTF-8 text of an answer that arrived whole, read in place when it is one chunk. */
+function textOf(chunks: readonly Uint8Array[]): string {
+  const [only] = chunks;
+  if (chunks.length !== 1 || only === undefined) return Buffer.concat(chunks).toString("utf8");
+  return Buffer.from(only.buffer, only.byteOffset, only.byteLength).toString("utf8");
 }
 
 function parseCompletion(text: string): ChatCompletion | undefined {

@@ -128,7 +128,7 @@ function itemKeys(policy: RequestPolicy, req: EmbeddingsRequest, inputs: readonl
   return inputs.map((input) => {
     const hash = shared.copy();
     writeValue(hash, input);
-    return hash.digest();
+    return hash.key();
   });
 }
 
