@@ -8,7 +8,7 @@
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
 //        [--connections 16] [--tokens 0] [--stream] [--chunks 20] [--model M] [--header "name: value"]
-//        [--a-model M] [--a-header "name: value"]
+//        [--a-model M] [--a-header "name: value"] [--lane chat]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
 // one-line prompt. --model and --header change the request of both builds (the cache scenario:
@@ -16,11 +16,13 @@
 // A its own, so one build can be compared with itself on two requests (`--a . --b .`: a cache
 // miss against the cache off). --stream asks for streams (with usage, as the streams scenarios
 // do): the fake sends the role frame and `--chunks` (20) content frames 10 ms apart, then finish,
-// usage and [DONE].
+// usage and [DONE]. --lane loads another door's lane (bench/harness/lanes.ts: messages,
+// responses, ...) with its JSON request instead of chat (--header still applies).
 import { resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
+import { laneNamed } from "../harness/lanes.ts";
 import { chatBody, CHAT_PATH, contentOfTokens, headers } from "../harness/requests.ts";
 import { runLoad } from "../load/autocannon-run.ts";
 import { processTicks } from "../process/machine-load.ts";
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
   const requests = numberFlag(flags, "requests", 3_000);
   const connections = numberFlag(flags, "connections", 16);
   const tokens = numberFlag(flags, "tokens", 0);
+  const lane = laneNamed(stringFlag(flags, "lane", "chat"));
+  const chat = lane.name === "chat";
   const content = tokens > 0 ? contentOfTokens(tokens) : undefined;
   const stream = flags.has("stream");
   const chunks = numberFlag(flags, "chunks", 20);
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
   const request = (side: "A" | "B") => {
     const sideModel = side === "A" ? (flags.get("a-model") ?? model) : model;
     const sideHeader = side === "A" ? (flags.get("a-header") ?? header) : header;
+    if (!chat) return { body: lane.body(false), headers: { ...lane.headers, ...headerPair(sideHeader) } };
     return { body: chatBody({ ...(content === undefined ? {} : { content }), ...(sideModel === undefined ? {} : { model: sideModel }), ...(stream ? { stream } : {}) }), headers: { ...headers, ...headerPair(sideHeader) } };
   };
   const layout = pinCores();
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
       builds.push({ label: `${label} (${dir})`, proc, origin, ...request(label as "A" | "B") });
     }
     const load = (build: Build, amount: number) =>
-      runLoad({ url: build.origin + CHAT_PATH, body: build.body, headers: build.headers, connections, durationSec: 600, amount });
+      runLoad({ url: build.origin + (chat ? CHAT_PATH : lane.path), body: build.body, headers: build.headers, connections, durationSec: 600, amount });
     for (const build of builds) await load(build, Math.min(requests, 2_000)); // warm-up: JIT, tokenizer, pools
     const perRequest: number[][] = builds.map(() => []);
     const ratios: number[] = [];
@@ -107,7 +112,7 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
     console.log(
       `\nmedian CPU per request: A ${median(perRequest[0] ?? []).toFixed(0)} µs, B ${median(perRequest[1] ?? []).toFixed(0)} µs; ` +
-        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${tokens || "one-line"} prompt${stream ? `, streams of ${chunks} chunks` : ""})`,
+        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${chat ? `${tokens || "one-line"} prompt${stream ? `, streams of ${chunks} chunks` : ""}` : `${lane.name} lane`})`,
     );
   } finally {
     await Promise.all([...builds.map((b) => b.proc.stop()), ...fakes.all.map((f) => f.proc.stop())]);

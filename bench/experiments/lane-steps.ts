@@ -1,6 +1,7 @@
 // CPU time of the lane-specific steps, in-process, best of 5: the embeddings answer check and
-// body (this build against another, BENCH_BASELINE_DIST, when given), and routing's measure of
-// a Messages body (the chat translation measured, as before, against the door's own measure).
+// body (this build against another, BENCH_BASELINE_DIST, when given), routing's measure of a
+// Messages body (the chat translation measured, as before, against the door's own measure), and
+// the native lanes' upstream body (serialised again, against the client's text spliced).
 //
 //   npm run build && BENCH_BASELINE_DIST=<old dist/ copy> node bench/experiments/lane-steps.ts
 import { resolve } from "node:path";
@@ -10,6 +11,7 @@ import { embeddingsJson } from "../../src/dialects/openai-embeddings/reply.ts";
 import { messagesFeatures } from "../../src/dialects/anthropic-messages/features.ts";
 import { toChat } from "../../src/dialects/anthropic-messages/to-chat.ts";
 import { measure } from "../../src/routing/features.ts";
+import { rememberSource, stringifyChecked } from "../../src/json/source-text.ts";
 import type { EmbeddingsRequest, EmbeddingsResult } from "../../src/providers/types.ts";
 
 type Check = typeof checkEmbeddings;
@@ -58,3 +60,10 @@ time("routing measure, agent body: translation + measure", () => measure(toChat(
 time("routing measure, agent body: messagesFeatures", () => messagesFeatures(agent), 100);
 time("routing measure, bench body: translation + measure", () => measure(toChat(small).chat), 20_000);
 time("routing measure, bench body: messagesFeatures", () => messagesFeatures(small), 20_000);
+
+// The native lanes' upstream body with the model set: serialised again, or the client's text spliced (checked to read one way).
+const agentText = JSON.stringify(agent, null, 1);
+const agentParsed = JSON.parse(agentText) as Record<string, unknown>;
+rememberSource(agentParsed, agentText);
+time("native body, agent body: JSON.stringify of the spread", () => JSON.stringify({ ...agentParsed, model: "claude-sonnet-4-6-20261001" }), 100);
+time("native body, agent body: stringifyChecked", () => stringifyChecked(agentParsed, { model: "claude-sonnet-4-6-20261001" }), 100);

@@ -27,14 +27,38 @@ export function stringifyWith(value: Readonly<Record<string, unknown>>, changes:
   return spliced ?? JSON.stringify({ ...value, ...changes });
 }
 
+/**
+ * `stringifyWith` for a body forwarded as the client wrote it: spliced only when its text cannot
+ * read otherwise to another parser than it did to the gateway, which checked the parsed value.
+ * So every object's keys are distinct (of a repeated key JSON.parse keeps the last, a parser
+ * that keeps the first would read text nothing checked) and every number is one a double holds
+ * as written (at most 15 digits, no exponent: a parser with big numbers would read other digits).
+ * Otherwise the value is serialised, and the upstream reads exactly what was checked.
+ */
+export function stringifyChecked(value: Readonly<Record<string, unknown>>, changes: Readonly<Record<string, unknown>>): string {
+  const source = sources.get(value);
+  const spliced = source === undefined ? undefined : splice(source, changes, value);
+  return spliced ?? JSON.stringify({ ...value, ...changes });
+}
+
 interface Span {
   readonly start: number;
   readonly end: number;
 }
 
-function splice(source: string, changes: Readonly<Record<string, unknown>>): string | undefined {
-  const fields = topLevelFields(source);
+/** What a scan of the text saw, for `stringifyChecked`: keys at every depth, and whether every number reads one way. */
+interface Tally {
+  keys: number;
+  plainNumbers: boolean;
+}
+
+/** With `parsed`, the value the text parsed to: the splice is made only if the text reads one way (see stringifyChecked). */
+function splice(source: string, changes: Readonly<Record<string, unknown>>, parsed?: Readonly<Record<string, unknown>>): string | undefined {
+  const tally: Tally | undefined = parsed === undefined ? undefined : { keys: 0, plainNumbers: true };
+  const fields = topLevelFields(source, tally);
   if (fields === undefined) return undefined;
+  // Repeated keys parse to fewer keys than the text names.
+  if (tally !== undefined && (!tally.plainNumbers || tally.keys !== keyCount(parsed))) return undefined;
   const replaced: { span: Span; text: string }[] = [];
   let appended = "";
   for (const [name, change] of Object.entries(changes)) {
@@ -63,7 +87,7 @@ function splice(source: string, changes: Readonly<Record<string, unknown>>): str
  * Strings are skipped with indexOf, so a prompt costs a few native searches, not a loop per
  * character.
  */
-function topLevelFields(text: string): { spans: Map<string, Span[]>; close: number; empty: boolean } | undefined {
+function topLevelFields(text: string, tally?: Tally): { spans: Map<string, Span[]>; close: number; empty: boolean } | undefined {
   const spans = new Map<string, Span[]>();
   let at = skipSpace(text, 0);
   if (text.charCodeAt(at) !== OPEN_BRACE) return undefined;
@@ -76,7 +100,8 @@ function topLevelFields(text: string): { spans: Map<string, Span[]>; close: numb
     at = skipSpace(text, keyEnd);
     if (text.charCodeAt(at) !== COLON) return undefined;
     const start = skipSpace(text, at + 1);
-    const end = valueEnd(text, start);
+    const end = valueEnd(text, start, tally);
+    if (tally !== undefined) tally.keys += 1;
     const list = spans.get(name);
     if (list === undefined) spans.set(name, [{ start, end }]);
     else list.push({ start, end });
@@ -96,6 +121,11 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
 const CLOSE_BRACKET = 0x5d;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const LOWER_E = 0x65;
+const UPPER_E = 0x45;
 
 function skipSpace(text: string, from: number): number {
   let at = from;
@@ -119,24 +149,23 @@ function stringEnd(text: string, from: number): number {
   }
 }
 
-/** Just past the value that starts at `from`. */
-function valueEnd(text: string, from: number): number {
+/** Just past the value that starts at `from`; with a tally, its keys counted and its numbers checked. */
+function valueEnd(text: string, from: number, tally?: Tally): number {
   const first = text.charCodeAt(from);
   if (first === QUOTE) return stringEnd(text, from);
-  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) {
-    let at = from;
-    for (;;) {
-      const c = text.charCodeAt(at);
-      if (Number.isNaN(c) || c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return at;
-      at += 1;
-    }
-  }
+  if (first !== OPEN_BRACE && first !== OPEN_BRACKET) return scalarEnd(text, from, tally);
   let depth = 0;
   let at = from;
   while (at < text.length) {
     const c = text.charCodeAt(at);
     if (c === QUOTE) {
       at = stringEnd(text, at);
+      // A string followed by a colon is a key.
+      if (tally !== undefined && text.charCodeAt(skipSpace(text, at)) === COLON) tally.keys += 1;
+      continue;
+    }
+    if (tally !== undefined && (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9))) {
+      at = scalarEnd(text, at, tally);
       continue;
     }
     if (c === OPEN_BRACE || c === OPEN_BRACKET) depth += 1;
@@ -147,4 +176,46 @@ function valueEnd(text: string, from: number): number {
     at += 1;
   }
   return at;
+}
+
+/** Just past a number, `true`, `false` or `null`; with a tally, a number that may read two ways noted. */
+function scalarEnd(text: string, from: number, tally?: Tally): number {
+  let at = from;
+  let digits = 0;
+  let exponent = false;
+  for (;;) {
+    const c = text.charCodeAt(at);
+    if (Number.isNaN(c) || c === COMMA || c === CLOSE_BRACE || c === CLOSE_BRACKET || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break;
+    if (c >= DIGIT_0 && c <= DIGIT_9) digits += 1;
+    else if (c === LOWER_E || c === UPPER_E) exponent = true;
+    at += 1;
+  }
+  const first = text.charCodeAt(from);
+  const number = first === MINUS || (first >= DIGIT_0 && first <= DIGIT_9);
+  if (tally !== undefined && number && (exponent || digits > EXACT_DIGITS)) tally.plainNumbers = false;
+  return at;
+}
+
+/** A number of at most this many digits, without an exponent, survives a double: every parser reads the digits written. */
+const EXACT_DIGITS = 15;
+
+/** Keys of every object in a parsed JSON value. */
+function keyCount(root: unknown): number {
+  let count = 0;
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (typeof value !== "object" || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === "object" && item !== null) pending.push(item);
+      continue;
+    }
+    const keys = Object.keys(value);
+    count += keys.length;
+    for (const key of keys) {
+      const item = (value as Record<string, unknown>)[key];
+      if (typeof item === "object" && item !== null) pending.push(item);
+    }
+  }
+  return count;
 }

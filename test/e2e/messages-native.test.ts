@@ -198,6 +198,19 @@ describe("Messages door, native lane (Anthropic upstream)", () => {
     expect(fake.chatRequests).toHaveLength(before);
   });
 
+  it("sends a large body as the client's own text with only model changed, and one that reads two ways as the gateway read it", async () => {
+    const post = (text: string) => fetch(`${gw.url}/v1/messages`, { method: "POST", headers: { "x-api-key": "gw-key-1", "content-type": "application/json" }, body: text });
+    const long = "read the file and fix the failing test ".repeat(600);
+    const text = `{ "model": "claude-sonnet-4-6", "max_tokens": 64,\n  "messages": [{"role": "user", "content": "${long}"}], "temperature": 1.0 }`;
+    expect((await post(text)).status).toBe(200);
+    expect(fake.lastChat.raw).toBe(text.replace('"claude-sonnet-4-6"', '"claude-sonnet-4-6-20260101"'));
+
+    // JSON.parse keeps the last of a repeated key: the upstream gets that one alone, whatever its parser keeps.
+    const repeated = `{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"unchecked","content":"${long}"}]}`;
+    expect((await post(repeated)).status).toBe(200);
+    expect(fake.lastChat.raw).toBe(JSON.stringify({ model: "claude-sonnet-4-6-20260101", max_tokens: 64, messages: [{ role: "user", content: long }] }));
+  });
+
   it("closes the upstream stream when the client goes away", async () => {
     fake.script({ reply: { text: "one two three four five six seven eight nine ten" }, chunkIntervalMs: 50 });
     const controller = new AbortController();

@@ -164,6 +164,20 @@ describe("Responses door: stored state and the native lane", () => {
       expect(native.lastChat.headers["authorization"]).toBe("Bearer sk-native");
     });
 
+    it("sends a large body as the client's own text with only model changed, and one that reads two ways as the gateway read it", async () => {
+      native.script({ reply: { text: "Native hello." } });
+      const post = (text: string) => fetch(`${gw.url}/v1/responses`, { method: "POST", headers: { authorization: "Bearer sk-alice", "content-type": "application/json" }, body: text });
+      const long = "summarise the incident report for the team ".repeat(500);
+      const text = `{ "model" : "gpt", "input": "${long}",\n "store": false, "temperature": 1.0 }`;
+      expect((await post(text)).status).toBe(200);
+      expect(native.lastChat.raw).toBe(text.replace('"gpt"', '"gpt-5.1"'));
+
+      // JSON.parse keeps the last of a repeated key: the upstream gets that one alone, whatever its parser keeps.
+      const repeated = `{"model":"gpt","input":"unchecked","store":false,"input":"${long}"}`;
+      expect((await post(repeated)).status).toBe(200);
+      expect(native.lastChat.raw).toBe(JSON.stringify({ model: "gpt-5.1", input: long, store: false }));
+    });
+
     it("relays the stream as the upstream sent it", async () => {
       native.script({ reply: { text: "streamed natively" } });
       const stream = alice().responses.stream({ model: "gpt", input: "hi" });

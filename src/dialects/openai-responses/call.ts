@@ -20,7 +20,7 @@ export interface ResponsesCall {
   readonly owner: string;
   readonly responses: ResponseStore;
   readonly ttlS: number;
-  /** The translated lane's response id and creation time (the native lane's are the upstream's). */
+  /** The translated lane's response id (drawn on first read) and creation time (the native lane's are the upstream's). */
   readonly id: string;
   readonly createdAt: number;
 }
@@ -36,6 +36,7 @@ export async function parseResponsesCall(raw: unknown, context: ParseContext): P
   // Without a provider of this model that could hold it upstream, an unknown reference is unknown everywhere.
   if (missing !== undefined && !mayHoldUpstream(context, wire.model)) throw notFound(`Item with id '${missing}' not found.`, "input");
   const translation = toChat(wire.body, [...conversation.history, ...conversation.items]);
+  let id: string | undefined;
   return {
     wire,
     conversation,
@@ -44,7 +45,9 @@ export async function parseResponsesCall(raw: unknown, context: ParseContext): P
     owner,
     responses: runtime.responses,
     ttlS: runtime.config.raw.responses.ttl_s,
-    id: newId("resp"),
+    get id() {
+      return (id ??= newId("resp"));
+    },
     createdAt: Math.floor(Date.now() / 1000),
   };
 }

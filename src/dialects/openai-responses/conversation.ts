@@ -13,7 +13,7 @@ export interface Conversation {
   readonly history: readonly Json[];
   /** This request's input items, references resolved where the store has them. */
   readonly items: readonly Json[];
-  /** The same items as stored and listed (input_items): each with an id. */
+  /** The same items as stored and listed (input_items): each with an id, given on first read (only storing reads it). */
   readonly input: readonly Json[];
   /** References the store does not hold (they may name items an upstream holds). */
   readonly unresolved: readonly string[];
@@ -58,7 +58,17 @@ export async function resolveConversation(
       resolved.push(item);
     }
   }
-  return { history, items: resolved, input: resolved.map(withId), unresolved, pinned, fromStore: history.length > 0 || referenced };
+  let listed: readonly Json[] | undefined;
+  return {
+    history,
+    items: resolved,
+    get input() {
+      return (listed ??= resolved.map(withId));
+    },
+    unresolved,
+    pinned,
+    fromStore: history.length > 0 || referenced,
+  };
 }
 
 export function notFound(message: string, param: string): GatewayError {

@@ -36,10 +36,14 @@ export const responsesOperation: Operation<ResponsesCall, ResponsesResult> = {
     const { untranslatable, dropped } = call.translation;
     if (untranslatable) throw untranslatable;
     if (dropped > 0) options.warn?.(`${dropped} reasoning item(s) dropped: provider '${adapter.id}' cannot use them`);
-    return { lane: "translated", provider: adapter.id, result: await chatOperation.call(adapter, call.translation.chat, model, options) };
+    // The gateway's routing hints are read by routing alone, never sent upstream.
+    return { lane: "translated", provider: adapter.id, result: await chatOperation.call(adapter, withoutRoutingHints(call.translation.chat), model, options) };
   },
-  upstreamRequest: (call) => ({ ...call, translation: { ...call.translation, chat: withoutRoutingHints(call.translation.chat) } }),
+  // The call itself, not a copy: the native lane sends the body as it came, the translated lane takes the hints out above.
+  upstreamRequest: (call) => call,
   promptTokens: (call, model) => chatOperation.promptTokens(call.translation.chat, model),
+  // As chat's: far from every limit the limiter reserves a bound and runs no tokenizer.
+  promptTokenBound: (call, model) => chatOperation.promptTokenBound?.(call.translation.chat, model),
   completionBudget: (call, defaultMaxTokens) => chatOperation.completionBudget(call.translation.chat, defaultMaxTokens),
   meter(served, admission) {
     const result = chatOperation.meter(served.result, admission);

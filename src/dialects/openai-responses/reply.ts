@@ -99,15 +99,17 @@ const ID_WINDOW = 4096;
 async function relay(res: ServerResponse, result: PassthroughResult, provider: string, context: ReplyContext): Promise<WriteOutcome> {
   const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
   const { call } = context;
+  // Only a stored answer's id is noted: otherwise no bytes are read for it.
+  const storing = call.wire.store && result.status < 400;
   const remember = async (text: string) => {
     const id = RESPONSE_ID.exec(text)?.[1];
-    if (id !== undefined && call.wire.store && result.status < 400) await call.responses.remember(call.owner, id, provider, call.ttlS);
+    if (id !== undefined) await call.responses.remember(call.owner, id, provider, call.ttlS);
     return id !== undefined;
   };
   const headers = relayedHeaders(result.headers);
   if (Array.isArray(result.body)) {
     const body = wholeBody(result.body as readonly Uint8Array[]);
-    await remember(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", 0, Math.min(body.byteLength, ID_WINDOW)));
+    if (storing) await remember(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", 0, Math.min(body.byteLength, ID_WINDOW)));
     outcome.firstByteAt = sendWhole(res, result.status, { ...headers, ...context.headers }, body);
     outcome.usage = await result.usage;
     return outcome;
@@ -119,7 +121,7 @@ async function relay(res: ServerResponse, result: PassthroughResult, provider: s
   let sequence = -1;
   try {
     for await (const chunk of result.body as AsyncIterable<Uint8Array>) {
-      if (!found && head.length < ID_WINDOW) {
+      if (storing && !found && head.length < ID_WINDOW) {
         head += Buffer.from(chunk).toString("utf8");
         found = await remember(head);
       }

@@ -1,8 +1,10 @@
 // The native lane: a Messages body from the Anthropic front door goes upstream as the client
-// sent it with only `model` set, over undici on the adapter's pool (no SDK, no Web streams), and
-// the upstream's bytes come back as they arrive, pings and unknown events included. The client's
-// `anthropic-*` headers travel unchanged: the beta list is open, never filtered here.
+// sent it with only `model` set (a large one as its very text, source-text.ts), over undici on
+// the adapter's pool (no SDK, no Web streams), and the upstream's bytes come back as they
+// arrive, pings and unknown events included. The client's `anthropic-*` headers travel
+// unchanged: the beta list is open, never filtered here.
 import { request, type Dispatcher } from "undici";
+import { stringifyChecked } from "../../json/source-text.ts";
 import { parseErrorEnvelope } from "../error-envelope.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
@@ -48,7 +50,8 @@ export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, m
         "x-request-id": call.requestId,
       },
       method: req.method,
-      body: JSON.stringify({ ...req.body, model }),
+      // A large body is the client's text with the model spliced in, when that text reads one way (source-text.ts).
+      body: stringifyChecked(req.body ?? {}, { model }),
       signal: call.signal,
       headersTimeout: 0,
       bodyTimeout: 0,

@@ -4,6 +4,7 @@
 // response (and its input items) go to the same API. Azure serves the same API under its own
 // root and key header: its adapter reuses this lane with its endpoint.
 import { request, type Dispatcher } from "undici";
+import { stringifyChecked } from "../../json/source-text.ts";
 import { UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
 import type { CallOptions, NativeRequest, PassthroughResult, Usage } from "../types.ts";
@@ -25,7 +26,8 @@ const USAGE_TAIL = 16 * 1024;
 
 export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeRequest, model: string, options: CallOptions): Promise<PassthroughResult> {
   const { provider } = endpoint;
-  const body = call.body === undefined ? undefined : JSON.stringify({ ...call.body, model });
+  // A large body is the client's text with the model spliced in, when that text reads one way (source-text.ts).
+  const body = call.body === undefined ? undefined : stringifyChecked(call.body, { model });
   let res: Dispatcher.ResponseData;
   try {
     res = await request(urlOf(endpoint, call.path), {
@@ -58,8 +60,13 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
     throw transportError(provider, error, options.signal);
   }
   const buf = Buffer.concat(chunks);
-  return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanResponsesUsage(buf.toString("utf8"))) };
+  // Only the text from the last "usage" on is decoded: the scan reads nothing before it.
+  const at = buf.lastIndexOf(USAGE_KEY);
+  const usage = at < 0 ? undefined : scanResponsesUsage(buf.toString("utf8", at));
+  return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
 }
+
+const USAGE_KEY = Buffer.from('"usage"');
 
 /** The upstream URL of a call: the API root, the call's path (its own query kept), the endpoint's query. */
 function urlOf({ base, query }: ResponsesEndpoint, path: string): string {
