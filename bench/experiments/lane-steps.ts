@@ -11,7 +11,7 @@ import { embeddingsJson } from "../../src/dialects/openai-embeddings/reply.ts";
 import { messagesFeatures } from "../../src/dialects/anthropic-messages/features.ts";
 import { toChat } from "../../src/dialects/anthropic-messages/to-chat.ts";
 import { measure } from "../../src/routing/features.ts";
-import { rememberSource, stringifyChecked } from "../../src/json/source-text.ts";
+import { rememberSource, stringifyWith } from "../../src/json/source-text.ts";
 import type { EmbeddingsRequest, EmbeddingsResult } from "../../src/providers/types.ts";
 
 type Check = typeof checkEmbeddings;
@@ -66,4 +66,4 @@ const agentText = JSON.stringify(agent, null, 1);
 const agentParsed = JSON.parse(agentText) as Record<string, unknown>;
 rememberSource(agentParsed, agentText);
 time("native body, agent body: JSON.stringify of the spread", () => JSON.stringify({ ...agentParsed, model: "claude-sonnet-4-6-20261001" }), 100);
-time("native body, agent body: stringifyChecked", () => stringifyChecked(agentParsed, { model: "claude-sonnet-4-6-20261001" }), 100);
+time("native body, agent body: stringifyWith", () => stringifyWith(agentParsed, { model: "claude-sonnet-4-6-20261001" }), 100);

@@ -18,24 +18,15 @@ export function rememberSource(value: unknown, text: string): void {
 }
 
 /**
- * `JSON.stringify({ ...value, ...changes })`, spliced into the source text of `value` when it
- * has one: a changed field keeps its place, a new one goes last, as the spread would put them.
- */
-export function stringifyWith(value: Readonly<Record<string, unknown>>, changes: Readonly<Record<string, unknown>>): string {
-  const source = sources.get(value);
-  const spliced = source === undefined ? undefined : splice(source, changes);
-  return spliced ?? JSON.stringify({ ...value, ...changes });
-}
-
-/**
- * `stringifyWith` for a body forwarded as the client wrote it: spliced only when its text cannot
- * read otherwise to another parser than it did to the gateway, which checked the parsed value.
- * So every object's keys are distinct (of a repeated key JSON.parse keeps the last, a parser
+ * `JSON.stringify({ ...value, ...changes })`, spliced into the source text of `value` when it has
+ * one (a changed field keeps its place, a new one goes last, as the spread would put them) and
+ * only when that text cannot read otherwise to another parser than it did to the gateway, which
+ * checked the parsed value. So every object's keys are distinct (of a repeated key JSON.parse keeps the last, a parser
  * that keeps the first would read text nothing checked) and every number is one a double holds
  * as written (at most 15 digits, no exponent: a parser with big numbers would read other digits).
  * Otherwise the value is serialised, and the upstream reads exactly what was checked.
  */
-export function stringifyChecked(value: Readonly<Record<string, unknown>>, changes: Readonly<Record<string, unknown>>): string {
+export function stringifyWith(value: Readonly<Record<string, unknown>>, changes: Readonly<Record<string, unknown>>): string {
   const source = sources.get(value);
   const spliced = source === undefined ? undefined : splice(source, changes, value);
   return spliced ?? JSON.stringify({ ...value, ...changes });
@@ -46,19 +37,19 @@ interface Span {
   readonly end: number;
 }
 
-/** What a scan of the text saw, for `stringifyChecked`: keys at every depth, and whether every number reads one way. */
+/** What a scan of the text saw: keys at every depth, and whether every number reads one way. */
 interface Tally {
   keys: number;
   plainNumbers: boolean;
 }
 
-/** With `parsed`, the value the text parsed to: the splice is made only if the text reads one way (see stringifyChecked). */
-function splice(source: string, changes: Readonly<Record<string, unknown>>, parsed?: Readonly<Record<string, unknown>>): string | undefined {
-  const tally: Tally | undefined = parsed === undefined ? undefined : { keys: 0, plainNumbers: true };
+/** `parsed`: the value the text parsed to; the splice is made only if the text reads one way (see stringifyWith). */
+function splice(source: string, changes: Readonly<Record<string, unknown>>, parsed: Readonly<Record<string, unknown>>): string | undefined {
+  const tally: Tally = { keys: 0, plainNumbers: true };
   const fields = topLevelFields(source, tally);
   if (fields === undefined) return undefined;
   // Repeated keys parse to fewer keys than the text names.
-  if (tally !== undefined && (!tally.plainNumbers || tally.keys !== keyCount(parsed))) return undefined;
+  if (!tally.plainNumbers || tally.keys !== keyCount(parsed)) return undefined;
   const replaced: { span: Span; text: string }[] = [];
   let appended = "";
   for (const [name, change] of Object.entries(changes)) {

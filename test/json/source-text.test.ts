@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { rememberSource, SPLICE_MIN_CHARS, stringifyChecked, stringifyWith } from "../../src/json/source-text.ts";
+import { rememberSource, SPLICE_MIN_CHARS, stringifyWith } from "../../src/json/source-text.ts";
 
 /** Parses `text` the way the body reader does, keeping its source. */
 function parsed(text: string): Record<string, unknown> {
@@ -23,7 +23,7 @@ function spaced(value: unknown, space: () => string): string {
 
 describe("stringifyWith", () => {
   it("splices changed top-level fields into a large body's text, in place, and keeps every other byte", () => {
-    const text = `{ "model" : "auto",\n "messages": [{"role":"user","content":"say \\"hi\\" \\\\ ${padding}"}], "n": 1.0, "big": 12345678901234567890 }`;
+    const text = `{ "model" : "auto",\n "messages": [{"role":"user","content":"say \\"hi\\" \\\\ ${padding}"}], "n": 1.0 }`;
     const out = stringifyWith(parsed(text), { model: "gpt-4o-mini" });
     expect(out).toBe(text.replace('"auto"', '"gpt-4o-mini"'));
   });
@@ -66,26 +66,26 @@ describe("stringifyWith", () => {
   });
 });
 
-describe("stringifyChecked", () => {
+describe("stringifyWith, guarded", () => {
   it("splices a large body whose text reads one way, keeping every other byte", () => {
     const text = `{ "model" : "auto",\n "messages": [{"role":"user","content":[{"type":"text","text":"say \\"hi\\": ${padding}"}]}], "n": 1.0, "t": -0.25, "ok": true, "none": null }`;
-    expect(stringifyChecked(parsed(text), { model: "claude" })).toBe(text.replace('"auto"', '"claude"'));
+    expect(stringifyWith(parsed(text), { model: "claude" })).toBe(text.replace('"auto"', '"claude"'));
   });
 
   it("serialises a body with a key repeated at any depth, so the upstream reads the value that was checked", () => {
     const nested = `{"model":"a","messages":[{"role":"user","content":"4111 1111 1111 1111","content":"hi"}],"pad":"${padding}"}`;
-    expect(stringifyChecked(parsed(nested), { model: "b" })).toBe(JSON.stringify({ ...(JSON.parse(nested) as object), model: "b" }));
+    expect(stringifyWith(parsed(nested), { model: "b" })).toBe(JSON.stringify({ ...(JSON.parse(nested) as object), model: "b" }));
     const top = `{"model":"a","messages":[{"role":"user","content":"secret"}],"pad":"${padding}","messages":[]}`;
-    expect(stringifyChecked(parsed(top), { model: "b" })).toBe(JSON.stringify({ model: "b", messages: [], pad: padding }));
+    expect(stringifyWith(parsed(top), { model: "b" })).toBe(JSON.stringify({ model: "b", messages: [], pad: padding }));
   });
 
   it("serialises a body with a number a double does not hold as written", () => {
     for (const number of ["4111111111111111111", "1e400", "1.5E2", "-12345678.123456789"]) {
       const text = `{"model":"a","metadata":{"n":[${number}]},"pad":"${padding}"}`;
-      expect(stringifyChecked(parsed(text), { model: "b" }), number).toBe(JSON.stringify({ ...(JSON.parse(text) as object), model: "b" }));
+      expect(stringifyWith(parsed(text), { model: "b" }), number).toBe(JSON.stringify({ ...(JSON.parse(text) as object), model: "b" }));
     }
     const exact = `{"model":"a","max_tokens":123456789012345,"pad":"${padding}"}`;
-    expect(stringifyChecked(parsed(exact), { model: "b" })).toBe(exact.replace('"a"', '"b"'));
+    expect(stringifyWith(parsed(exact), { model: "b" })).toBe(exact.replace('"a"', '"b"'));
   });
 
   it("parses to what serialising the spread would, for any object and any spacing", () => {
@@ -96,7 +96,7 @@ describe("stringifyChecked", () => {
         const body = { ...object, pad: padding };
         let i = 0;
         const text = spaced(body, () => spaces[i++ % spaces.length] as string);
-        const out = stringifyChecked(parsed(text), { model });
+        const out = stringifyWith(parsed(text), { model });
         const expected = JSON.stringify({ ...(JSON.parse(text) as object), model });
         expect(JSON.parse(out)).toEqual(JSON.parse(expected));
         expect(Object.keys(JSON.parse(out) as object)).toEqual(Object.keys(JSON.parse(expected) as object));

@@ -4,7 +4,7 @@
 // arrive, pings and unknown events included. The client's `anthropic-*` headers travel
 // unchanged: the beta list is open, never filtered here.
 import { request, type Dispatcher } from "undici";
-import { stringifyChecked } from "../../json/source-text.ts";
+import { stringifyWith } from "../../json/source-text.ts";
 import { parseErrorEnvelope } from "../error-envelope.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
@@ -51,7 +51,7 @@ export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, m
       },
       method: req.method,
       // A large body is the client's text with the model spliced in, when that text reads one way (source-text.ts).
-      body: stringifyChecked(req.body ?? {}, { model }),
+      body: stringifyWith(req.body ?? {}, { model }),
       signal: call.signal,
       headersTimeout: 0,
       bodyTimeout: 0,

@@ -4,7 +4,7 @@
 // response (and its input items) go to the same API. Azure serves the same API under its own
 // root and key header: its adapter reuses this lane with its endpoint.
 import { request, type Dispatcher } from "undici";
-import { stringifyChecked } from "../../json/source-text.ts";
+import { stringifyWith } from "../../json/source-text.ts";
 import { UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
 import type { CallOptions, NativeRequest, PassthroughResult, Usage } from "../types.ts";
@@ -27,7 +27,7 @@ const USAGE_TAIL = 16 * 1024;
 export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeRequest, model: string, options: CallOptions): Promise<PassthroughResult> {
   const { provider } = endpoint;
   // A large body is the client's text with the model spliced in, when that text reads one way (source-text.ts).
-  const body = call.body === undefined ? undefined : stringifyChecked(call.body, { model });
+  const body = call.body === undefined ? undefined : stringifyWith(call.body, { model });
   let res: Dispatcher.ResponseData;
   try {
     res = await request(urlOf(endpoint, call.path), {
