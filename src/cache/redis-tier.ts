@@ -3,7 +3,7 @@
 // never fails or stalls a request: commands do not queue while disconnected and time out
 // quickly, every failure is reported and read as a miss (or a skipped write), and ioredis
 // reconnects in the background.
-import { Redis } from "ioredis";
+import { redisClient } from "../redis/client.ts";
 import { decodeEntry, encodeEntry, type Entry } from "./entry.ts";
 
 export interface RedisTierOptions {
@@ -25,7 +25,8 @@ export interface RedisTier {
 export const CACHE_KEY_PREFIX = "llmgw:cache:";
 
 export function createRedisTier(options: RedisTierOptions): RedisTier {
-  const redis = new Redis(options.url, {
+  const RedisClient = redisClient();
+  const redis = new RedisClient(options.url, {
     keyPrefix: options.keyPrefix ?? CACHE_KEY_PREFIX,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

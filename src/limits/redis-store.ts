@@ -6,7 +6,8 @@
 // (enableOfflineQueue off, no per-request retries) and time out quickly, so a dead Redis
 // surfaces as a rejected promise within `commandTimeoutMs` and the limiter applies
 // `on_store_error`. ioredis keeps reconnecting in the background with a capped backoff.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { redisClient } from "../redis/client.ts";
 import { bindingRefusal } from "./bucket.ts";
 import { ADJUST_SCRIPT, CHECK_SCRIPT, PEEK_SCRIPT, RENEW_SCRIPT, SETTLE_SCRIPT } from "./redis-scripts.ts";
 import type {
@@ -45,7 +46,8 @@ type ScriptCall = (keys: readonly string[], args: readonly (string | number)[]) 
 export function createRedisStore(options: RedisStoreOptions): LimitStore {
   const clock = options.clock ?? Date.now;
   const maxDelay = options.maxReconnectDelayMs ?? 2_000;
-  const redis = new Redis(options.url, {
+  const RedisClient = redisClient();
+  const redis = new RedisClient(options.url, {
     keyPrefix: options.keyPrefix ?? "llmgw:",
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -1,7 +1,7 @@
 // The shared backend: plain Redis strings with an expiry, written in one MULTI so a response and
 // its items appear together. Commands fail fast while Redis is down (no offline queue), and the
 // caller turns that into an error rather than a silent loss of state.
-import { Redis } from "ioredis";
+import { redisClient } from "../../../redis/client.ts";
 import type { KeyValueStore } from "./kv.ts";
 
 export interface RedisKvOptions {
@@ -11,7 +11,8 @@ export interface RedisKvOptions {
 }
 
 export function createRedisKv(options: RedisKvOptions): KeyValueStore {
-  const redis = new Redis(options.url, {
+  const RedisClient = redisClient();
+  const redis = new RedisClient(options.url, {
     keyPrefix: options.keyPrefix ?? "llmgw:responses:",
     maxRetriesPerRequest: 1,
     commandTimeout: 2_000,
