@@ -30,7 +30,7 @@ const { recordReply } = await load<typeof import("../src/pipeline/record.ts")>("
 const { chatOperation } = await load<typeof import("../src/pipeline/operations/chat.ts")>("pipeline/operations/chat.ts");
 const { createGatewayMetrics } = await load<typeof import("../src/telemetry/metrics.ts")>("telemetry/metrics.ts");
 const { finishRequest } = await load<typeof import("../src/telemetry/request-facts.ts")>("telemetry/request-facts.ts");
-const { accessLineMembers } = await load<typeof import("../src/telemetry/access-line.ts")>("telemetry/access-line.ts");
+const { accessLineMembers, accessLineOf } = await load<typeof import("../src/telemetry/access-line.ts")>("telemetry/access-line.ts");
 
 const config = await loadConfigFile(join(root, "bench", "gateway.yaml"), {});
 const router = createRouter(config);
@@ -49,7 +49,6 @@ const body: ChatRequest = {
 };
 const headers = { "content-type": "application/json", authorization: "Bearer bench-key-0123456789" };
 const usage = { prompt_tokens: 20, completion_tokens: 9, total_tokens: 29 };
-const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 100) / 100);
 
 interface Step {
   record: RequestRecord;
@@ -95,39 +94,7 @@ function telemetryStep(s: Step): void {
   metrics.requestStarted();
   metrics.requestDone(done);
   // As the logger's destination takes it: the line around the members, measured in bytes (which flattens it).
-  logged += Buffer.byteLength(`{"level":"info","time":"2026-12-02T08:00:00.000Z","service":"llm-gateway"${accessLineMembers({
-    requestId: "0123456789abcdef",
-    method: "POST",
-    path: "/v1/chat/completions",
-    api: r.api ?? null,
-    status: done.status,
-    outcome: done.outcome,
-    latencyMs: ms(done.durationMs),
-    keyName: r.keyName ?? null,
-    session: undefined,
-    model: r.model,
-    servedModel: r.servedModel,
-    route: r.route ?? null,
-    sensitivity: r.sensitivity,
-    complexity: r.complexity,
-    provider: r.provider ?? null,
-    upstreamModel: r.upstreamModel ?? null,
-    fallbacks: r.fallbacks ?? null,
-    stream: r.stream,
-    cache: r.cache,
-    ttftMs: ms(r.ttftMs) ?? null,
-    upstreamMs: ms(r.upstreamMs),
-    overheadMs: ms(done.overheadMs),
-    promptTokens: r.promptTokens ?? null,
-    completionTokens: r.completionTokens ?? null,
-    costUsd: r.costUsd ?? null,
-    warnings: r.warnings,
-    error: r.error,
-    streamError: r.streamError,
-    messages: r.messages,
-    input: r.input,
-    completion: r.completion,
-  })},"msg":"request"}\n`);
+  logged += Buffer.byteLength(`{"level":"info","time":"2026-12-02T08:00:00.000Z","service":"llm-gateway"${accessLineMembers(accessLineOf({ requestId: "0123456789abcdef", method: "POST", path: "/v1/chat/completions", session: undefined }, r, done))},"msg":"request"}\n`);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -2,6 +2,8 @@
 // fixed, so walking them directly costs a fraction of `JSON.stringify` of an object, which
 // looks up and type-checks every property on every request. The text is exactly what
 // `JSON.stringify` of the same object gives (test/telemetry/access-line.test.ts checks that).
+import type { FinishedRequest } from "./metrics.ts";
+import type { RequestRecord } from "./request-record.ts";
 
 /** One request's line, in the order it is written; `undefined` fields are left out, `null` ones kept. */
 export interface AccessLine {
@@ -37,6 +39,55 @@ export interface AccessLine {
   messages: unknown;
   input: unknown;
   completion: string | undefined;
+}
+
+/** What the line says of the request as it arrived. */
+export interface ArrivedRequest {
+  readonly requestId: string;
+  readonly method: string;
+  readonly path: string;
+  /** The agent session the client named (already cut to a sane length), if any. */
+  readonly session: string | undefined;
+}
+
+const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 100) / 100);
+
+/** One request's line from what arrived, what the pipeline recorded and how it finished. */
+export function accessLineOf(request: ArrivedRequest, r: RequestRecord, done: FinishedRequest): AccessLine {
+  return {
+    requestId: request.requestId,
+    method: request.method,
+    path: request.path,
+    api: r.api ?? null,
+    status: done.status,
+    outcome: done.outcome,
+    latencyMs: ms(done.durationMs),
+    // The fields every line carries (null when they do not apply), so log queries can rely on them.
+    keyName: r.keyName ?? null,
+    session: request.session,
+    model: r.model,
+    servedModel: r.servedModel,
+    route: r.route ?? null,
+    sensitivity: r.sensitivity,
+    complexity: r.complexity,
+    provider: r.provider ?? null,
+    upstreamModel: r.upstreamModel ?? null,
+    fallbacks: r.fallbacks ?? null,
+    stream: r.stream,
+    cache: r.cache,
+    ttftMs: ms(r.ttftMs) ?? null,
+    upstreamMs: ms(r.upstreamMs),
+    overheadMs: ms(done.overheadMs),
+    promptTokens: r.promptTokens ?? null,
+    completionTokens: r.completionTokens ?? null,
+    costUsd: r.costUsd ?? null,
+    warnings: r.warnings,
+    error: r.error,
+    streamError: r.streamError,
+    messages: r.messages,
+    input: r.input,
+    completion: r.completion,
+  };
 }
 
 // What JSON must escape (quote, backslash, controls) and what it escapes when unpaired

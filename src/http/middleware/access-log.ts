@@ -3,7 +3,7 @@
 // key: bodies appear only with `logging.bodies: true`, already redacted by the front door.
 import type { IncomingHttpHeaders } from "node:http";
 import type { MiddlewareHandler } from "hono";
-import { accessLineMembers, type AccessLine } from "../../telemetry/access-line.ts";
+import { accessLineMembers, accessLineOf, type AccessLine } from "../../telemetry/access-line.ts";
 import { lineWriter, type Logger } from "../../telemetry/logger.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { finishRequest } from "../../telemetry/request-facts.ts";
@@ -23,8 +23,6 @@ const QUIET_PATHS = new Set(["/metrics", "/health", "/ready"]);
 /** Claude Code names its agent session, so an operator can follow one session's requests. */
 const SESSION_HEADER = "x-claude-code-session-id";
 const MAX_SESSION_LENGTH = 128;
-
-const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 100) / 100);
 
 /** What the access line says about the request itself, known when it arrived. */
 export interface RequestLine {
@@ -58,40 +56,7 @@ export function accessLogger(logger: Logger, options: AccessLogOptions = {}): Ac
       const done = finishRequest(r, { responseStatus, durationMs: performance.now() - (r.startedAt as number) });
       if (counted) metrics?.requestDone(done);
       const session = request.headers[SESSION_HEADER];
-      const line: AccessLine = {
-        requestId: request.requestId,
-        method: request.method,
-        path: request.path,
-        api: r.api ?? null,
-        status: done.status,
-        outcome: done.outcome,
-        latencyMs: ms(done.durationMs),
-        // The fields every line carries (null when they do not apply), so log queries can rely on them.
-        keyName: r.keyName ?? null,
-        session: typeof session === "string" ? session.slice(0, MAX_SESSION_LENGTH) : undefined,
-        model: r.model,
-        servedModel: r.servedModel,
-        route: r.route ?? null,
-        sensitivity: r.sensitivity,
-        complexity: r.complexity,
-        provider: r.provider ?? null,
-        upstreamModel: r.upstreamModel ?? null,
-        fallbacks: r.fallbacks ?? null,
-        stream: r.stream,
-        cache: r.cache,
-        ttftMs: ms(r.ttftMs) ?? null,
-        upstreamMs: ms(r.upstreamMs),
-        overheadMs: ms(done.overheadMs),
-        promptTokens: r.promptTokens ?? null,
-        completionTokens: r.completionTokens ?? null,
-        costUsd: r.costUsd ?? null,
-        warnings: r.warnings,
-        error: r.error,
-        streamError: r.streamError,
-        messages: r.messages,
-        input: r.input,
-        completion: r.completion,
-      };
+      const line = accessLineOf({ requestId: request.requestId, method: request.method, path: request.path, session: typeof session === "string" ? session.slice(0, MAX_SESSION_LENGTH) : undefined }, r, done);
       if (done.status >= 500 || r.streamError) write("warn", line);
       else if (QUIET_PATHS.has(request.path) && done.status < 400) write("debug", line);
       else write("info", line);
