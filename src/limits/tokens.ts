@@ -171,7 +171,21 @@ function str(value: unknown): string {
 
 /** Embeddings input: the texts' tokens, and a token array's entries one each (no framing). */
 export function estimateInputTokens(inputs: readonly (string | readonly number[])[], model: string): number {
-  const text = usesOpenAITokenizer(model) ? openAITally() : approximateTally();
+  return inputTokens(inputs, usesOpenAITokenizer(model) ? openAITally() : approximateTally());
+}
+
+/**
+ * An upper bound of estimateInputTokens that runs no tokenizer (see boundTally), so a key far
+ * from its token limits is not charged a tokenizer pass per input; undefined where the estimate
+ * is the character approximation anyway.
+ */
+export function inputTokenBound(inputs: readonly (string | readonly number[])[], model: string): PromptBound | undefined {
+  if (!usesOpenAITokenizer(model)) return undefined;
+  return { bound: inputTokens(inputs, boundTally()), count: () => tokenizerReady().then(() => estimateInputTokens(inputs, model)) };
+}
+
+/** Texts through the tally; pre-tokenized inputs count as their length. */
+function inputTokens(inputs: readonly (string | readonly number[])[], text: TokenTally): number {
   let tokens = 0;
   for (const item of inputs) {
     if (typeof item === "string") text.add(item);

@@ -2,8 +2,7 @@
 // input, of the asked width) before it can reach a client, and usage estimated where the
 // upstream reports none. A target whose provider has no embeddings is skipped like any other
 // target that cannot take the request.
-import { boundTally, tokenizerReady } from "../../limits/text-tokens.ts";
-import { estimateInputTokens, usesOpenAITokenizer, type PromptBound } from "../../limits/tokens.ts";
+import { estimateInputTokens, inputTokenBound } from "../../limits/tokens.ts";
 import { checkEmbeddings } from "../../providers/embeddings-check.ts";
 import { embeddingInputs } from "../../providers/embeddings-input.ts";
 import { GatewayInputError } from "../../providers/input-error.ts";
@@ -22,24 +21,8 @@ export const embedOperation: Operation<EmbeddingsRequest, EmbeddingsResult> = {
   },
   upstreamRequest: (req) => req,
   promptTokens: (req, model) => estimateInputTokens(embeddingInputs(req.input), model),
-  promptTokenBound: inputTokenBound,
+  promptTokenBound: (req, model) => inputTokenBound(embeddingInputs(req.input), model),
   completionBudget: () => 0,
   meter: (result) => result,
 };
 
-/**
- * An upper bound of the input's estimate that runs no tokenizer (see boundTally), so a key far
- * from its token limits is not charged a tokenizer pass per input; undefined where the estimate
- * is the character approximation anyway.
- */
-function inputTokenBound(req: EmbeddingsRequest, model: string): PromptBound | undefined {
-  if (!usesOpenAITokenizer(model)) return undefined;
-  const inputs = embeddingInputs(req.input);
-  const text = boundTally();
-  let tokens = 0;
-  for (const item of inputs) {
-    if (typeof item === "string") text.add(item);
-    else tokens += item.length;
-  }
-  return { bound: tokens + text.total(), count: () => tokenizerReady().then(() => estimateInputTokens(inputs, model)) };
-}
