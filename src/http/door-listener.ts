@@ -31,13 +31,14 @@ const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
 /** `fallback`: Hono's listener, for every request that is not a door's POST. */
 export function doorListener(doors: DirectDoors, fallback: (incoming: IncomingMessage, outgoing: ServerResponse) => Promise<unknown>): RequestListener {
   return function gatewayListener(incoming, outgoing) {
-    const serve = incoming.method === "POST" ? doors.routes.get(pathOf(incoming.url ?? "")) : undefined;
+    const path = incoming.method === "POST" ? pathOf(incoming.url ?? "") : undefined;
+    const serve = path === undefined ? undefined : doors.routes.get(path);
     const host = incoming.headers.host;
-    if (serve === undefined || host === undefined || !PLAIN_HOST.test(host)) {
+    if (serve === undefined || path === undefined || host === undefined || !PLAIN_HOST.test(host)) {
       void fallback(incoming, outgoing);
       return;
     }
-    answer(doors, serve, incoming, outgoing).catch((error: unknown) => outgoing.destroy(error as Error));
+    answer(doors, serve, path, incoming, outgoing).catch((error: unknown) => outgoing.destroy(error as Error));
   };
 }
 
@@ -47,8 +48,7 @@ function pathOf(url: string): string {
   return query < 0 ? url : url.slice(0, query);
 }
 
-async function answer(doors: DirectDoors, serve: DoorServer, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
-  const path = pathOf(incoming.url as string);
+async function answer(doors: DirectDoors, serve: DoorServer, path: string, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
   const requestId = requestIdOf(incoming.headers);
   const replyHeaders: Record<string, string> = { "x-request-id": requestId };
   const record: RequestRecord = {};
