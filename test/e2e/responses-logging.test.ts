@@ -3,9 +3,7 @@
 // answer) and on the native lane (read from the relayed bytes), JSON and streamed alike.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startOpenAIFake } from "../fakes/openai.ts";
-import { startOpenAIResponsesFake } from "../fakes/openai-responses.ts";
-import { eventually, requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, resetAll, startResponsesLanes, stopAll, type TestGateway } from "../harness/gateway.ts";
 
 const SECRET_IN = "password: hunter2hunter";
 const ANSWER = "Call it with Authorization: Bearer tok_ABCDEF0123456789 and you are done";
@@ -17,23 +15,10 @@ describe("Responses door: request log with logging.bodies", () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    chat = await startOpenAIFake();
-    native = await startOpenAIResponsesFake();
-    gw = await startTestGateway({
-      providers: {
-        compat: { type: "openai", api_key: "sk-compat", base_url: `${chat.origin}/v1` },
-        oa: { type: "openai", api_key: "sk-native", base_url: `${native.origin}/v1`, responses: true },
-      },
-      models: { local: { targets: [{ provider: "compat", model: "qwen3" }] }, gpt: { targets: [{ provider: "oa", model: "gpt-5.1" }] } },
-      logging: { level: "info", format: "json", bodies: true },
-      resilience: { retries: 0 },
-    });
+    ({ chat, native, gw } = await startResponsesLanes({ logging: { level: "info", format: "json", bodies: true } }));
   });
   afterAll(() => stopAll(gw, chat, native));
-  beforeEach(() => {
-    chat.reset();
-    native.reset();
-  });
+  beforeEach(() => resetAll(chat, native));
 
   async function lastLine(count: number): Promise<Record<string, unknown>> {
     await eventually(() => expect(requestLines(gw).length).toBeGreaterThanOrEqual(count));

@@ -4,10 +4,8 @@
 // OpenAI provider with `responses: true`, and a follow-up goes to the provider that holds it.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startOpenAIFake } from "../fakes/openai.ts";
-import { startOpenAIResponsesFake } from "../fakes/openai-responses.ts";
 import { apiError } from "../harness/client-calls.ts";
-import { startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { resetAll, startResponsesLanes, stopAll, type TestGateway } from "../harness/gateway.ts";
 import { checkResponse, checkStream, parseEvents } from "../harness/responses-spec.ts";
 
 interface ChatBody {
@@ -21,33 +19,13 @@ describe("Responses door: stored state and the native lane", () => {
   let gw: TestGateway;
 
   beforeAll(async () => {
-    chat = await startOpenAIFake();
-    native = await startOpenAIResponsesFake();
-    gw = await startTestGateway(
-      {
-        providers: {
-          compat: { type: "openai", api_key: "sk-compat", base_url: `${chat.origin}/v1` },
-          oa: { type: "openai", api_key: "sk-native", base_url: `${native.origin}/v1`, responses: true },
-        },
-        models: {
-          local: { targets: [{ provider: "compat", model: "qwen3" }] },
-          gpt: { targets: [{ provider: "oa", model: "gpt-5.1" }] },
-          either: { targets: [{ provider: "oa", model: "gpt-5.1" }, { provider: "compat", model: "qwen3" }] },
-        },
-        keys: [
-          { name: "alice", key: "${ALICE_KEY}" },
-          { name: "bob", key: "${BOB_KEY}" },
-        ],
-        resilience: { retries: 0 },
-      },
-      { ALICE_KEY: "sk-alice", BOB_KEY: "sk-bob" },
-    );
+    ({ chat, native, gw } = await startResponsesLanes({
+      models: { either: { targets: [{ provider: "oa", model: "gpt-5.1" }, { provider: "compat", model: "qwen3" }] } },
+      keys: ["alice", "bob"],
+    }));
   });
   afterAll(() => stopAll(gw, chat, native));
-  beforeEach(() => {
-    chat.reset();
-    native.reset();
-  });
+  beforeEach(() => resetAll(chat, native));
 
   const alice = () => gw.client("sk-alice");
   const bob = () => gw.client("sk-bob");

@@ -5,6 +5,9 @@ import OpenAI from "openai";
 import { configFromObject } from "../../src/config/load.ts";
 import { startGateway as start, type RunningGateway, type StartOptions } from "../../src/server.ts";
 import { createLogger } from "../../src/telemetry/logger.ts";
+import type { FakeUpstream } from "../fakes/fake-upstream.ts";
+import { startOpenAIFake } from "../fakes/openai.ts";
+import { startOpenAIResponsesFake } from "../fakes/openai-responses.ts";
 
 export { eventually } from "./eventually.ts";
 
@@ -67,4 +70,42 @@ export function resetAll(...fakes: { reset(): void }[]): void {
 /** A providers.yaml `providers` block: one OpenAI-protocol provider per named fake. */
 export function openaiProviders(fakes: Record<string, { origin: string }>): Record<string, { type: "openai"; base_url: string }> {
   return Object.fromEntries(Object.entries(fakes).map(([id, fake]) => [id, { type: "openai" as const, base_url: `${fake.origin}/v1` }]));
+}
+
+export interface ResponsesLanesOptions {
+  /** Models beside `local` and `gpt`, over the providers `compat` and `oa`. */
+  readonly models?: Record<string, unknown>;
+  /** Gateway key names; each name's key is `sk-<name>`, read from the environment. None: no keys. */
+  readonly keys?: readonly string[];
+  readonly logging?: Record<string, unknown>;
+}
+
+export interface ResponsesLanes {
+  /** The OpenAI chat fake behind provider `compat`, model `local` (the translated lane). */
+  readonly chat: FakeUpstream;
+  /** The OpenAI Responses fake behind provider `oa` with `responses: true`, model `gpt` (the native lane). */
+  readonly native: FakeUpstream;
+  readonly gw: TestGateway;
+}
+
+/** Both Responses lanes: a chat fake and a native Responses fake, and a gateway in front of them. */
+export async function startResponsesLanes(options: ResponsesLanesOptions = {}): Promise<ResponsesLanes> {
+  const chat = await startOpenAIFake();
+  const native = await startOpenAIResponsesFake();
+  const keys = options.keys ?? [];
+  const envName = (name: string) => `${name.toUpperCase()}_KEY`;
+  const gw = await startTestGateway(
+    {
+      providers: {
+        compat: { type: "openai", api_key: "sk-compat", base_url: `${chat.origin}/v1` },
+        oa: { type: "openai", api_key: "sk-native", base_url: `${native.origin}/v1`, responses: true },
+      },
+      models: { local: { targets: [{ provider: "compat", model: "qwen3" }] }, gpt: { targets: [{ provider: "oa", model: "gpt-5.1" }] }, ...options.models },
+      ...(keys.length > 0 && { keys: keys.map((name) => ({ name, key: `\${${envName(name)}}` })) }),
+      ...(options.logging && { logging: options.logging }),
+      resilience: { retries: 0 },
+    },
+    Object.fromEntries(keys.map((name) => [envName(name), `sk-${name}`])),
+  );
+  return { chat, native, gw };
 }

@@ -130,6 +130,21 @@ const EVENT_FIELDS: Record<string, readonly string[]> = {
 };
 const TERMINAL = new Set(["response.completed", "response.incomplete", "response.failed"]);
 
+/** The event types of a streamed one-message text answer, in the spec's order: `deltas` text deltas, then `terminal`. */
+export function textStreamTypes(deltas: number, terminal: "response.completed" | "response.incomplete" = "response.completed"): string[] {
+  return [
+    "response.created",
+    "response.in_progress",
+    "response.output_item.added",
+    "response.content_part.added",
+    ...Array<string>(deltas).fill("response.output_text.delta"),
+    "response.output_text.done",
+    "response.content_part.done",
+    "response.output_item.done",
+    terminal,
+  ];
+}
+
 /** Parses an SSE body into its events (`data:` JSON), checking `event:` names match the type. */
 export function parseEvents(body: string): { events: Json[]; problems: string[] } {
   const events: Json[] = [];
