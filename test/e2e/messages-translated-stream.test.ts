@@ -4,12 +4,11 @@
 // estimate and message_delta the real usage, stop_sequence only where the upstream names the
 // matched string, and thinking settings mapped to each upstream's reasoning control.
 import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GEMINI_UPSTREAM, OLLAMA_UPSTREAM, OPENAI_UPSTREAM } from "../fakes/chat-upstreams.ts";
-import { splitArguments, type FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startOpenAIFake } from "../fakes/openai.ts";
+import { describe, expect, it } from "vitest";
+import { gatewayOn, GEMINI_UPSTREAM, OLLAMA_UPSTREAM, OPENAI_UPSTREAM } from "../fakes/chat-upstreams.ts";
+import { splitArguments } from "../fakes/fake-upstream.ts";
 import { validateEventStream } from "../dialects/anthropic-messages/event-stream-validator.ts";
-import { eventually, requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { eventually, requestLines, type TestGateway } from "../harness/gateway.ts";
 
 const MODEL = "claude-sonnet-4-6";
 const tools = [
@@ -59,22 +58,11 @@ const upstreams = [
   { ...OLLAMA_UPSTREAM, fragments: (json: string) => [json] },
 ];
 
-describe.each(upstreams)("Messages stream, translated from $name", ({ start, provider, fragments }) => {
-  let fake: FakeUpstream;
-  let gw: TestGateway;
-  let client: Anthropic;
+// Each upstream serves MODEL as "upstream-model", without retries.
+const onUpstream = { models: { [MODEL]: { targets: [{ provider: "up", model: "upstream-model" }] } }, resilience: { retries: 0 } };
 
-  beforeAll(async () => {
-    fake = await start();
-    gw = await startTestGateway({
-      providers: { up: provider(fake.origin) },
-      models: { [MODEL]: { targets: [{ provider: "up", model: "upstream-model" }] } },
-      resilience: { retries: 0 },
-    });
-    client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
-  });
-  afterAll(() => stopAll(gw, fake));
-  beforeEach(() => resetAll(fake));
+describe.each(upstreams)("Messages stream, translated from $name", ({ fragments, ...upstream }) => {
+  const lane = gatewayOn(upstream, onUpstream);
 
   const twoCalls = {
     text: "Searching, then reading.",
@@ -87,8 +75,8 @@ describe.each(upstreams)("Messages stream, translated from $name", ({ start, pro
   };
 
   it("streams each call's input as the upstream sent it, and the SDK's final message has it exact, with the real usage", async () => {
-    fake.script({ reply: twoCalls });
-    const seen = await streamed(client, question);
+    lane.fake.script({ reply: twoCalls });
+    const seen = await streamed(lane.client, question);
 
     expect(seen.final.content).toEqual([
       { type: "text", text: "Searching, then reading." },
@@ -102,15 +90,15 @@ describe.each(upstreams)("Messages stream, translated from $name", ({ start, pro
 
     // message_start: the gateway's estimate (what count_tokens says for the same body); the final
     // message: the upstream's count, message_delta's cumulative usage overwriting the estimate.
-    const estimated = await estimate(gw, question);
+    const estimated = await estimate(lane.gw, question);
     expect(estimated).toBeGreaterThan(0);
     expect(seen.startUsage).toMatchObject({ input_tokens: estimated, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
     expect(seen.final.usage).toMatchObject({ input_tokens: 321, output_tokens: 45, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
   });
 
   it("writes a stream the strict validator accepts, the tool inputs rebuilt from their fragments", async () => {
-    fake.script({ reply: twoCalls });
-    const res = await fetch(`${gw.url}/v1/messages`, {
+    lane.fake.script({ reply: twoCalls });
+    const res = await fetch(`${lane.gw.url}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": "any", "anthropic-version": "2023-06-01", "content-type": "application/json" },
       body: JSON.stringify({ ...question, stream: true }),
@@ -125,53 +113,46 @@ describe.each(upstreams)("Messages stream, translated from $name", ({ start, pro
   });
 
   it("closes the upstream stream when the client aborts mid-answer", async () => {
-    fake.script({ reply: { ...twoCalls, text: "one two three four five six seven eight" }, chunkIntervalMs: 150 });
-    const stream = client.messages.stream(question);
+    lane.fake.script({ reply: { ...twoCalls, text: "one two three four five six seven eight" }, chunkIntervalMs: 150 });
+    const stream = lane.client.messages.stream(question);
     const texts: string[] = [];
     stream.on("text", (text) => {
       texts.push(text);
       if (texts.length === 2) stream.abort();
     });
     await expect(stream.finalMessage()).rejects.toThrow();
-    await eventually(() => expect(fake.lastChat.aborted).toBe(true));
-    await eventually(() => expect(requestLines(gw).at(-1)).toMatchObject({ api: "messages", outcome: "client_abort" }));
+    await eventually(() => expect(lane.fake.lastChat.aborted).toBe(true));
+    await eventually(() => expect(requestLines(lane.gw).at(-1)).toMatchObject({ api: "messages", outcome: "client_abort" }));
     expect(texts).toHaveLength(2);
   });
 
   it("stops at end_turn, not stop_sequence, when the upstream does not say which sequence matched, and sends the sequences upstream", async () => {
-    fake.script({ reply: { text: "1, 2, 3", finish: "stop", usage: { prompt: 12, completion: 5 } } });
-    const seen = await streamed(client, { model: MODEL, max_tokens: 50, stop_sequences: ["4"], messages: [{ role: "user", content: "Count to ten." }] });
+    lane.fake.script({ reply: { text: "1, 2, 3", finish: "stop", usage: { prompt: 12, completion: 5 } } });
+    const seen = await streamed(lane.client, { model: MODEL, max_tokens: 50, stop_sequences: ["4"], messages: [{ role: "user", content: "Count to ten." }] });
     expect(seen.final.stop_reason).toBe("end_turn");
     expect(seen.final.stop_sequence).toBeNull();
-    expect(fake.lastChat.raw).toMatch(/"stop(Sequences|)"\s*:\s*\["4"\]/);
+    expect(lane.fake.lastChat.raw).toMatch(/"stop(Sequences|)"\s*:\s*\["4"\]/);
   });
 });
 
 describe("Messages stream, translated from an OpenAI-compatible server's own ordering", () => {
-  let fake: FakeUpstream;
-  let gw: TestGateway;
-  let client: Anthropic;
-
-  beforeAll(async () => {
-    fake = await startOpenAIFake();
-    gw = await startTestGateway({
-      providers: { vllm: { type: "openai", base_url: `${fake.origin}/v1` } },
-      models: { [MODEL]: { targets: [{ provider: "vllm", model: "qwen3-coder" }] } },
+  const lane = gatewayOn(
+    OPENAI_UPSTREAM,
+    {
+      models: { [MODEL]: { targets: [{ provider: "up", model: "qwen3-coder" }] } },
       // A token limit: the input estimate in message_start is the one admission made.
       keys: [{ name: "dev", key: "dev-key", tpm: 1_000_000 }],
       resilience: { retries: 0 },
-    });
-    client = new Anthropic({ apiKey: "dev-key", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
-  });
-  afterAll(() => stopAll(gw, fake));
-  beforeEach(() => resetAll(fake));
+    },
+    "dev-key",
+  );
 
   const frame = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) =>
     `data: ${JSON.stringify({ id: "c", object: "chat.completion.chunk", created: 1, model: "qwen3-coder", choices: [{ index: 0, delta, logprobs: null, finish_reason: finish, ...extra }] })}\n\n`;
   const call = (index: number, fields: Record<string, unknown>) => ({ tool_calls: [{ index, ...fields }] });
 
   it("keeps interleaved parallel calls one block at a time, an argument-less call as {}, the cached tokens apart", async () => {
-    fake.script({
+    lane.fake.script({
       frames: [
         frame({ role: "assistant", content: "" }),
         // Two calls announced in one chunk, then their fragments alternating, then a call with no arguments.
@@ -185,7 +166,7 @@ describe("Messages stream, translated from an OpenAI-compatible server's own ord
         "data: [DONE]\n\n",
       ],
     });
-    const seen = await streamed(client, question);
+    const seen = await streamed(lane.client, question);
     expect(seen.final.content).toEqual([
       { type: "tool_use", id: "call_a", name: "Read", input: { path: "a.ts" } },
       { type: "tool_use", id: "call_b", name: "Grep", input: { pattern: "x" } },
@@ -196,41 +177,31 @@ describe("Messages stream, translated from an OpenAI-compatible server's own ord
     expect(seen.fragments.get(1)).toEqual(['{"pattern":"x', '"}']);
     expect(seen.fragments.get(2)).toEqual(["{}"]);
     expect(seen.final.usage).toMatchObject({ input_tokens: 300, cache_read_input_tokens: 600, cache_creation_input_tokens: 0, output_tokens: 30 });
-    expect(seen.startUsage?.input_tokens).toBe(await estimate(gw, question, "dev-key"));
+    expect(seen.startUsage?.input_tokens).toBe(await estimate(lane.gw, question, "dev-key"));
   });
 
   it("reports stop_sequence and the matched string when the server names it, in a stream and in JSON", async () => {
     const body = { model: MODEL, max_tokens: 50, stop_sequences: ["STOP", "\n\nHuman:"], messages: [{ role: "user" as const, content: "Say hi, then STOP." }] };
-    fake.script({ reply: { text: "Hi. ", finish: "stop", stopReason: "STOP", usage: { prompt: 10, completion: 3 } } });
-    const seen = await streamed(client, body);
+    lane.fake.script({ reply: { text: "Hi. ", finish: "stop", stopReason: "STOP", usage: { prompt: 10, completion: 3 } } });
+    const seen = await streamed(lane.client, body);
     expect(seen.final).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "STOP", content: [{ type: "text", text: "Hi. " }] });
-    expect((fake.lastChat.body as { stop: unknown }).stop).toEqual(["STOP", "\n\nHuman:"]);
+    expect((lane.fake.lastChat.body as { stop: unknown }).stop).toEqual(["STOP", "\n\nHuman:"]);
 
-    fake.script({ reply: { text: "Hi. ", finish: "stop", stopReason: "\n\nHuman:", usage: { prompt: 10, completion: 3 } } });
-    const json = await client.messages.create(body);
+    lane.fake.script({ reply: { text: "Hi. ", finish: "stop", stopReason: "\n\nHuman:", usage: { prompt: 10, completion: 3 } } });
+    const json = await lane.client.messages.create(body);
     expect(json).toMatchObject({ stop_reason: "stop_sequence", stop_sequence: "\n\nHuman:" });
   });
 
   it("stops at end_turn when the server names a stop the client did not send, or a stop token", async () => {
     const body = { model: MODEL, max_tokens: 50, stop_sequences: ["STOP"], messages: [{ role: "user" as const, content: "Say hi." }] };
-    fake.script({ reply: { text: "Hi.", finish: "stop", stopReason: "<|im_end|>" } }, { reply: { text: "Hi.", finish: "stop", stopReason: 151645 } });
-    expect(await streamed(client, body).then((s) => s.final)).toMatchObject({ stop_reason: "end_turn", stop_sequence: null });
-    expect(await client.messages.create(body)).toMatchObject({ stop_reason: "end_turn", stop_sequence: null });
+    lane.fake.script({ reply: { text: "Hi.", finish: "stop", stopReason: "<|im_end|>" } }, { reply: { text: "Hi.", finish: "stop", stopReason: 151645 } });
+    expect(await streamed(lane.client, body).then((s) => s.final)).toMatchObject({ stop_reason: "end_turn", stop_sequence: null });
+    expect(await lane.client.messages.create(body)).toMatchObject({ stop_reason: "end_turn", stop_sequence: null });
   });
 });
 
-describe.each(upstreams)("Messages thinking settings, translated to $name", ({ name, start, provider }) => {
-  let fake: FakeUpstream;
-  let gw: TestGateway;
-  let client: Anthropic;
-
-  beforeAll(async () => {
-    fake = await start();
-    gw = await startTestGateway({ providers: { up: provider(fake.origin) }, models: { [MODEL]: { targets: [{ provider: "up", model: "upstream-model" }] } }, resilience: { retries: 0 } });
-    client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
-  });
-  afterAll(() => stopAll(gw, fake));
-  beforeEach(() => resetAll(fake));
+describe.each(upstreams)("Messages thinking settings, translated to $name", ({ name, ...upstream }) => {
+  const lane = gatewayOn(upstream, onUpstream);
 
   /** What each upstream received as its reasoning control for effort "medium". */
   const medium: Record<string, (body: Record<string, unknown>) => unknown> = {
@@ -241,15 +212,15 @@ describe.each(upstreams)("Messages thinking settings, translated to $name", ({ n
   const expected: Record<string, unknown> = { OpenAI: "medium", Gemini: { thinkingBudget: 8192 }, Ollama: "medium" };
 
   it("maps a thinking budget to the upstream's reasoning control, and says so", async () => {
-    const { response } = await client.messages
+    const { response } = await lane.client.messages
       .create({ model: MODEL, max_tokens: 16000, thinking: { type: "enabled", budget_tokens: 8000 }, messages: [{ role: "user", content: "Think about it." }] })
       .withResponse();
-    expect(medium[name]?.(fake.lastChat.body as Record<string, unknown>)).toEqual(expected[name]);
+    expect(medium[name]?.(lane.fake.lastChat.body as Record<string, unknown>)).toEqual(expected[name]);
     expect(response.headers.get("x-llm-warnings")).toContain("thinking.budget_tokens sent as reasoning_effort");
   });
 
   it("leaves adaptive thinking to the model: no reasoning control is sent, and a replayed thinking block is dropped, not sent as text", async () => {
-    const { response } = await client.messages
+    const { response } = await lane.client.messages
       .create({
         model: MODEL,
         max_tokens: 16000,
@@ -261,11 +232,11 @@ describe.each(upstreams)("Messages thinking settings, translated to $name", ({ n
         ],
       })
       .withResponse();
-    const sent = fake.lastChat.body as Record<string, unknown>;
+    const sent = lane.fake.lastChat.body as Record<string, unknown>;
     expect(medium[name]?.(sent)).toBeUndefined();
-    expect(fake.lastChat.raw).not.toContain("SECRET-PLAN");
-    expect(fake.lastChat.raw).not.toContain("c2lnbmF0dXJl");
-    expect(fake.lastChat.raw).toContain("Planned.");
+    expect(lane.fake.lastChat.raw).not.toContain("SECRET-PLAN");
+    expect(lane.fake.lastChat.raw).not.toContain("c2lnbmF0dXJl");
+    expect(lane.fake.lastChat.raw).toContain("Planned.");
     expect(response.headers.get("x-llm-warnings")).toContain("thinking blocks dropped");
   });
 });

@@ -3,12 +3,10 @@
 // a strict validator accepts, tool input rebuilt exactly, stop reasons and usage converted; the
 // upstream gets the conversation in its own shape, without the Claude-only parts.
 import Anthropic, { type APIError } from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CHAT_UPSTREAMS } from "../fakes/chat-upstreams.ts";
-import type { FakeUpstream } from "../fakes/fake-upstream.ts";
-import { startOpenAIFake } from "../fakes/openai.ts";
+import { describe, expect, it } from "vitest";
+import { CHAT_UPSTREAMS, gatewayOn, OPENAI_UPSTREAM } from "../fakes/chat-upstreams.ts";
 import { validateEventStream } from "../dialects/anthropic-messages/event-stream-validator.ts";
-import { requestLines, resetAll, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { requestLines } from "../harness/gateway.ts";
 
 const bash = { name: "Bash", description: "Runs a command", input_schema: { type: "object" as const, properties: { command: { type: "string" } }, required: ["command"] } };
 
@@ -38,26 +36,12 @@ const agentTurn = (model: string) => ({
 
 const toolInput = { command: "ls -la \"src\"", env: { CI: "1" }, args: [1, 2.5, null, "ü ✓"] };
 
-describe.each(CHAT_UPSTREAMS)("Messages door, translated lane to $name", ({ start, provider }) => {
-  let fake: FakeUpstream;
-  let gw: TestGateway;
-  let client: Anthropic;
-
-  beforeAll(async () => {
-    fake = await start();
-    gw = await startTestGateway({
-      providers: { up: provider(fake.origin) },
-      models: { "claude-sonnet-4-6": { targets: [{ provider: "up", model: "upstream-model" }] } },
-      resilience: { retries: 0 },
-    });
-    client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
-  });
-  afterAll(() => stopAll(gw, fake));
-  beforeEach(() => resetAll(fake));
+describe.each(CHAT_UPSTREAMS)("Messages door, translated lane to $name", (upstream) => {
+  const lane = gatewayOn(upstream, { models: { "claude-sonnet-4-6": { targets: [{ provider: "up", model: "upstream-model" }] } }, resilience: { retries: 0 } });
 
   it("answers a tool call as a tool_use block with its input exact, and sends the turn without Claude-only parts", async () => {
-    fake.script({ reply: { text: "", toolCalls: [{ id: "call_1", name: "Bash", arguments: toolInput }], finish: "tool_calls", usage: { prompt: 30, completion: 8 } } });
-    const { data: message, response } = await client.messages.create(agentTurn("claude-sonnet-4-6")).withResponse();
+    lane.fake.script({ reply: { text: "", toolCalls: [{ id: "call_1", name: "Bash", arguments: toolInput }], finish: "tool_calls", usage: { prompt: 30, completion: 8 } } });
+    const { data: message, response } = await lane.client.messages.create(agentTurn("claude-sonnet-4-6")).withResponse();
 
     expect(message.stop_reason).toBe("tool_use");
     expect(message.model).toBe("claude-sonnet-4-6");
@@ -67,15 +51,15 @@ describe.each(CHAT_UPSTREAMS)("Messages door, translated lane to $name", ({ star
     expect(message.usage).toMatchObject({ input_tokens: 30, output_tokens: 8 });
     expect(response.headers.get("x-llm-warnings")).toContain("thinking blocks dropped");
 
-    const sent = fake.lastChat.raw;
+    const sent = lane.fake.lastChat.raw;
     for (const text of ["You are Claude Code.", "fix the test", "1 failed", "npm test"]) expect(sent).toContain(text);
     for (const claudeOnly of ["x-anthropic-billing-header", "Run the tests first.", "EqQBCkYIBhgCIkDsig", "cache_control"]) expect(sent).not.toContain(claudeOnly);
-    expect(requestLines(gw).at(-1)).toMatchObject({ api: "messages", provider: "up", promptTokens: 30, completionTokens: 8 });
+    expect(requestLines(lane.gw).at(-1)).toMatchObject({ api: "messages", provider: "up", promptTokens: 30, completionTokens: 8 });
   });
 
   it("streams a well-formed event stream: text, then the tool call rebuilt exactly, stop reason and usage", async () => {
-    fake.script({ reply: { text: "Let me look at that.", toolCalls: [{ id: "call_2", name: "Bash", arguments: toolInput }], finish: "tool_calls", usage: { prompt: 40, completion: 12 } } });
-    const res = await fetch(`${gw.url}/v1/messages?beta=true`, {
+    lane.fake.script({ reply: { text: "Let me look at that.", toolCalls: [{ id: "call_2", name: "Bash", arguments: toolInput }], finish: "tool_calls", usage: { prompt: 40, completion: 12 } } });
+    const res = await fetch(`${lane.gw.url}/v1/messages?beta=true`, {
       method: "POST",
       headers: { authorization: "Bearer any", "anthropic-version": "2023-06-01", "content-type": "application/json" },
       body: JSON.stringify({ ...agentTurn("claude-sonnet-4-6"), stream: true }),
@@ -91,8 +75,8 @@ describe.each(CHAT_UPSTREAMS)("Messages door, translated lane to $name", ({ star
   });
 
   it("streams through messages.stream, and a cut-off answer stops at max_tokens", async () => {
-    fake.script({ reply: { text: "A long answer that was cut", finish: "length", usage: { prompt: 9, completion: 6 } } });
-    const message = await client.messages.stream({ model: "claude-sonnet-4-6", max_tokens: 6, messages: [{ role: "user", content: "Tell me everything." }] }).finalMessage();
+    lane.fake.script({ reply: { text: "A long answer that was cut", finish: "length", usage: { prompt: 9, completion: 6 } } });
+    const message = await lane.client.messages.stream({ model: "claude-sonnet-4-6", max_tokens: 6, messages: [{ role: "user", content: "Tell me everything." }] }).finalMessage();
     expect(message.content).toEqual([{ type: "text", text: "A long answer that was cut" }]);
     expect(message.stop_reason).toBe("max_tokens");
     expect(message.usage).toMatchObject({ input_tokens: 9, output_tokens: 6 });
@@ -100,27 +84,15 @@ describe.each(CHAT_UPSTREAMS)("Messages door, translated lane to $name", ({ star
 });
 
 describe("Messages door, translated lane: what chat cannot carry", () => {
-  let fake: FakeUpstream;
-  let gw: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startOpenAIFake();
-    gw = await startTestGateway({
-      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
-      models: { gpt: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } },
-    });
-  });
-  afterAll(() => stopAll(gw, fake));
-  beforeEach(() => resetAll(fake));
+  const lane = gatewayOn(OPENAI_UPSTREAM, { models: { gpt: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } } });
 
   it("sends an image block as an image part", async () => {
-    const client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
-    await client.messages.create({
+    await lane.client.messages.create({
       model: "gpt",
       max_tokens: 100,
       messages: [{ role: "user", content: [{ type: "image", source: { type: "base64", media_type: "image/png", data: "iVBORw0KGgo=" } }, { type: "text", text: "What is this?" }] }],
     });
-    const sent = fake.lastChat.body as { messages: { content: unknown }[] };
+    const sent = lane.fake.lastChat.body as { messages: { content: unknown }[] };
     expect(sent.messages[0]?.content).toEqual([
       { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=" } },
       { type: "text", text: "What is this?" },
@@ -128,8 +100,8 @@ describe("Messages door, translated lane: what chat cannot carry", () => {
   });
 
   it("ends a stream that breaks after its first byte with an Anthropic error event", async () => {
-    fake.script({ reply: { text: "one two three four five six" }, cutAfterFrames: 3 });
-    const res = await fetch(`${gw.url}/v1/messages`, {
+    lane.fake.script({ reply: { text: "one two three four five six" }, cutAfterFrames: 3 });
+    const res = await fetch(`${lane.gw.url}/v1/messages`, {
       method: "POST",
       headers: { "x-api-key": "any", "content-type": "application/json" },
       body: JSON.stringify({ model: "gpt", max_tokens: 100, stream: true, messages: [{ role: "user", content: "count" }] }),
@@ -143,42 +115,32 @@ describe("Messages door, translated lane: what chat cannot carry", () => {
   });
 
   it("refuses a server tool with invalid_request_error naming it, and sends nothing upstream", async () => {
-    const client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
-    const error = await client.messages
+    const error = await lane.client.messages
       .create({ model: "gpt", max_tokens: 100, messages: [{ role: "user", content: "news?" }], tools: [{ type: "web_search_20250305", name: "web_search" }] })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     expect((error as APIError).error).toMatchObject({ type: "error", error: { type: "invalid_request_error", message: expect.stringContaining("web_search_20250305") as unknown } });
-    expect(fake.chatRequests).toHaveLength(0);
+    expect(lane.fake.chatRequests).toHaveLength(0);
   });
 });
 
 describe("Messages door and the response cache", () => {
-  let fake: FakeUpstream;
-  let gw: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startOpenAIFake();
-    gw = await startTestGateway({
-      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
-      models: { cached: { targets: [{ provider: "up", model: "gpt-4o-mini" }], cache: true } },
-      cache: { store: "memory" },
-    });
+  const lane = gatewayOn(OPENAI_UPSTREAM, {
+    models: { cached: { targets: [{ provider: "up", model: "gpt-4o-mini" }], cache: true } },
+    cache: { store: "memory" },
   });
-  afterAll(() => stopAll(gw, fake));
 
   it("never answers a Messages request from a chat entry: a repeat is served from the Messages door's own entry", async () => {
     const question = "What is the capital of France?";
-    await gw.client().chat.completions.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] });
-    const client = new Anthropic({ apiKey: "any", baseURL: gw.url, maxRetries: 0, timeout: 30_000 });
+    await lane.gw.client().chat.completions.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] });
     const cacheSaid: (string | null)[] = [];
     for (let i = 0; i < 2; i++) {
-      const { data: message, response } = await client.messages.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] }).withResponse();
+      const { data: message, response } = await lane.client.messages.create({ model: "cached", max_tokens: 50, messages: [{ role: "user", content: question }] }).withResponse();
       expect(message.type).toBe("message");
       expect(message.content).toEqual([{ type: "text", text: "Hello from the fake upstream." }]);
       cacheSaid.push(response.headers.get("x-llm-cache"));
     }
     expect(cacheSaid).toEqual(["miss", "hit"]);
-    expect(fake.chatRequests).toHaveLength(2);
+    expect(lane.fake.chatRequests).toHaveLength(2);
   });
 });

@@ -4,6 +4,7 @@
 // store that goes away makes the key's standing "unavailable" while the page keeps answering.
 // Prices are whole micro-dollars per token: 2 per prompt token, 10 per completion token.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gatewayOn, OPENAI_UPSTREAM } from "../fakes/chat-upstreams.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIFake } from "../fakes/openai.ts";
 import { eventually, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
@@ -40,29 +41,21 @@ const nextUtcMidnight = (iso: string) => {
 };
 
 describe("budgets and the response cache on /status.json", () => {
-  let fake: FakeUpstream;
-  let gw: TestGateway;
-
-  beforeAll(async () => {
-    fake = await startOpenAIFake();
-    gw = await startTestGateway({
-      providers: { up: { type: "openai", base_url: `${fake.origin}/v1` } },
-      models: {
-        fast: { targets: [{ provider: "up", model: "m1" }], price: PRICE },
-        remembered: { targets: [{ provider: "up", model: "m1" }], price: PRICE, cache: true },
-      },
-      keys: [
-        { name: "team-a", key: KEY, rpm: 100, budget: { usd: 5, period: "day" } },
-        { name: "ci", key: "sk-ci-0123456789" },
-      ],
-      limits: { store: "memory", default_max_tokens: 100 },
-      resilience: { retries: 0 },
-    });
+  const lane = gatewayOn(OPENAI_UPSTREAM, {
+    models: {
+      fast: { targets: [{ provider: "up", model: "m1" }], price: PRICE },
+      remembered: { targets: [{ provider: "up", model: "m1" }], price: PRICE, cache: true },
+    },
+    keys: [
+      { name: "team-a", key: KEY, rpm: 100, budget: { usd: 5, period: "day" } },
+      { name: "ci", key: "sk-ci-0123456789" },
+    ],
+    limits: { store: "memory", default_max_tokens: 100 },
+    resilience: { retries: 0 },
   });
-  afterAll(() => stopAll(gw, fake));
 
   it("shows a budgeted key's spend moving by the exact cost of the upstream's usage, what remains and when it resets", async () => {
-    const { body, text } = await status(gw);
+    const { body, text } = await status(lane.gw);
     expect(body.keys.find((k) => k.name === "team-a")?.budget).toEqual({
       usd: 5,
       period: "day",
@@ -74,12 +67,12 @@ describe("budgets and the response cache on /status.json", () => {
     expect(body.keys.find((k) => k.name === "ci")).toEqual({ name: "ci" });
     expect(text).not.toContain(KEY);
 
-    fake.script({ reply: { text: "ok", usage: { prompt: 11, completion: 7 } } }, { reply: { text: "ok", usage: { prompt: 1000, completion: 500 } } });
-    const client = gw.client(KEY);
+    lane.fake.script({ reply: { text: "ok", usage: { prompt: 11, completion: 7 } } }, { reply: { text: "ok", usage: { prompt: 1000, completion: 500 } } });
+    const client = lane.gw.client(KEY);
     await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "one" }] });
     await client.chat.completions.create({ model: "fast", messages: [{ role: "user", content: "two" }] });
 
-    const after = await settled(gw, "team-a");
+    const after = await settled(lane.gw, "team-a");
     const spent = cost(11, 7) + cost(1000, 500);
     expect(micros(after.budget?.spent_usd)).toBe(spent);
     expect(micros(after.budget?.remaining_usd)).toBe(5_000_000 - spent);
@@ -90,21 +83,20 @@ describe("budgets and the response cache on /status.json", () => {
   });
 
   it("shows a cache-enabled model's hit ratio next to its cache setting, and hits cost the key nothing", async () => {
-    const before = micros((await settled(gw, "team-a")).budget?.spent_usd);
-    fake.reset();
-    fake.script({ reply: { text: "a", usage: { prompt: 20, completion: 10 } } }, { reply: { text: "b", usage: { prompt: 20, completion: 10 } } });
-    const client = gw.client(KEY);
+    const before = micros((await settled(lane.gw, "team-a")).budget?.spent_usd);
+    lane.fake.script({ reply: { text: "a", usage: { prompt: 20, completion: 10 } } }, { reply: { text: "b", usage: { prompt: 20, completion: 10 } } });
+    const client = lane.gw.client(KEY);
     const ask = (content: string) => client.chat.completions.create({ model: "remembered", messages: [{ role: "user", content }] });
     // same, same, same, other: two misses (sent upstream), two hits.
     for (const content of ["same", "same", "same", "other"]) await ask(content);
-    expect(fake.chatRequests).toHaveLength(2);
+    expect(lane.fake.chatRequests).toHaveLength(2);
 
-    const { body } = await status(gw);
+    const { body } = await status(lane.gw);
     expect(body.models.find((m) => m.name === "remembered")?.cache).toBe(true);
     expect(body.models.find((m) => m.name === "fast")).not.toHaveProperty("cache");
     expect(body.traffic.models.find((m) => m.model === "remembered")).toMatchObject({ requests: 4, cache: { hits: 2, misses: 2, hit_ratio: 0.5 } });
     expect(body.traffic.models.find((m) => m.model === "fast")).not.toHaveProperty("cache");
-    expect(micros((await settled(gw, "team-a")).budget?.spent_usd) - before).toBe(2 * cost(20, 10));
+    expect(micros((await settled(lane.gw, "team-a")).budget?.spent_usd) - before).toBe(2 * cost(20, 10));
   });
 });
 
