@@ -9,18 +9,45 @@ import type { Metrics, Scenario, ScenarioContext } from "./types.ts";
 
 const all = () => true;
 
-async function load(ctx: ScenarioContext, connections: number, durationSec: number, overallRate?: number): Promise<LoadResult> {
+/** One kind of request to load an arm with; `label` names it in the log line about failures. */
+export interface LoadRequest {
+  path: string;
+  body: string;
+  headers: Record<string, string>;
+  label?: string;
+}
+
+const chat = (): LoadRequest => ({ path: CHAT_PATH, body: chatBody(), headers });
+
+async function loadRequest(ctx: ScenarioContext, request: LoadRequest, connections: number, durationSec: number, overallRate?: number): Promise<LoadResult> {
   await ctx.fakes.main.setKnobs(defaultKnobs);
   const result = await runLoad({
-    url: ctx.arm.origin + CHAT_PATH,
-    body: chatBody(),
-    headers,
+    url: ctx.arm.origin + request.path,
+    body: request.body,
+    headers: request.headers,
     connections,
     durationSec,
     ...(overallRate !== undefined ? { overallRate } : {}),
   });
-  if (result.non2xx > 0 || result.errors > 0) ctx.log(`${ctx.arm.spec.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  const what = request.label !== undefined ? `${request.label} ` : "";
+  if (result.non2xx > 0 || result.errors > 0) ctx.log(`${ctx.arm.spec.name}: ${what}${result.non2xx} non-2xx, ${result.errors} errors`);
   return result;
+}
+
+const load = (ctx: ScenarioContext, connections: number, durationSec: number, overallRate?: number): Promise<LoadResult> =>
+  loadRequest(ctx, chat(), connections, durationSec, overallRate);
+
+/**
+ * How the per-door scenarios measure an arm: requests/s at concurrency 64 with the arm's CPU per
+ * answered request (1 tick = 10 ms), then p50/p99 at concurrency 1.
+ */
+export async function measureRequests(ctx: ScenarioContext, request: LoadRequest): Promise<Metrics> {
+  const pid = ctx.arm.proc?.pid;
+  const before = pid !== undefined ? processTicks(pid) : Number.NaN;
+  const busy = await loadRequest(ctx, request, 64, ctx.profile.throughputSec);
+  const cpuUs = pid !== undefined ? ((processTicks(pid) - before) * 10_000) / Math.max(1, busy.ok) : Number.NaN;
+  const single = await loadRequest(ctx, request, 1, ctx.profile.latencySec);
+  return { rps: busy.rps, cpuUsPerRequest: cpuUs, p50: single.p50, p99: single.p99, errors: busy.errors + busy.non2xx + single.errors + single.non2xx };
 }
 
 export const throughput: Scenario = {

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIResponsesFake } from "../fakes/openai-responses.ts";
-import { startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { responsesLanesConfig, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 
 // The SDK exports traces to OpenAI unless told not to; nothing here may leave loopback.
 setTracingDisabled(true);
@@ -25,17 +25,9 @@ describe("OpenAI Agents SDK through the Responses door", () => {
   beforeAll(async () => {
     anthropic = await startAnthropicFake();
     native = await startOpenAIResponsesFake();
-    gw = await startTestGateway({
-      providers: {
-        claude: { type: "anthropic", api_key: "sk-ant-up", base_url: anthropic.origin },
-        oa: { type: "openai", api_key: "sk-native", base_url: `${native.origin}/v1`, responses: true },
-      },
-      models: {
-        "agent-claude": { targets: [{ provider: "claude", model: "claude-sonnet-4-6" }] },
-        "agent-gpt": { targets: [{ provider: "oa", model: "gpt-5.1" }] },
-      },
-      resilience: { retries: 0 },
-    });
+    gw = await startTestGateway(
+      responsesLanesConfig({ anthropic, native }, { translated: { name: "agent-claude", model: "claude-sonnet-4-6" }, native: { name: "agent-gpt", model: "gpt-5.1" } }),
+    );
   });
   afterAll(() => stopAll(gw, anthropic, native));
   beforeEach(() => {

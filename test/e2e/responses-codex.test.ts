@@ -13,7 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startAnthropicFake } from "../fakes/anthropic.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startOpenAIResponsesFake } from "../fakes/openai-responses.ts";
-import { requestLines, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
+import { requestLines, responsesLanesConfig, startTestGateway, stopAll, type TestGateway } from "../harness/gateway.ts";
 
 type Json = Record<string, unknown>;
 
@@ -40,18 +40,13 @@ describe("Codex CLI through the Responses door", () => {
   beforeAll(async () => {
     anthropic = await startAnthropicFake();
     native = await startOpenAIResponsesFake();
-    gw = await startTestGateway({
-      providers: {
-        claude: { type: "anthropic", api_key: "sk-ant-up", base_url: anthropic.origin },
-        oa: { type: "openai", api_key: "sk-native", base_url: `${native.origin}/v1`, responses: true },
+    gw = await startTestGateway(
+      {
+        ...responsesLanesConfig({ anthropic, native }, { translated: { name: "codex-claude", model: "claude-sonnet-4-6" }, native: { name: "codex-gpt", model: "gpt-5.1-codex" } }),
+        keys: [{ name: "dev", key: "${DEV_KEY}" }],
       },
-      models: {
-        "codex-claude": { targets: [{ provider: "claude", model: "claude-sonnet-4-6" }] },
-        "codex-gpt": { targets: [{ provider: "oa", model: "gpt-5.1-codex" }] },
-      },
-      keys: [{ name: "dev", key: "${DEV_KEY}" }],
-      resilience: { retries: 0 },
-    }, { DEV_KEY: "sk-dev-codex" });
+      { DEV_KEY: "sk-dev-codex" },
+    );
     tripwire = createServer((socket) => {
       tripped += 1;
       socket.destroy();

@@ -109,3 +109,25 @@ export async function startResponsesLanes(options: ResponsesLanesOptions = {}): 
   );
   return { chat, native, gw };
 }
+
+/**
+ * A config with both Responses lanes, for a client that must work on each: `claude`, an Anthropic
+ * fake (the translated lane), and `oa`, a fake serving /v1/responses (the native lane), each with
+ * one model routed to it; no retries. Spread it to add keys or other sections.
+ */
+export function responsesLanesConfig(
+  fakes: { anthropic: { origin: string }; native: { origin: string } },
+  models: { translated: { name: string; model: string }; native: { name: string; model: string } },
+): Record<string, unknown> {
+  return {
+    providers: {
+      claude: { type: "anthropic", api_key: "sk-ant-up", base_url: fakes.anthropic.origin },
+      oa: { type: "openai", api_key: "sk-native", base_url: `${fakes.native.origin}/v1`, responses: true },
+    },
+    models: {
+      [models.translated.name]: { targets: [{ provider: "claude", model: models.translated.model }] },
+      [models.native.name]: { targets: [{ provider: "oa", model: models.native.model }] },
+    },
+    resilience: { retries: 0 },
+  };
+}
