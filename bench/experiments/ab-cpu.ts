@@ -8,7 +8,7 @@
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
 //        [--connections 16] [--tokens 0] [--stream] [--chunks 20] [--model M] [--header "name: value"]
-//        [--a-model M] [--a-header "name: value"] [--lane chat]
+//        [--a-model M] [--a-header "name: value"] [--a-env NAME=value] [--lane chat]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
 // one-line prompt. --model and --header change the request of both builds (the cache scenario:
@@ -17,7 +17,9 @@
 // miss against the cache off). --stream asks for streams (with usage, as the streams scenarios
 // do): the fake sends the role frame and `--chunks` (20) content frames 10 ms apart, then finish,
 // usage and [DONE]. --lane loads another door's lane (bench/harness/lanes.ts: messages,
-// responses, ...) with its JSON request instead of chat (--header still applies).
+// responses, ...) with its JSON request instead of chat (--header still applies). --a-env sets
+// one environment variable for A only (`--a . --b . --a-env LOG_LEVEL=warn`: what the access
+// line costs).
 import { resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
@@ -46,6 +48,14 @@ function headerPair(pair: string | undefined): Record<string, string> {
   const colon = pair.indexOf(":");
   if (colon <= 0) throw new Error(`--header must be "name: value", got ${pair}`);
   return { [pair.slice(0, colon).trim().toLowerCase()]: pair.slice(colon + 1).trim() };
+}
+
+/** `NAME=value` as an environment object; none for undefined. */
+function envPair(pair: string | undefined): Record<string, string> {
+  if (pair === undefined) return {};
+  const eq = pair.indexOf("=");
+  if (eq <= 0) throw new Error(`--a-env must be NAME=value, got ${pair}`);
+  return { [pair.slice(0, eq)]: pair.slice(eq + 1) };
 }
 
 async function main(): Promise<void> {
@@ -81,7 +91,7 @@ async function main(): Promise<void> {
         cwd: dir,
         script: "dist/index.js",
         args: ["--config", GATEWAY_CONFIG],
-        env: gatewayEnv(fakes, port),
+        env: { ...gatewayEnv(fakes, port), ...(label === "A" ? envPair(flags.get("a-env")) : {}) },
         stdout: "discard",
       });
       const origin = `http://127.0.0.1:${port}`;

@@ -25,7 +25,9 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
   if (pretty) {
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } } });
   }
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  // Lines gather up to 8 KB (or 100 ms) per write: one write per line cost a thread-pool
+  // round trip each, about a tenth of a pass-through request's CPU. pino flushes on exit.
+  return pino(options, pino.destination({ dest: 1, sync: false, minLength: 8192, periodicFlush: 100 }));
 }
 
 export type LineLevel = "debug" | "info" | "warn";
