@@ -3,6 +3,7 @@
 // built from known fields only (request bodies, when enabled, are redacted before logging);
 // a path-based redaction pass on every line measured at ~4% of a request's CPU.
 import { pino, type Logger, type LoggerOptions } from "pino";
+import { LineBatch, type BlockSink } from "./line-batch.ts";
 
 export type { Logger };
 
@@ -26,8 +27,22 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } } });
   }
   // Lines gather up to 8 KB (or 100 ms) per write: one write per line cost a thread-pool
-  // round trip each, about a tenth of a pass-through request's CPU. pino flushes on exit.
-  return pino(options, pino.destination({ dest: 1, sync: false, minLength: 8192, periodicFlush: 100 }));
+  // round trip each, about a tenth of a pass-through request's CPU.
+  return pino(options, batchedStdout());
+}
+
+/**
+ * Standard output behind a line batch. pino flushes the descriptor's writer at exit; lines
+ * still in the batch are handed to it first, by listeners registered before pino's.
+ */
+function batchedStdout(): LineBatch {
+  // Registered before pino.destination registers its own, so they run first.
+  process.once("beforeExit", () => batch.flush());
+  process.once("exit", () => batch.flushSync());
+  // In buffer mode sonic-boom's write takes Buffers, which its types do not say.
+  const sink = pino.destination({ dest: 1, sync: false, contentMode: "buffer" }) as unknown as BlockSink;
+  const batch = new LineBatch(sink, { minBytes: 8192, flushMs: 100 });
+  return batch;
 }
 
 export type LineLevel = "debug" | "info" | "warn";
