@@ -71,6 +71,24 @@ export function lineWriter<T extends object = Record<string, unknown>>(
   const tail = `,"msg":${JSON.stringify(msg)}}\n`;
   return (level, fields) => {
     if (!logger.isLevelEnabled(level)) return;
-    stream.write(`{"level":"${level}","time":"${new Date().toISOString()}","service":"llm-gateway"${members(fields)}${tail}`);
+    stream.write(`{"level":"${level}","time":"${isoTimeNow()}","service":"llm-gateway"${members(fields)}${tail}`);
   };
+}
+
+/** "000Z" to "999Z": the milliseconds and zone of an ISO time. */
+const MILLIS = Array.from({ length: 1_000 }, (_, ms) => `${String(ms).padStart(3, "0")}Z`);
+let isoSecond = Number.NaN;
+let isoSecondText = "";
+
+/**
+ * `new Date().toISOString()`, from the current second's text (made once a second) and the
+ * milliseconds: toISOString measured at about 0.4-0.8 µs, a noticeable part of the line.
+ */
+export function isoTimeNow(now: number = Date.now()): string {
+  const second = Math.floor(now / 1_000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoSecondText = new Date(second * 1_000).toISOString().slice(0, 20);
+  }
+  return isoSecondText + (MILLIS[now - second * 1_000] as string);
 }

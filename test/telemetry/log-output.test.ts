@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LineBatch, type BlockSink } from "../../src/telemetry/line-batch.ts";
+import { isoTimeNow } from "../../src/telemetry/logger.ts";
 
 /** A sink that copies what it is handed (the batch must not write into a block it handed on). */
 function recordingSink(): BlockSink & { flushes: number; syncFlushes: number; text(): string } {
@@ -89,5 +90,13 @@ describe("LineBatch", () => {
     batch.flush(done);
     expect(done).toHaveBeenCalledOnce();
     expect(sink.text()).toBe("x\n");
+  });
+});
+
+describe("isoTimeNow", () => {
+  it("is toISOString of the same instant", () => {
+    const instants = [0, 1, 999, 1_000, 1_764_671_477_325, 1_764_671_477_999, 1_764_671_478_000, 253_402_300_799_999, -1, -1_000, -86_400_001];
+    for (let i = 0; i < 2_000; i++) instants.push(1_764_671_477_000 + i * 7 + (i % 3));
+    for (const t of instants) expect(isoTimeNow(t)).toBe(new Date(t).toISOString());
   });
 });
