@@ -68,6 +68,9 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   const leaseMs = options.slotLeaseMs ?? 30_000;
   const report = (operation: StoreOperation, error: unknown): void => reporter.report(operation, error, settings.onStoreError);
   const leases = createSlotLeases(store, leaseMs, (error) => report("renew", error));
+  // Made once, not per settlement.
+  const reportAdjust = (error: unknown): void => report("adjust", error);
+  const reportRelease = (error: unknown): void => report("release", error);
   const headroom = createTokenHeadroom();
   const outbox = createSpendOutbox(store, {
     retryMs: options.settleRetryMs ?? 1_000,
@@ -275,11 +278,11 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
         for (const b of buckets) {
           if (b.kind === "tokens" || b.kind === "model_tokens") (adjustments ??= []).push({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta });
         }
-        if (adjustments !== undefined) work.push(store.adjust(adjustments).catch((error: unknown) => report("adjust", error)));
+        if (adjustments !== undefined) work.push(store.adjust(adjustments).catch(reportAdjust));
       }
       if (slot !== undefined) {
         leases.drop(slot, "slot");
-        work.push(store.release(slot).catch((error: unknown) => report("release", error)));
+        work.push(store.release(slot).catch(reportRelease));
       }
       if (held !== undefined) leases.drop(held, "budget");
       if (spend !== undefined) work.push(settleBudget(held ?? { ...spend.claim, cost: 0 }, price, usage));
