@@ -34,7 +34,9 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
     const source = req[MESSAGES_BODY];
     if (speaksMessages(adapter)) {
       const result = await adapter.native("anthropic-messages", nativeRequest(source, "/messages"), model, options);
-      return { lane: "native", result: await primedPassthrough(result) };
+      // A whole answer is primed as it is: no await, no extra turn of the microtask queue.
+      const primed = primedPassthrough(result);
+      return { lane: "native", result: primed instanceof Promise ? await primed : primed };
     }
     const { chat, untranslatable, warnings } = source.translation();
     if (untranslatable.length > 0) {
@@ -54,6 +56,8 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
       return { ...metered, result: chatOperation.meter(metered.result, admission), ...(inputTokens !== undefined ? { inputTokens } : {}) };
     }
     const result = chatOperation.meter(metered.result, admission);
-    return result.kind === "passthrough" ? { lane: "native", result } : metered;
+    // Unchanged (a whole answer, or nothing counted): no new wrapper.
+    if (result === metered.result || result.kind !== "passthrough") return metered;
+    return { lane: "native", result };
   },
 };
