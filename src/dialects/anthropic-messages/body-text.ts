@@ -64,7 +64,7 @@ function addJoinedText(message: unknown, out: string[]): void {
 
 /**
  * Strings, keys and numbers of a JSON value, depth-first in document order. Recursive: the body
- * read its nesting checked at the door (json-depth.ts), so the stack it takes is bounded.
+ * has its nesting checked at the door (json-depth.ts), so the stack it takes is bounded.
  */
 function addJson(value: unknown, out: string[]): void {
   if (typeof value === "string") addString(value, out);
