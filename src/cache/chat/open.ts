@@ -6,7 +6,7 @@ import { randomFillSync } from "node:crypto";
 import type { CacheHit, CacheQuery, CacheTicket, ServedBy } from "../../pipeline/cache-seam.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, Usage } from "../../providers/types.ts";
 import type { CacheContext } from "../context.ts";
-import type { Entry, Tier } from "../entry.ts";
+import { lazyEntry, type Entry, type Tier } from "../entry.ts";
 import type { Found } from "../tiers.ts";
 import { liveFeed, untilAborted, type Flight, type LiveFeed } from "../flights.ts";
 import type { RequestPolicy } from "../policy.ts";
@@ -83,7 +83,8 @@ async function lookFurther(ctx: CacheContext, policy: RequestPolicy, query: Pick
 async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, hitOf: HitOf): Promise<ChatTicket | undefined> {
   const outcome = await untilAborted(flight.outcome, signal);
   if (outcome.kind === "none") return undefined;
-  if (outcome.kind === "entry") return hitTicket(hitOf, req, outcome.entry);
+  // An answer kept unread may prove no completion: then this one asks for itself.
+  if (outcome.kind === "entry") return outcome.entry.value === undefined ? undefined : hitTicket(hitOf, req, outcome.entry);
   if (req.stream === true) {
     const result: ChatResult = { kind: "stream", chunks: outcome.feed.follow(signal) };
     return { status: "hit", hit: { result, ageSeconds: 0 }, req, store: asIs, abandon: nothing };
@@ -177,6 +178,8 @@ const JSON_HEADERS = { "content-type": "application/json" };
 
 /** Stores a complete answer (given its JSON text when the upstream's bytes are at hand); the entry, or undefined when not kept. */
 type Keep = (completion: ChatCompletion | undefined, json?: string) => Entry | undefined;
+/** Stores an answer that arrived whole as JSON text; what the requests waiting on it get (undefined: nothing). */
+type KeepText = (json: string) => Entry | undefined;
 
 function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: ChatRequest, flight: Flight | undefined): ChatTicket {
   return {
@@ -190,14 +193,27 @@ function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: 
         const at = ctx.store.now();
         return ctx.store.put(key, completion, ttlMs, policy.local, json) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
       };
-      return recordAnswer(result, served, keep, flight);
+      const keepText: KeepText = (json) => {
+        if (!policy.write || served.warnings.length > 0) return undefined;
+        if (ctx.store.missTier(policy.local) !== "memory") {
+          // A shared tier gets only checked completions.
+          const completion = parseCompletion(json);
+          return keep(completion, json) ?? transient(completion);
+        }
+        // Only this process holds it: kept unread, parsed and checked at its first hit.
+        const at = ctx.store.now();
+        const entry = lazyEntry(json, parseCompletion, at, at + policy.ttlMs(served));
+        // Too large to keep, the answer still serves the requests waiting for it.
+        return ctx.store.hold(key, entry, json) ? entry : lazyEntry(json, parseCompletion, Date.now(), Date.now());
+      };
+      return recordAnswer(result, served, { keep, keepText }, flight);
     },
     abandon: () => flight?.settle({ kind: "none" }),
   };
 }
 
 /** Wraps the fresh answer so it is kept (and handed to followers) once it is complete and clean. */
-function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: Flight | undefined): ChatResult {
+function recordAnswer(result: ChatResult, served: ServedBy, { keep, keepText }: { keep: Keep; keepText: KeepText }, flight: Flight | undefined): ChatResult {
   // An adjusted answer is right for this request only: followers ask for themselves.
   const lead = served.warnings.length === 0 ? flight : undefined;
   if (flight && !lead) flight.settle({ kind: "none" });
@@ -211,9 +227,8 @@ function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: 
     return { kind: "stream", chunks: recordChunks(result.chunks, feed, keep) };
   }
   if (Array.isArray(result.body)) {
-    const text = textOf(result.body as readonly Uint8Array[]);
-    const completion = parseCompletion(text);
-    settleWith(lead, keep(completion, text), completion);
+    const handed = keepText(textOf(result.body as readonly Uint8Array[]));
+    lead?.settle(handed ? { kind: "entry", entry: handed } : { kind: "none" });
     return result;
   }
   const feed = liveFeed();
@@ -223,9 +238,13 @@ function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: 
 
 function settleWith(flight: Flight | undefined, entry: Entry | undefined, completion: ChatCompletion | undefined): void {
   if (!flight) return;
-  // Too large to keep, the answer still serves the requests waiting for it.
-  const value = entry ?? (completion && { value: completion, storedAt: Date.now(), expiresAt: Date.now() });
+  const value = entry ?? transient(completion);
   flight.settle(value ? { kind: "entry", entry: value } : { kind: "none" });
+}
+
+/** An answer too large to keep still serves the requests waiting for it. */
+function transient(completion: ChatCompletion | undefined): Entry | undefined {
+  return completion && { value: completion, storedAt: Date.now(), expiresAt: Date.now() };
 }
 
 async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: LiveFeed, keep: Keep): AsyncGenerator<ChatCompletionChunk> {
