@@ -1,10 +1,8 @@
 // The in-process tier: parsed entries in an LRU bounded by the bytes of their JSON (and of any
 // ready-to-send body kept with them), so a flood of large answers evicts old ones instead of
-// growing the heap. Expiry is checked against the cache's clock on every read.
-//
-// A Map and a doubly linked list of its nodes, in order of use: a hit is one Map lookup and a
-// few pointer moves (lru-cache's general options, status and TTL bookkeeping cost several
-// times more per call on the hit and miss paths).
+// growing the heap. Expiry is checked against the
+// cache's clock on every read.
+import { LRUCache } from "lru-cache";
 import type { Entry } from "./entry.ts";
 
 export interface MemoryTier {
@@ -16,89 +14,32 @@ export interface MemoryTier {
   readonly bytes: number;
 }
 
-interface Node {
-  readonly key: string;
-  entry: Entry;
-  bytes: number;
-  /** Towards the least recently used. */
-  older: Node | undefined;
-  /** Towards the most recently used. */
-  newer: Node | undefined;
+interface Held {
+  readonly entry: Entry;
+  readonly bytes: number;
 }
 
 export function createMemoryTier(maxBytes: number): MemoryTier {
-  const nodes = new Map<string, Node>();
-  let oldest: Node | undefined;
-  let newest: Node | undefined;
-  let held = 0;
-
-  const unlink = (node: Node) => {
-    if (node.older) node.older.newer = node.newer;
-    else oldest = node.newer;
-    if (node.newer) node.newer.older = node.older;
-    else newest = node.older;
-    node.older = node.newer = undefined;
-  };
-  const pushNewest = (node: Node) => {
-    node.older = newest;
-    if (newest) newest.newer = node;
-    else oldest = node;
-    newest = node;
-  };
-  const drop = (node: Node) => {
-    unlink(node);
-    nodes.delete(node.key);
-    held -= node.bytes;
-  };
-  /** Stores `entry` at `bytes` as the most recently used; one larger than the whole bound is not kept (and drops what `key` held). */
-  const put = (key: string, entry: Entry, bytes: number) => {
-    const node = nodes.get(key);
-    if (bytes > maxBytes) {
-      if (node) drop(node);
-      return;
-    }
-    if (node) {
-      held += bytes - node.bytes;
-      node.entry = entry;
-      node.bytes = bytes;
-      if (node !== newest) {
-        unlink(node);
-        pushNewest(node);
-      }
-    } else {
-      const fresh: Node = { key, entry, bytes, older: undefined, newer: undefined };
-      nodes.set(key, fresh);
-      held += bytes;
-      pushNewest(fresh);
-    }
-    while (held > maxBytes && oldest) drop(oldest);
-  };
-
+  const lru = new LRUCache<string, Held>({ maxSize: maxBytes, sizeCalculation: (held) => held.bytes });
   return {
     get(key, now) {
-      const node = nodes.get(key);
-      if (node === undefined) return undefined;
-      if (node.entry.expiresAt <= now) {
-        drop(node);
-        return undefined;
-      }
-      if (node !== newest) {
-        unlink(node);
-        pushNewest(node);
-      }
-      return node.entry;
+      const held = lru.get(key);
+      if (held === undefined) return undefined;
+      if (held.entry.expiresAt > now) return held.entry;
+      lru.delete(key);
+      return undefined;
     },
     set(key, entry, bytes) {
       // Counted with an allowance for the object around the JSON and for the key (a short
-      // request's canonical text, up to two bytes a character).
-      put(key, entry, bytes + 256 + 2 * key.length);
+      // request's canonical text, up to two bytes a character); entries above the bound are refused by lru-cache.
+      lru.set(key, { entry, bytes: bytes + 256 + 2 * key.length });
     },
     grow(key, entry, bytes) {
-      const node = nodes.get(key);
-      if (node?.entry === entry) put(key, entry, node.bytes + bytes);
+      const held = lru.peek(key);
+      if (held?.entry === entry) lru.set(key, { entry, bytes: held.bytes + bytes });
     },
     get bytes() {
-      return held;
+      return lru.calculatedSize;
     },
   };
 }
