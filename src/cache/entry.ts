@@ -10,6 +10,27 @@ export interface Entry<T = unknown> {
   readonly expiresAt: number;
 }
 
+/**
+ * An entry kept as its value's JSON text, parsed and checked by `read` at its first use (an entry
+ * replaced before anyone reads it is never parsed). Its value is undefined when `read` finds the
+ * text is no such value: such an entry answers nothing.
+ */
+export function lazyEntry(json: string, read: (json: string) => unknown, storedAt: number, expiresAt: number): Entry {
+  let text: string | undefined = json;
+  let value: unknown;
+  return {
+    get value() {
+      if (text !== undefined) {
+        value = read(text);
+        text = undefined;
+      }
+      return value;
+    },
+    storedAt,
+    expiresAt,
+  };
+}
+
 /** Which tier answered: this process's memory, Redis, or an identical request in flight. */
 export type Tier = "memory" | "redis" | "inflight";
 

@@ -24,6 +24,8 @@ export interface EntryStore {
   get(key: string, lookup: Lookup): Found | Promise<Found | undefined> | undefined;
   /** Stores in the background; false when the entry is too large to keep. `json` is `value`'s JSON text, when the caller has it. */
   put(key: string, value: unknown, ttlMs: number, local: boolean, json?: string): boolean;
+  /** Keeps `entry`, made from `json` (its value's JSON text), in this process only; false when it is too large to keep. */
+  hold(key: string, entry: Entry, json: string): boolean;
   /** A rendering of `entry` (found under `key`) is kept with it: its bytes count against the memory bound. */
   grew(key: string, entry: Entry, bytes: number): void;
   readonly now: () => number;
@@ -44,7 +46,8 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
     get(key, lookup) {
       const at = now();
       const inMemory = memory.get(key, at);
-      if (inMemory && fresh(inMemory, lookup, at)) return { entry: inMemory, tier: "memory" };
+      // A value read lazily that proved no answer (see lazyEntry) is no entry.
+      if (inMemory && fresh(inMemory, lookup, at) && inMemory.value !== undefined) return { entry: inMemory, tier: "memory" };
       if (!redis || lookup.local) return undefined;
       return redis.get(sharedKey(key)).then((stored) => {
         const later = now();
@@ -60,11 +63,23 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
       const at = now();
       const entry: Entry = { value, storedAt: at, expiresAt: at + ttlMs };
       // The same JSON as stringifying the entry, without serialising the value a second time.
-      const json = valueJson === undefined ? JSON.stringify(entry) : `{"value":${valueJson},"storedAt":${at},"expiresAt":${entry.expiresAt}}`;
+      const json = valueJson === undefined ? JSON.stringify(entry) : entryJson(valueJson, entry);
       if (json.length > maxEntryBytes) return false;
       keepLocally(key, entry, json.length, at, local);
       if (redis && !local) void redis.set(sharedKey(key), json, ttlMs);
       return true;
     },
+    hold(key, entry, valueJson) {
+      // Only the length is read: the concatenation is never flattened.
+      const bytes = entryJson(valueJson, entry).length;
+      if (bytes > maxEntryBytes) return false;
+      memory.set(key, entry, bytes);
+      return true;
+    },
   };
+}
+
+/** The entry's JSON (as JSON.stringify writes it) around its value's JSON text, which is not serialised again. */
+function entryJson(valueJson: string, entry: Entry): string {
+  return `{"value":${valueJson},"storedAt":${entry.storedAt},"expiresAt":${entry.expiresAt}}`;
 }

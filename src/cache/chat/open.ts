@@ -2,11 +2,11 @@
 // form asked (JSON, or a stream rebuilt from the entry), or lead the miss: its answer, on any
 // lane, is folded into one completion and stored once complete and clean, while followers get
 // it as it arrives.
-import { randomUUID } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import type { CacheHit, CacheQuery, CacheTicket, ServedBy } from "../../pipeline/cache-seam.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, Usage } from "../../providers/types.ts";
 import type { CacheContext } from "../context.ts";
-import type { Entry, Tier } from "../entry.ts";
+import { lazyEntry, type Entry, type Tier } from "../entry.ts";
 import type { Found } from "../tiers.ts";
 import { liveFeed, untilAborted, type Flight, type LiveFeed } from "../flights.ts";
 import type { RequestPolicy } from "../policy.ts";
@@ -28,7 +28,7 @@ export function openChat(ctx: CacheContext, policy: RequestPolicy, query: Pick<C
   const key = chatKey(policy, keyed, api);
   const missTier = ctx.store.missTier(policy.local);
   // A translating door renders the completion itself; the chat door sends the entry's own JSON.
-  const form: JsonForm = api === "chat" ? { kind: "body", ctx, key } : COMPLETION;
+  const form: JsonForm = api === "chat" ? "body" : "completion";
   if (!policy.read) {
     ctx.events.miss(policy.publicModel, api, missTier);
     return missTicket(ctx, policy, key, req, undefined);
@@ -36,7 +36,7 @@ export function openChat(ctx: CacheContext, policy: RequestPolicy, query: Pick<C
   const found = ctx.store.get(key, { local: policy.local, maxAgeMs: policy.maxAgeMs });
   if (found !== undefined && !(found instanceof Promise)) {
     ctx.events.hit(policy.publicModel, api, found.tier);
-    return hitTicket(req, found.entry, ctx.store.now(), form);
+    return hitTicket({ form, ctx, key }, req, found.entry);
   }
   // A leader whose entry is too old for this client is not followed: this one asks afresh.
   const flight = policy.maxAgeMs === undefined ? ctx.flights.find(key) : undefined;
@@ -60,7 +60,7 @@ async function lookFurther(ctx: CacheContext, policy: RequestPolicy, query: Pick
   const { req, api } = query;
   const { key, form, flight, found } = pending;
   if (flight) {
-    const followed = await follow(flight, req, query.signal, ctx.store.now, form);
+    const followed = await follow(flight, req, query.signal, { form, ctx, key });
     if (followed) {
       ctx.events.hit(policy.publicModel, api, "inflight");
       return followed;
@@ -73,71 +73,113 @@ async function lookFurther(ctx: CacheContext, policy: RequestPolicy, query: Pick
   if (stored) {
     leading?.settle({ kind: "entry", entry: stored.entry });
     ctx.events.hit(policy.publicModel, api, stored.tier);
-    return hitTicket(req, stored.entry, ctx.store.now(), form);
+    return hitTicket({ form, ctx, key }, req, stored.entry);
   }
   ctx.events.miss(policy.publicModel, api, pending.missTier);
   return missTicket(ctx, policy, key, req, leading);
 }
 
 /** What a follower gets from its leader: a hit, or undefined when it must go upstream itself. */
-async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, now: () => number, form: JsonForm): Promise<ChatTicket | undefined> {
+async function follow(flight: Flight, req: ChatRequest, signal: AbortSignal, hitOf: HitOf): Promise<ChatTicket | undefined> {
   const outcome = await untilAborted(flight.outcome, signal);
   if (outcome.kind === "none") return undefined;
-  if (outcome.kind === "entry") return hitTicket(req, outcome.entry, now(), form);
+  // An answer kept unread may prove no completion: then this one asks for itself.
+  if (outcome.kind === "entry") return outcome.entry.value === undefined ? undefined : hitTicket(hitOf, req, outcome.entry);
   if (req.stream === true) {
     const result: ChatResult = { kind: "stream", chunks: outcome.feed.follow(signal) };
-    return { status: "hit", hit: { result, ageSeconds: 0 }, req, store: (r) => r, abandon: () => undefined };
+    return { status: "hit", hit: { result, ageSeconds: 0 }, req, store: asIs, abandon: nothing };
   }
   const entry = await untilAborted(outcome.feed.completed, signal);
-  return entry ? hitTicket(req, entry, now(), form) : undefined;
+  return entry ? hitTicket(hitOf, req, entry) : undefined;
 }
 
 /** How a JSON hit is handed to the door: the completion (a translating door renders it), or the chat door's body, ready to send. */
-type JsonForm = { readonly kind: "completion" } | { readonly kind: "body"; readonly ctx: CacheContext; readonly key: string };
+type JsonForm = "completion" | "body";
 
-const COMPLETION: JsonForm = { kind: "completion" };
-
-function hitTicket(req: ChatRequest, entry: Entry, now: number, form: JsonForm): ChatTicket {
-  const completion = entry.value as ChatCompletion;
-  const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
-  const result: ChatResult =
-    req.stream === true
-      ? { kind: "stream", chunks: fromArray(replayChunks(completion, id)) }
-      : form.kind === "body"
-        ? readyBody(form.ctx, form.key, entry, id)
-        : { kind: "completion", completion: { ...completion, id } };
-  const hit: CacheHit<ChatResult> = { result, ageSeconds: Math.max(0, (now - entry.storedAt) / 1000) };
-  return { status: "hit", hit, req, store: (r) => r, abandon: () => undefined };
+/** The form of a JSON hit, and where its entry lives (a ready body is counted with it). */
+interface HitOf {
+  readonly form: JsonForm;
+  readonly ctx: CacheContext;
+  readonly key: string;
 }
 
-/** The entry's JSON after its `id`, rendered at its first JSON hit and kept with it for the next ones. */
-const rendered = new WeakMap<Entry, Buffer>();
+/** A hit stores nothing and leaves no one waiting. */
+const asIs = (result: ChatResult): ChatResult => result;
+const nothing = (): void => undefined;
+
+function hitTicket(hitOf: HitOf, req: ChatRequest, entry: Entry): ChatTicket {
+  const completion = entry.value as ChatCompletion;
+  const result: ChatResult =
+    req.stream === true
+      ? { kind: "stream", chunks: fromArray(replayChunks(completion, freshId())) }
+      : hitOf.form === "body"
+        ? readyBody(hitOf.ctx, hitOf.key, entry)
+        : { kind: "completion", completion: { ...completion, id: freshId() } };
+  const hit: CacheHit<ChatResult> = { result, ageSeconds: Math.max(0, (hitOf.ctx.store.now() - entry.storedAt) / 1000) };
+  return { status: "hit", hit, req, store: asIs, abandon: nothing };
+}
+
+/** A hit's id: `chatcmpl-` and 32 random hex digits, as long as the UUID-based ids were. */
+const ID_PREFIX = "chatcmpl-";
+const ID_LENGTH = ID_PREFIX.length + 32;
+const HEX = Buffer.from("0123456789abcdef", "latin1");
+/** Random bytes drawn 256 ids at a time: one native call, not one per hit. */
+const idBytes = Buffer.alloc(4096);
+let idAt = idBytes.length;
+
+/** Writes a fresh id into `into` at `at`, digit by digit (no string made). */
+function writeId(into: Buffer, at: number): void {
+  if (idAt + 16 > idBytes.length) {
+    randomFillSync(idBytes);
+    idAt = 0;
+  }
+  let to = at + into.write(ID_PREFIX, at, "latin1");
+  for (const end = idAt + 16; idAt < end; idAt++) {
+    const byte = idBytes[idAt] as number;
+    into[to++] = HEX[byte >> 4] as number;
+    into[to++] = HEX[byte & 15] as number;
+  }
+}
+
+function freshId(): string {
+  const id = Buffer.allocUnsafe(ID_LENGTH);
+  writeId(id, 0);
+  return id.toString("latin1");
+}
+
+/** A JSON hit's body with a placeholder id, rendered at the entry's first JSON hit and kept with it; and its usage, settled. */
+interface Ready {
+  readonly body: Buffer;
+  readonly usage: Promise<Usage | undefined>;
+}
+
+const rendered = new WeakMap<Entry, Ready>();
 
 const ID_HEAD = '{"id":"';
 
-/** The chat door's JSON body for a hit, in one buffer: only the fresh id is written per request. */
-function readyBody(ctx: CacheContext, key: string, entry: Entry, id: string): Passthrough {
-  let rest = rendered.get(entry);
-  if (rest === undefined) {
+/** The chat door's JSON body for a hit: the ready body copied, only the fresh id written per request. */
+function readyBody(ctx: CacheContext, key: string, entry: Entry): Passthrough {
+  let ready = rendered.get(entry);
+  if (ready === undefined) {
     const { id: _id, ...fields } = entry.value as ChatCompletion;
     const json = JSON.stringify(fields);
-    rest = Buffer.from(json.length > 2 ? `",${json.slice(1)}` : `"}`, "utf8");
-    rendered.set(entry, rest);
-    ctx.store.grew(key, entry, rest.byteLength);
+    const rest = json.length > 2 ? `",${json.slice(1)}` : `"}`;
+    ready = { body: Buffer.from(`${ID_HEAD}${"0".repeat(ID_LENGTH)}${rest}`, "utf8"), usage: Promise.resolve(fields.usage) };
+    rendered.set(entry, ready);
+    ctx.store.grew(key, entry, ready.body.byteLength);
   }
-  // The id is ASCII: its bytes are its characters.
-  const body = Buffer.allocUnsafe(ID_HEAD.length + id.length + rest.byteLength);
-  body.write(ID_HEAD, 0, "latin1");
-  body.write(id, ID_HEAD.length, "latin1");
-  rest.copy(body, ID_HEAD.length + id.length);
-  const usage = (entry.value as ChatCompletion).usage;
-  return { kind: "passthrough", status: 200, headers: JSON_HEADERS, body: [body], usage: Promise.resolve(usage) };
+  const body = Buffer.allocUnsafe(ready.body.byteLength);
+  ready.body.copy(body);
+  writeId(body, ID_HEAD.length);
+  return { kind: "passthrough", status: 200, headers: JSON_HEADERS, body: [body], usage: ready.usage };
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
 /** Stores a complete answer (given its JSON text when the upstream's bytes are at hand); the entry, or undefined when not kept. */
 type Keep = (completion: ChatCompletion | undefined, json?: string) => Entry | undefined;
+/** Stores an answer that arrived whole as JSON text; what the requests waiting on it get (undefined: nothing). */
+type KeepText = (json: string) => Entry | undefined;
 
 function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: ChatRequest, flight: Flight | undefined): ChatTicket {
   return {
@@ -151,14 +193,27 @@ function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: 
         const at = ctx.store.now();
         return ctx.store.put(key, completion, ttlMs, policy.local, json) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
       };
-      return recordAnswer(result, served, keep, flight);
+      const keepText: KeepText = (json) => {
+        if (!policy.write || served.warnings.length > 0) return undefined;
+        if (ctx.store.missTier(policy.local) !== "memory") {
+          // A shared tier gets only checked completions.
+          const completion = parseCompletion(json);
+          return keep(completion, json) ?? transient(completion);
+        }
+        // Only this process holds it: kept unread, parsed and checked at its first hit.
+        const at = ctx.store.now();
+        const entry = lazyEntry(json, parseCompletion, at, at + policy.ttlMs(served));
+        // Too large to keep, the answer still serves the requests waiting for it.
+        return ctx.store.hold(key, entry, json) ? entry : lazyEntry(json, parseCompletion, Date.now(), Date.now());
+      };
+      return recordAnswer(result, served, { keep, keepText }, flight);
     },
     abandon: () => flight?.settle({ kind: "none" }),
   };
 }
 
 /** Wraps the fresh answer so it is kept (and handed to followers) once it is complete and clean. */
-function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: Flight | undefined): ChatResult {
+function recordAnswer(result: ChatResult, served: ServedBy, { keep, keepText }: { keep: Keep; keepText: KeepText }, flight: Flight | undefined): ChatResult {
   // An adjusted answer is right for this request only: followers ask for themselves.
   const lead = served.warnings.length === 0 ? flight : undefined;
   if (flight && !lead) flight.settle({ kind: "none" });
@@ -172,9 +227,8 @@ function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: 
     return { kind: "stream", chunks: recordChunks(result.chunks, feed, keep) };
   }
   if (Array.isArray(result.body)) {
-    const text = textOf(result.body as readonly Uint8Array[]);
-    const completion = parseCompletion(text);
-    settleWith(lead, keep(completion, text), completion);
+    const handed = keepText(textOf(result.body as readonly Uint8Array[]));
+    lead?.settle(handed ? { kind: "entry", entry: handed } : { kind: "none" });
     return result;
   }
   const feed = liveFeed();
@@ -184,9 +238,13 @@ function recordAnswer(result: ChatResult, served: ServedBy, keep: Keep, flight: 
 
 function settleWith(flight: Flight | undefined, entry: Entry | undefined, completion: ChatCompletion | undefined): void {
   if (!flight) return;
-  // Too large to keep, the answer still serves the requests waiting for it.
-  const value = entry ?? (completion && { value: completion, storedAt: Date.now(), expiresAt: Date.now() });
+  const value = entry ?? transient(completion);
   flight.settle(value ? { kind: "entry", entry: value } : { kind: "none" });
+}
+
+/** An answer too large to keep still serves the requests waiting for it. */
+function transient(completion: ChatCompletion | undefined): Entry | undefined {
+  return completion && { value: completion, storedAt: Date.now(), expiresAt: Date.now() };
 }
 
 async function* recordChunks(source: AsyncIterable<ChatCompletionChunk>, feed: LiveFeed, keep: Keep): AsyncGenerator<ChatCompletionChunk> {
