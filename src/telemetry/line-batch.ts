@@ -21,7 +21,7 @@ export interface LineBatchOptions {
 /** The utmost bytes one UTF-16 unit takes in UTF-8, so a line's room is known without measuring it. */
 const MAX_UTF8_PER_UNIT = 3;
 
-/** A pino destination (`write` takes one line) that gathers lines into blocks for `sink`. */
+/** A pino destination (`write` takes one line) that gathers the access lines into blocks for `sink`. */
 export class LineBatch {
   private block: Buffer;
   private used = 0;
@@ -38,18 +38,28 @@ export class LineBatch {
     this.block = Buffer.allocUnsafe(this.capacity);
   }
 
+  /**
+   * pino's own lines (start-up, warnings, errors) are few and someone may be waiting to read
+   * them: handed on at once, after the lines gathered before them.
+   */
   write(line: string): boolean {
+    this.gather(line);
+    this.handOn();
+    return true;
+  }
+
+  /** The per-request lines: gathered into blocks of `minBytes`, or handed on after `flushMs`. */
+  gather(line: string): void {
     if (line.length * MAX_UTF8_PER_UNIT > this.block.length - this.used) {
       this.handOn();
       if (line.length * MAX_UTF8_PER_UNIT > this.block.length) {
         this.sink.write(Buffer.from(line, "utf8"));
-        return true;
+        return;
       }
     }
     this.used += this.block.write(line, this.used, "utf8");
     if (this.used >= this.options.minBytes) this.handOn();
     else this.timer ??= setTimeout(() => this.onTimer(), this.options.flushMs).unref();
-    return true;
   }
 
   /** Hands on what is gathered and asks the sink to write it (pino's `logger.flush`). */

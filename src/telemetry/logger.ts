@@ -69,9 +69,11 @@ export function lineWriter<T extends object = Record<string, unknown>>(
   const stream = (logger as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
   if (!stream) return (level, fields) => logger[level](fields as object, msg);
   const tail = `,"msg":${JSON.stringify(msg)}}\n`;
+  // The production destination gathers these lines; any other stream takes each as it comes.
+  const put = stream instanceof LineBatch ? (line: string) => stream.gather(line) : (line: string) => stream.write(line);
   return (level, fields) => {
     if (!logger.isLevelEnabled(level)) return;
-    stream.write(`{"level":"${level}","time":"${isoTimeNow()}","service":"llm-gateway"${members(fields)}${tail}`);
+    put(`{"level":"${level}","time":"${isoTimeNow()}","service":"llm-gateway"${members(fields)}${tail}`);
   };
 }
 

@@ -35,8 +35,8 @@ describe("LineBatch", () => {
     const sink = recordingSink();
     const batch = new LineBatch(sink, { minBytes: 64, flushMs: 100 });
     const lines = Array.from({ length: 40 }, (_, i) => `{"n":${i},"text":"é ✓ 𝄞 line"}\n`);
-    for (const line of lines) batch.write(line);
-    batch.write("tail\n");
+    for (const line of lines) batch.gather(line);
+    batch.gather("tail\n");
     batch.flushSync();
     expect(sink.text()).toBe(`${lines.join("")}tail\n`);
     expect(sink.syncFlushes).toBe(1);
@@ -52,7 +52,7 @@ describe("LineBatch", () => {
       copies.push(block.toString("utf8"));
       return held(block);
     };
-    for (const line of lines) batch.write(line);
+    for (const line of lines) batch.gather(line);
     batch.flush();
     expect(sink.text()).toBe(copies.join(""));
     expect(sink.text()).toBe(lines.join(""));
@@ -62,9 +62,9 @@ describe("LineBatch", () => {
     const sink = recordingSink();
     const batch = new LineBatch(sink, { minBytes: 32, flushMs: 100 });
     const long = `${"ü".repeat(500)}\n`;
-    batch.write("first\n");
-    batch.write(long);
-    batch.write("last\n");
+    batch.gather("first\n");
+    batch.gather(long);
+    batch.gather("last\n");
     batch.flush();
     expect(sink.text()).toBe(`first\n${long}last\n`);
   });
@@ -73,11 +73,21 @@ describe("LineBatch", () => {
     vi.useFakeTimers();
     const sink = recordingSink();
     const batch = new LineBatch(sink, { minBytes: 8192, flushMs: 100 });
-    batch.write("one\n");
-    batch.write("two\n");
+    batch.gather("one\n");
+    batch.gather("two\n");
     expect(sink.text()).toBe("");
     vi.advanceTimersByTime(100);
     expect(sink.text()).toBe("one\ntwo\n");
+  });
+
+  it("hands on a line written through pino's write at once, after the lines gathered before it", () => {
+    const sink = recordingSink();
+    const batch = new LineBatch(sink, { minBytes: 8192, flushMs: 100 });
+    batch.gather("request\n");
+    expect(batch.write("warning\n")).toBe(true);
+    expect(sink.text()).toBe("request\nwarning\n");
+    batch.gather("next\n");
+    expect(sink.text()).toBe("request\nwarning\n");
   });
 
   it("flushes through the sink with the callback, and skips a sync flush with nothing gathered", () => {
@@ -86,7 +96,7 @@ describe("LineBatch", () => {
     batch.flushSync();
     expect(sink.syncFlushes).toBe(0);
     const done = vi.fn();
-    batch.write("x\n");
+    batch.gather("x\n");
     batch.flush(done);
     expect(done).toHaveBeenCalledOnce();
     expect(sink.text()).toBe("x\n");
