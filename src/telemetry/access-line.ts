@@ -102,52 +102,10 @@ export function jsonString(value: string): string {
 /** A number as JSON text: non-finite numbers are `null`, as `JSON.stringify` writes them. */
 const jsonNumber = (value: number): string => (Number.isFinite(value) ? `${value}` : "null");
 
-/**
- * A member's fixed text, made once: `,"name":`, the same with the value's opening quote, and
- * the member as null. Each line joins fewer, shorter pieces than a template per member made.
- */
-interface Member {
-  readonly key: string;
-  readonly quoted: string;
-  readonly null: string;
-}
-
-const member = (name: string): Member => ({ key: `,"${name}":`, quoted: `,"${name}":"`, null: `,"${name}":null` });
-const M = {
-  requestId: member("requestId"),
-  method: member("method"),
-  path: member("path"),
-  api: member("api"),
-  status: member("status"),
-  outcome: member("outcome"),
-  latencyMs: member("latencyMs"),
-  keyName: member("keyName"),
-  session: member("session"),
-  model: member("model"),
-  servedModel: member("servedModel"),
-  route: member("route"),
-  sensitivity: member("sensitivity"),
-  complexity: member("complexity"),
-  provider: member("provider"),
-  upstreamModel: member("upstreamModel"),
-  fallbacks: member("fallbacks"),
-  cache: member("cache"),
-  ttftMs: member("ttftMs"),
-  upstreamMs: member("upstreamMs"),
-  overheadMs: member("overheadMs"),
-  promptTokens: member("promptTokens"),
-  completionTokens: member("completionTokens"),
-  costUsd: member("costUsd"),
-  error: member("error"),
-  streamError: member("streamError"),
-  completion: member("completion"),
-} as const;
-
-const stringMember = (m: Member, value: string): string => (NEEDS_ESCAPE.test(value) ? m.key + JSON.stringify(value) : m.quoted + value + '"');
-const str = (m: Member, value: string | undefined): string => (value === undefined ? "" : stringMember(m, value));
-const strOrNull = (m: Member, value: string | null): string => (value === null ? m.null : stringMember(m, value));
-const num = (m: Member, value: number | undefined): string => (value === undefined ? "" : m.key + jsonNumber(value));
-const numOrNull = (m: Member, value: number | null): string => (value === null ? m.null : m.key + jsonNumber(value));
+const str = (name: string, value: string | undefined): string => (value === undefined ? "" : `,"${name}":${jsonString(value)}`);
+const strOrNull = (name: string, value: string | null): string => `,"${name}":${value === null ? "null" : jsonString(value)}`;
+const num = (name: string, value: number | undefined): string => (value === undefined ? "" : `,"${name}":${jsonNumber(value)}`);
+const numOrNull = (name: string, value: number | null): string => `,"${name}":${value === null ? "null" : jsonNumber(value)}`;
 
 /** Any value (bodies), through `JSON.stringify`; left out when it has no JSON form, as in an object. */
 function value(name: string, v: unknown): string {
@@ -166,36 +124,36 @@ function strings(name: string, values: string[] | undefined): string {
 /** The line's members as JSON text, each one preceded by a comma (`,"requestId":"…",…`). */
 export function accessLineMembers(l: AccessLine): string {
   return (
-    str(M.requestId, l.requestId) +
-    str(M.method, l.method) +
-    str(M.path, l.path) +
-    strOrNull(M.api, l.api) +
-    num(M.status, l.status) +
-    str(M.outcome, l.outcome) +
-    num(M.latencyMs, l.latencyMs) +
-    strOrNull(M.keyName, l.keyName) +
-    str(M.session, l.session) +
-    str(M.model, l.model) +
-    str(M.servedModel, l.servedModel) +
-    strOrNull(M.route, l.route) +
-    str(M.sensitivity, l.sensitivity) +
-    str(M.complexity, l.complexity) +
-    strOrNull(M.provider, l.provider) +
-    strOrNull(M.upstreamModel, l.upstreamModel) +
-    numOrNull(M.fallbacks, l.fallbacks) +
-    (l.stream === undefined ? "" : l.stream ? ',"stream":true' : ',"stream":false') +
-    str(M.cache, l.cache) +
-    numOrNull(M.ttftMs, l.ttftMs) +
-    num(M.upstreamMs, l.upstreamMs) +
-    num(M.overheadMs, l.overheadMs) +
-    numOrNull(M.promptTokens, l.promptTokens) +
-    numOrNull(M.completionTokens, l.completionTokens) +
-    numOrNull(M.costUsd, l.costUsd) +
+    str("requestId", l.requestId) +
+    str("method", l.method) +
+    str("path", l.path) +
+    strOrNull("api", l.api) +
+    num("status", l.status) +
+    str("outcome", l.outcome) +
+    num("latencyMs", l.latencyMs) +
+    strOrNull("keyName", l.keyName) +
+    str("session", l.session) +
+    str("model", l.model) +
+    str("servedModel", l.servedModel) +
+    strOrNull("route", l.route) +
+    str("sensitivity", l.sensitivity) +
+    str("complexity", l.complexity) +
+    strOrNull("provider", l.provider) +
+    strOrNull("upstreamModel", l.upstreamModel) +
+    numOrNull("fallbacks", l.fallbacks) +
+    (l.stream === undefined ? "" : `,"stream":${l.stream ? "true" : "false"}`) +
+    str("cache", l.cache) +
+    numOrNull("ttftMs", l.ttftMs) +
+    num("upstreamMs", l.upstreamMs) +
+    num("overheadMs", l.overheadMs) +
+    numOrNull("promptTokens", l.promptTokens) +
+    numOrNull("completionTokens", l.completionTokens) +
+    numOrNull("costUsd", l.costUsd) +
     strings("warnings", l.warnings) +
-    str(M.error, l.error) +
-    str(M.streamError, l.streamError) +
+    str("error", l.error) +
+    str("streamError", l.streamError) +
     value("messages", l.messages) +
     value("input", l.input) +
-    str(M.completion, l.completion)
+    str("completion", l.completion)
   );
 }
