@@ -9,6 +9,7 @@ import { parseErrorEnvelope } from "../error-envelope.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
 import { guardedBody } from "../guarded-body.ts";
+import { wholeBody } from "../whole-body.ts";
 import type { CallOptions, NativeRequest, PassthroughResult } from "../types.ts";
 import { canonicalUsage, scanMessagesUsage, watchStreamUsage } from "./usage-scan.ts";
 
@@ -80,13 +81,12 @@ export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, m
     return { kind: "passthrough", status: res.statusCode, headers, body: watched.body, usage: watched.usage };
   }
   // A complete JSON answer: read whole (it is bounded) so a failure surfaces before any byte is sent.
-  const chunks: Buffer[] = [];
+  let buf: Buffer;
   try {
-    for await (const chunk of res.body) chunks.push(chunk as Buffer);
+    buf = await wholeBody(res.body);
   } catch (error) {
     throw transportError(provider, error, call.signal);
   }
-  const buf = Buffer.concat(chunks);
   // A token count generates nothing: only a message carries usage.
   const scanned = req.path.startsWith("/messages/count_tokens") ? undefined : scanMessagesUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
   return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanned && canonicalUsage(scanned)) };

@@ -7,6 +7,7 @@ import { request, type Dispatcher } from "undici";
 import { stringifyWith } from "../../json/source-text.ts";
 import { UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
+import { wholeBody } from "../whole-body.ts";
 import type { CallOptions, NativeRequest, PassthroughResult, Usage } from "../types.ts";
 import { httpError } from "./errors.ts";
 
@@ -53,13 +54,12 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
     const usage = new Promise<Usage | undefined>((resolve) => (settle = resolve));
     return { kind: "passthrough", status: res.statusCode, headers, body: watched(res.body, provider, options.signal, settle), usage };
   }
-  const chunks: Buffer[] = [];
+  let buf: Buffer;
   try {
-    for await (const chunk of res.body) chunks.push(chunk as Buffer);
+    buf = await wholeBody(res.body);
   } catch (error) {
     throw transportError(provider, error, options.signal);
   }
-  const buf = Buffer.concat(chunks);
   // Only the text from the last "usage" on is decoded: the scan reads nothing before it.
   const at = buf.lastIndexOf(USAGE_KEY);
   const usage = at < 0 ? undefined : scanResponsesUsage(buf.toString("utf8", at));
