@@ -11,16 +11,22 @@ function machineBusyTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-/** CPU time (user + system, children included) of a process in clock ticks (1/100 s). */
-export function processTicks(pid: number): number {
+/** CPU time of a process in clock ticks (1/100 s), user and system apart, children included. */
+export function processTimes(pid: number): { user: number; system: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     // utime, stime, cutime, cstime are fields 14–17 of the full line (11–14 after the command)
-    return Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    return { user: Number(fields[11]) + Number(fields[13]), system: Number(fields[12]) + Number(fields[14]) };
   } catch {
-    return Number.NaN;
+    return { user: Number.NaN, system: Number.NaN };
   }
+}
+
+/** CPU time (user + system, children included) of a process in clock ticks (1/100 s). */
+export function processTicks(pid: number): number {
+  const { user, system } = processTimes(pid);
+  return user + system;
 }
 
 export interface LoadMeter {

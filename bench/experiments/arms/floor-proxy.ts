@@ -1,7 +1,7 @@
 // Floor experiment arm: the least a policy-enforcing gateway must do per JSON request, and no
 // more: read the client's body whole, parse it once, set `model`, serialise it, call upstream
 // with undici `request`, read the answer whole, answer with content-length and a request id.
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import { Agent, request } from "undici";
 import { armArgs, listen } from "../../arms/serve-arm.ts";
@@ -10,7 +10,7 @@ const args = armArgs();
 const agent = new Agent({ connections: null, keepAliveTimeout: 10_000 });
 const origin = args.upstream.origin;
 
-const server = createServer(async (req, res) => {
+async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
@@ -33,6 +33,8 @@ const server = createServer(async (req, res) => {
   } catch {
     if (!res.headersSent) res.writeHead(502).end();
   }
-});
+}
+
+const server = createServer((req, res) => void serve(req, res));
 
 await listen("floor-proxy", server, args);
