@@ -3,12 +3,13 @@
 // the adapter's pool (no SDK, no Web streams), and the upstream's bytes come back as they
 // arrive, pings and unknown events included. The client's `anthropic-*` headers travel
 // unchanged: the beta list is open, never filtered here.
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { stringifyWith } from "../../json/source-text.ts";
 import { parseErrorEnvelope } from "../error-envelope.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
 import { guardedBody } from "../guarded-body.ts";
+import { answerText, callUpstream, type UpstreamAnswer } from "../upstream-call.ts";
 import type { CallOptions, NativeRequest, PassthroughResult } from "../types.ts";
 import { canonicalUsage, scanMessagesUsage, watchStreamUsage } from "./usage-scan.ts";
 
@@ -38,10 +39,10 @@ export function nativeUrls(baseUrl: string): ReadonlyMap<string, URL> {
 export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, model: string, call: CallOptions): Promise<PassthroughResult> {
   const { provider } = endpoint;
   const path = `/v1${req.path}`;
-  let res: Dispatcher.ResponseData;
+  let res: UpstreamAnswer;
   try {
-    res = await request(endpoint.urls.get(path) ?? `${endpoint.baseUrl}${path}`, {
-      dispatcher: endpoint.dispatcher,
+    res = await callUpstream(endpoint.dispatcher, endpoint.urls.get(path) ?? `${endpoint.baseUrl}${path}`, {
+      method: req.method,
       headers: {
         "anthropic-version": DEFAULT_VERSION,
         ...req.headers,
@@ -49,45 +50,36 @@ export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, m
         "content-type": "application/json",
         "x-request-id": call.requestId,
       },
-      method: req.method,
       // A large body is the client's text with the model spliced in, when that text reads one way (source-text.ts).
       body: stringifyWith(req.body ?? {}, { model }),
       signal: call.signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
+      // An event stream is relayed as it comes; a complete JSON answer is read whole (it is
+      // bounded) so a failure surfaces before any byte is sent.
+      relayStream: true,
     });
   } catch (error) {
     throw transportError(provider, error, call.signal);
   }
-  if (res.statusCode >= 400) {
-    const text = await res.body.text().catch(() => "");
-    const body = parseErrorEnvelope(text);
+  if (res.status >= 400) {
+    const body = parseErrorEnvelope(answerText(res));
     throw new UpstreamError({
       provider,
-      status: res.statusCode,
+      status: res.status,
       failure: "http",
       // The upstream's own words: Claude Code's recovery matches on them.
-      message: body?.message ?? `HTTP ${res.statusCode}`,
+      message: body?.message ?? `HTTP ${res.status}`,
       retryAfterMs: parseRetryAfter(res.headers["retry-after"], res.headers["retry-after-ms"]),
       body,
     });
   }
   const headers: Record<string, string | string[] | undefined> = {};
   for (const name of RELAYED_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
-  const contentType = String(res.headers["content-type"] ?? "");
-  if (contentType.includes("text/event-stream")) {
-    const watched = watchStreamUsage(guardedBody(res.body, provider, call.signal));
-    return { kind: "passthrough", status: res.statusCode, headers, body: watched.body, usage: watched.usage };
+  if (res.stream !== undefined) {
+    const watched = watchStreamUsage(guardedBody(res.stream, provider, call.signal));
+    return { kind: "passthrough", status: res.status, headers, body: watched.body, usage: watched.usage };
   }
-  // A complete JSON answer: read whole (it is bounded) so a failure surfaces before any byte is sent.
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of res.body) chunks.push(chunk as Buffer);
-  } catch (error) {
-    throw transportError(provider, error, call.signal);
-  }
-  const buf = Buffer.concat(chunks);
+  const buf = res.body;
   // A token count generates nothing: only a message carries usage.
   const scanned = req.path.startsWith("/messages/count_tokens") ? undefined : scanMessagesUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
-  return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(scanned && canonicalUsage(scanned)) };
+  return { kind: "passthrough", status: res.status, headers, body: [buf], usage: Promise.resolve(scanned && canonicalUsage(scanned)) };
 }

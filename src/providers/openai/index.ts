@@ -8,7 +8,7 @@ import { stringifyWith } from "../../json/source-text.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
 import { RelayedStream } from "../relayed-stream.ts";
-import { wholeBody } from "../whole-body.ts";
+import { answerText, callUpstream, type UpstreamAnswer } from "../upstream-call.ts";
 import { embedOpenAI, type EmbedEndpoint } from "./embed.ts";
 import { httpError } from "./errors.ts";
 import { nativeResponses, type ResponsesEndpoint } from "./responses.ts";
@@ -48,40 +48,29 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
         req,
         injectUsage ? { model, stream_options: { ...req.stream_options, include_usage: true } } : { model },
       );
-      let res: Dispatcher.ResponseData;
+      let res: UpstreamAnswer;
       try {
-        res = await request(chatUrl, {
+        // A complete JSON answer is read whole (it is bounded) so failures surface before any byte is sent.
+        res = await callUpstream(dispatcher, chatUrl, {
           method: "POST",
-          dispatcher,
           headers: { ...fixedHeaders, "x-request-id": call.requestId },
           body: payload,
           signal: call.signal,
-          headersTimeout: 0,
-          bodyTimeout: 0,
+          relayStream: stream,
         });
       } catch (error) {
         throw transportError(id, error, call.signal);
       }
-      if (res.statusCode >= 400) {
-        const text = await res.body.text().catch(() => "");
-        throw httpError(id, res.statusCode, res.headers, text);
-      }
+      if (res.status >= 400) throw httpError(id, res.status, res.headers, answerText(res));
       const headers: Record<string, string | string[] | undefined> = {};
       for (const name of RELAYED_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
-      const contentType = String(res.headers["content-type"] ?? "");
-      if (stream && contentType.includes("text/event-stream")) {
-        const relay = relaySse(new RelayedStream(res.body, id, call.signal), { stripUsageChunk: injectUsage });
-        return { kind: "passthrough", status: res.statusCode, headers, body: relay.body, usage: relay.usage };
+      if (res.stream !== undefined) {
+        const relay = relaySse(new RelayedStream(res.stream, id, call.signal), { stripUsageChunk: injectUsage });
+        return { kind: "passthrough", status: res.status, headers, body: relay.body, usage: relay.usage };
       }
-      // A complete JSON answer: read it whole (it is bounded) so failures surface before any byte is sent.
-      let buf: Buffer;
-      try {
-        buf = await wholeBody(res.body);
-      } catch (error) {
-        throw transportError(id, error, call.signal);
-      }
+      const buf = res.body;
       const usage: Usage | undefined = scanUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
-      return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
+      return { kind: "passthrough", status: res.status, headers, body: [buf], usage: Promise.resolve(usage) };
     },
 
     speaks: (dialect: Dialect) => dialect === "openai-responses" && config.responses === true,

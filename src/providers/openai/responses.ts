@@ -3,10 +3,11 @@
 // from the JSON body or the stream's terminal event on the way. GET and DELETE of a stored
 // response (and its input items) go to the same API. Azure serves the same API under its own
 // root and key header: its adapter reuses this lane with its endpoint.
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { stringifyWith } from "../../json/source-text.ts";
 import { UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
+import { answerText, callUpstream, type UpstreamAnswer } from "../upstream-call.ts";
 import type { CallOptions, NativeRequest, PassthroughResult, Usage } from "../types.ts";
 import { httpError } from "./errors.ts";
 
@@ -28,42 +29,31 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
   const { provider } = endpoint;
   // A large body is the client's text with the model spliced in, when that text reads one way (source-text.ts).
   const body = call.body === undefined ? undefined : stringifyWith(call.body, { model });
-  let res: Dispatcher.ResponseData;
+  let res: UpstreamAnswer;
   try {
-    res = await request(urlOf(endpoint, call.path), {
+    res = await callUpstream(endpoint.dispatcher, urlOf(endpoint, call.path), {
       method: call.method,
-      dispatcher: endpoint.dispatcher,
       headers: { ...endpoint.headers, "x-request-id": options.requestId, ...(body === undefined ? {} : { "content-type": "application/json" }) },
       ...(body === undefined ? {} : { body }),
       signal: options.signal,
-      headersTimeout: 0,
-      bodyTimeout: 0,
+      relayStream: call.stream === true,
     });
   } catch (error) {
     throw transportError(provider, error, options.signal);
   }
-  if (res.statusCode >= 400) {
-    const text = await res.body.text().catch(() => "");
-    throw httpError(provider, res.statusCode, res.headers, text);
-  }
+  if (res.status >= 400) throw httpError(provider, res.status, res.headers, answerText(res));
   const headers: Record<string, string | string[] | undefined> = {};
   for (const name of endpoint.relayedHeaders) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
-  if (call.stream === true && String(res.headers["content-type"] ?? "").includes("text/event-stream")) {
+  if (res.stream !== undefined) {
     let settle!: (usage: Usage | undefined) => void;
     const usage = new Promise<Usage | undefined>((resolve) => (settle = resolve));
-    return { kind: "passthrough", status: res.statusCode, headers, body: watched(res.body, provider, options.signal, settle), usage };
+    return { kind: "passthrough", status: res.status, headers, body: watched(res.stream, provider, options.signal, settle), usage };
   }
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of res.body) chunks.push(chunk as Buffer);
-  } catch (error) {
-    throw transportError(provider, error, options.signal);
-  }
-  const buf = Buffer.concat(chunks);
+  const buf = res.body;
   // Only the text from the last "usage" on is decoded: the scan reads nothing before it.
   const at = buf.lastIndexOf(USAGE_KEY);
   const usage = at < 0 ? undefined : scanResponsesUsage(buf.toString("utf8", at));
-  return { kind: "passthrough", status: res.statusCode, headers, body: [buf], usage: Promise.resolve(usage) };
+  return { kind: "passthrough", status: res.status, headers, body: [buf], usage: Promise.resolve(usage) };
 }
 
 const USAGE_KEY = Buffer.from('"usage"');
