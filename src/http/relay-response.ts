@@ -1,6 +1,7 @@
 // The parts every door shares when it relays an upstream's own answer (native lanes, stored
 // responses held upstream): the upstream's headers as node:http takes them, and an answer that
 // arrived whole sent in one write with its length.
+import { isUtf8 } from "node:buffer";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
 /** The upstream's response headers without the names undici reports as absent. */
@@ -18,6 +19,16 @@ export function wholeBody(chunks: readonly Uint8Array[]): Uint8Array {
 /** Sends a whole answer with its content-length; returns the time it was handed to the socket (its first byte). */
 export function sendWhole(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Uint8Array): number {
   res.writeHead(status, { ...headers, "content-length": body.byteLength });
-  res.end(body);
+  res.end(asText(body) ?? body);
   return performance.now();
+}
+
+// node:http sends a string body in the same write as the head, a byte body as a second chunk
+// (a corked writev): the single write costs less, for a small body worth its decoding. Only
+// UTF-8 bytes decode back to themselves, so anything else is sent as it came.
+const TEXT_LIMIT = 16 * 1024;
+
+function asText(body: Uint8Array): string | undefined {
+  if (body.byteLength > TEXT_LIMIT || !isUtf8(body)) return undefined;
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
 }
