@@ -4,10 +4,17 @@
 import { isUtf8 } from "node:buffer";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 
-/** The upstream's response headers without the names undici reports as absent. */
-export function relayedHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+/**
+ * The upstream's response headers without the names undici reports as absent, then the
+ * gateway's own (`own`, overriding an upstream header of the same name): one fresh object.
+ */
+export function relayedHeaders(headers: IncomingHttpHeaders, own?: Readonly<Record<string, string>>): Record<string, string | string[]> {
   const relayed: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) relayed[name] = value;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && Object.hasOwn(headers, name)) relayed[name] = value;
+  }
+  if (own) for (const name in own) relayed[name] = own[name] as string;
   return relayed;
 }
 
@@ -16,9 +23,13 @@ export function wholeBody(chunks: readonly Uint8Array[]): Uint8Array {
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
 }
 
-/** Sends a whole answer with its content-length; returns the time it was handed to the socket (its first byte). */
+/**
+ * Sends a whole answer with its content-length, set on `headers` (a fresh object the caller
+ * gives up); returns the time it was handed to the socket (its first byte).
+ */
 export function sendWhole(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: Uint8Array): number {
-  res.writeHead(status, { ...headers, "content-length": body.byteLength });
+  headers["content-length"] = body.byteLength;
+  res.writeHead(status, headers);
   res.end(asText(body) ?? body);
   return performance.now();
 }
