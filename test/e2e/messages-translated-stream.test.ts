@@ -9,6 +9,7 @@ import { gatewayOn, GEMINI_UPSTREAM, OLLAMA_UPSTREAM, OPENAI_UPSTREAM } from "..
 import { splitArguments } from "../fakes/fake-upstream.ts";
 import { validateEventStream } from "../dialects/anthropic-messages/event-stream-validator.ts";
 import { eventually, requestLines, type TestGateway } from "../harness/gateway.ts";
+import { loadTokenizer } from "../../src/limits/tokens.ts";
 
 const MODEL = "claude-sonnet-4-6";
 const tools = [
@@ -238,5 +239,25 @@ describe.each(upstreams)("Messages thinking settings, translated to $name", ({ n
     expect(lane.fake.lastChat.raw).not.toContain("c2lnbmF0dXJl");
     expect(lane.fake.lastChat.raw).toContain("Planned.");
     expect(response.headers.get("x-llm-warnings")).toContain("thinking blocks dropped");
+  });
+});
+
+describe("Messages stream, translated to a model counted with OpenAI's tokenizer, under a token limit", () => {
+  // Far from the limit, admission reserves a cheap bound and runs no tokenizer: message_start
+  // still carries the estimate, made for the model that served.
+  const lane = gatewayOn(
+    OPENAI_UPSTREAM,
+    { models: { [MODEL]: { targets: [{ provider: "up", model: "gpt-4o-mini" }] } }, keys: [{ name: "dev", key: "dev-key", tpm: 1_000_000 }], resilience: { retries: 0 } },
+    "dev-key",
+  );
+
+  it("reports the estimate in message_start, not the bound admission reserved", async () => {
+    await loadTokenizer();
+    lane.fake.script({ reply: { text: "Found two.", finish: "stop", usage: { prompt: 321, completion: 4 } } });
+    const seen = await streamed(lane.client, question);
+    const estimated = await estimate(lane.gw, question, "dev-key");
+    expect(estimated).toBeGreaterThan(0);
+    expect(seen.startUsage?.input_tokens).toBe(estimated);
+    expect(seen.final.usage).toMatchObject({ input_tokens: 321, output_tokens: 4 });
   });
 });

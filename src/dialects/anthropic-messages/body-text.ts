@@ -4,7 +4,7 @@
 // as their JSON text. Skipped: `model` (replaced), the API's own grammar words, and opaque
 // payloads that are not text (base64 media, thinking signatures, redacted thinking). The text
 // blocks of one turn are also read run together, so a pattern split across blocks still matches.
-// Iterative and linear in the body.
+// Linear in the body.
 type Json = Record<string, unknown>;
 
 const GRAMMAR: ReadonlySet<string> = new Set([
@@ -39,9 +39,10 @@ function textOf(body: Readonly<Json>): string[] {
   const out: string[] = [];
   for (const field of Object.keys(body)) {
     if (field === "model") continue;
-    addJson(field, out);
-    addJson(body[field], out);
-    if (field === "messages" && Array.isArray(body[field])) for (const message of body[field]) addJoinedText(message, out);
+    addString(field, out);
+    const value = body[field];
+    addJson(value, out);
+    if (field === "messages" && Array.isArray(value)) for (const message of value) addJoinedText(message, out);
   }
   return out;
 }
@@ -50,29 +51,36 @@ function textOf(body: Readonly<Json>): string[] {
 function addJoinedText(message: unknown, out: string[]): void {
   const content = isObject(message) ? message["content"] : undefined;
   if (!Array.isArray(content)) return;
-  const texts = content.flatMap((block) => (isObject(block) && typeof block["text"] === "string" ? [block["text"]] : []));
-  if (texts.length > 1) out.push(texts.join(""));
+  let joined: string | undefined;
+  let count = 0;
+  for (const block of content) {
+    const text = isObject(block) ? block["text"] : undefined;
+    if (typeof text !== "string") continue;
+    joined = joined === undefined ? text : joined + text;
+    count += 1;
+  }
+  if (count > 1) out.push(joined as string);
 }
 
-/** Strings, keys and numbers of a JSON value, depth-first in document order, with an explicit stack. */
-function addJson(root: unknown, out: string[]): void {
-  const pending: unknown[] = [root];
-  while (pending.length > 0) {
-    const value = pending.pop();
-    if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i -= 1) pending.push(value[i]);
-    } else if (isObject(value)) {
-      const fields = Object.keys(value).filter((field) => !opaque(value, field));
-      for (let i = fields.length - 1; i >= 0; i -= 1) {
-        const field = fields[i] as string;
-        pending.push(value[field], field);
-      }
-    } else if (typeof value === "string") {
-      if (value.length > LONGEST_WORD || !GRAMMAR.has(value)) out.push(value);
-    } else if (typeof value === "number") {
-      out.push(String(value));
+/**
+ * Strings, keys and numbers of a JSON value, depth-first in document order. Recursive: the body
+ * has its nesting checked at the door (json-depth.ts), so the stack it takes is bounded.
+ */
+function addJson(value: unknown, out: string[]): void {
+  if (typeof value === "string") addString(value, out);
+  else if (typeof value === "number") out.push(String(value));
+  else if (Array.isArray(value)) for (const item of value) addJson(item, out);
+  else if (isObject(value)) {
+    for (const field of Object.keys(value)) {
+      if (opaque(value, field)) continue;
+      addString(field, out);
+      addJson(value[field], out);
     }
   }
+}
+
+function addString(value: string, out: string[]): void {
+  if (value.length > LONGEST_WORD || !GRAMMAR.has(value)) out.push(value);
 }
 
 /** Encoded bytes and signatures: not text a pattern could read. */

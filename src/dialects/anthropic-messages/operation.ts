@@ -7,7 +7,7 @@ import { chatOperation, primedPassthrough } from "../../pipeline/operations/chat
 import type { Operation } from "../../pipeline/operation.ts";
 import { GatewayInputError } from "../../providers/input-error.ts";
 import type { ChatResult, NativeRequest, PassthroughResult, ProviderAdapter } from "../../providers/types.ts";
-import { estimatePromptTokens } from "../../limits/tokens.ts";
+import { estimatePromptTokens, promptTokenBound, usesOpenAITokenizer } from "../../limits/tokens.ts";
 import { chatOf, MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
 
 export type MessagesResult =
@@ -15,9 +15,12 @@ export type MessagesResult =
   /**
    * `model`: the target model that served, whose tokenizer estimates the input when admission
    * made no estimate; `inputTokens`: the prompt estimate admission made, when a limit or budget
-   * needed one.
+   * needed one; `bounded`: admission reserved a bound, not an estimate (so no `inputTokens`).
    */
-  | { lane: "translated"; result: ChatResult; model?: string; inputTokens?: number };
+  | { lane: "translated"; result: ChatResult; model?: string; inputTokens?: number; bounded?: true };
+
+/** Requests admission reserved a cheap bound for: their answers estimate the input themselves. */
+const admittedOnBound = new WeakSet<MessagesRequest>();
 
 export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
   return adapter.native !== undefined && adapter.speaks?.("anthropic-messages") === true;
@@ -34,26 +37,39 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
     const source = req[MESSAGES_BODY];
     if (speaksMessages(adapter)) {
       const result = await adapter.native("anthropic-messages", nativeRequest(source, "/messages"), model, options);
-      return { lane: "native", result: await primedPassthrough(result) };
+      // A whole answer is primed as it is: no await, no extra turn of the microtask queue.
+      const primed = primedPassthrough(result);
+      return { lane: "native", result: primed instanceof Promise ? await primed : primed };
     }
     const { chat, untranslatable, warnings } = source.translation();
     if (untranslatable.length > 0) {
       throw new GatewayInputError(`provider '${adapter.id}' does not speak Messages, and chat cannot carry ${untranslatable.join("; ")}`, undefined, "untranslatable");
     }
     for (const warning of warnings) options.warn?.(warning);
-    return { lane: "translated", result: await chatOperation.call(adapter, chat, model, options), model };
+    const result = await chatOperation.call(adapter, chat, model, options);
+    return admittedOnBound.has(req) ? { lane: "translated", result, model, bounded: true } : { lane: "translated", result, model };
   },
   // The body and the translation both leave the routing hints out already.
   upstreamRequest: (req) => req,
   // Counted on the translation, so a request reserves the same tokens whichever lane serves it.
   promptTokens: (req, model) => estimatePromptTokens(chatOf(req), model),
+  // As chat's: far from every limit the limiter reserves a bound and runs no tokenizer. Asked
+  // before the translation is built: a model without a bound (Claude's) needs none for it.
+  promptTokenBound(req, model) {
+    if (!usesOpenAITokenizer(model)) return undefined;
+    const bound = promptTokenBound(chatOf(req), model);
+    if (bound !== undefined) admittedOnBound.add(req);
+    return bound;
+  },
   completionBudget: (req, defaultMaxTokens) => req.max_tokens ?? defaultMaxTokens,
   meter(metered, admission) {
     if (metered.lane === "translated") {
-      const inputTokens = admission.counted ? admission.promptTokens : undefined;
+      const inputTokens = admission.counted && metered.bounded !== true ? admission.promptTokens : undefined;
       return { ...metered, result: chatOperation.meter(metered.result, admission), ...(inputTokens !== undefined ? { inputTokens } : {}) };
     }
     const result = chatOperation.meter(metered.result, admission);
-    return result.kind === "passthrough" ? { lane: "native", result } : metered;
+    // Unchanged (a whole answer, or nothing counted): no new wrapper.
+    if (result === metered.result || result.kind !== "passthrough") return metered;
+    return { lane: "native", result };
   },
 };

@@ -31,8 +31,8 @@ export interface MessagesReplyOptions {
 const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" };
 
 export async function writeMessages(res: ServerResponse, result: MessagesResult, options: MessagesReplyOptions): Promise<WriteOutcome> {
-  const headers = { ...options.headers, "request-id": options.headers["x-request-id"] ?? "" };
-  if (result.lane === "native") return relay(res, result.result, headers, options.redact);
+  if (result.lane === "native") return relay(res, result.result, options.headers, options.redact);
+  const headers = withRequestId({ ...options.headers }, options.headers);
   const answer = canonical(result.result);
   if (answer.kind === "completion") {
     const context = answerContext(options.req, result, answer.completion.usage == null);
@@ -61,14 +61,24 @@ function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { l
   return { model: req.model, stopSequences, inputTokens };
 }
 
-async function relay(res: ServerResponse, result: PassthroughResult, headers: Record<string, string>, redact: Redact): Promise<WriteOutcome> {
-  const upstream = relayedHeaders(result.headers);
+/** Anthropic names the request id `request-id`; the gateway's own `x-request-id` is it. */
+function withRequestId<T extends Record<string, string | string[]>>(into: T, headers: Record<string, string>): T {
+  Object.assign(into, headers);
+  (into as Record<string, string | string[]>)["request-id"] = headers["x-request-id"] ?? "";
+  return into;
+}
+
+async function relay(res: ServerResponse, result: PassthroughResult, gateway: Record<string, string>, redact: Redact): Promise<WriteOutcome> {
+  // The upstream's headers (a fresh object) with the gateway's over them, built once.
+  const headers = withRequestId(relayedHeaders(result.headers), gateway);
   if (Array.isArray(result.body)) {
-    const firstByteAt = sendWhole(res, result.status, { ...upstream, ...headers }, wholeBody(result.body as readonly Uint8Array[]));
+    const firstByteAt = sendWhole(res, result.status, headers, wholeBody(result.body as readonly Uint8Array[]));
     return { usage: await result.usage, firstByteAt, streamError: undefined, clientGone: false };
   }
   const outcome: WriteOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
-  await stream(res, result.body as AsyncIterable<Uint8Array>, { ...upstream, ...headers, "cache-control": "no-cache", "x-accel-buffering": "no" }, outcome, redact);
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  await stream(res, result.body as AsyncIterable<Uint8Array>, headers, outcome, redact);
   outcome.usage = await result.usage;
   return outcome;
 }

@@ -38,12 +38,14 @@ export function toChat(body: Json): Translation {
   const messages: ChatCompletionMessageParam[] = [];
   const system = systemText(body["system"]);
   if (system !== undefined) messages.push({ role: "system", content: system });
-  list(body["messages"]).forEach((message, i) => addMessage(message, `messages.${i}`, messages, untranslatable, warnings));
+  const turns = list(body["messages"]);
+  for (let i = 0; i < turns.length; i += 1) addMessage(turns[i], i, messages, untranslatable, warnings);
 
   const chat: Record<string, unknown> = { model: body["model"], messages, max_tokens: body["max_tokens"] };
   if (body["stream"] === true) Object.assign(chat, { stream: true, stream_options: { include_usage: true } });
   if (Array.isArray(body["stop_sequences"])) chat["stop"] = body["stop_sequences"];
-  for (const field of ["temperature", "top_p"]) if (typeof body[field] === "number") chat[field] = body[field];
+  if (typeof body["temperature"] === "number") chat["temperature"] = body["temperature"];
+  if (typeof body["top_p"] === "number") chat["top_p"] = body["top_p"];
   if (body["top_k"] !== undefined) warnings.push("top_k ignored: the target samples without it");
   Object.assign(chat, metadataFields(body["metadata"]));
   const tools = toolsOf(body["tools"], untranslatable);
@@ -57,14 +59,19 @@ export function toChat(body: Json): Translation {
 
 function systemText(system: unknown): string | undefined {
   if (typeof system === "string") return system === "" ? undefined : system;
-  const texts = list(system).flatMap((block) => {
+  let joined: string | undefined;
+  for (const block of list(system)) {
     const text = isObject(block) ? block["text"] : undefined;
-    return typeof text === "string" && !text.startsWith(ATTRIBUTION) ? [text] : [];
-  });
-  return texts.length > 0 ? texts.join("\n\n") : undefined;
+    if (typeof text !== "string" || text.startsWith(ATTRIBUTION)) continue;
+    joined = joined === undefined ? text : `${joined}\n\n${text}`;
+  }
+  return joined;
 }
 
-function addMessage(raw: unknown, path: string, out: ChatCompletionMessageParam[], untranslatable: string[], warnings: string[]): void {
+/** Where a turn's block is, for what chat cannot carry (built only then). */
+const blockPath = (turn: number, block: number): string => `messages.${turn}.content.${block}`;
+
+function addMessage(raw: unknown, turn: number, out: ChatCompletionMessageParam[], untranslatable: string[], warnings: string[]): void {
   if (!isObject(raw)) return;
   const role = raw["role"];
   const content = raw["content"];
@@ -78,11 +85,11 @@ function addMessage(raw: unknown, path: string, out: ChatCompletionMessageParam[
     return;
   }
   const blocks = list(content);
-  if (role === "assistant") out.push(assistantMessage(blocks, path, untranslatable, warnings));
-  else addUserBlocks(blocks, path, out, untranslatable);
+  if (role === "assistant") out.push(assistantMessage(blocks, turn, untranslatable, warnings));
+  else addUserBlocks(blocks, turn, out, untranslatable);
 }
 
-function assistantMessage(blocks: unknown[], path: string, untranslatable: string[], warnings: string[]): ChatCompletionAssistantMessageParam {
+function assistantMessage(blocks: unknown[], turn: number, untranslatable: string[], warnings: string[]): ChatCompletionAssistantMessageParam {
   const texts: string[] = [];
   const calls: ChatCompletionMessageToolCall[] = [];
   blocks.forEach((block, j) => {
@@ -100,7 +107,7 @@ function assistantMessage(blocks: unknown[], path: string, untranslatable: strin
         if (!warnings.includes(THINKING_DROPPED)) warnings.push(THINKING_DROPPED);
         return;
       default:
-        untranslatable.push(`${path}.content.${j}: ${String(block["type"])} blocks`);
+        untranslatable.push(`${blockPath(turn, j)}: ${String(block["type"])} blocks`);
     }
   });
   return {
@@ -113,26 +120,25 @@ function assistantMessage(blocks: unknown[], path: string, untranslatable: strin
 const THINKING_DROPPED = "thinking blocks dropped: only the model that wrote them can read them";
 
 /** Tool results become tool messages right after their call; the rest of the turn follows as one user message. */
-function addUserBlocks(blocks: unknown[], path: string, out: ChatCompletionMessageParam[], untranslatable: string[]): void {
+function addUserBlocks(blocks: unknown[], turn: number, out: ChatCompletionMessageParam[], untranslatable: string[]): void {
   const parts: ChatCompletionContentPart[] = [];
   blocks.forEach((block, j) => {
     if (!isObject(block)) return;
-    const at = `${path}.content.${j}`;
     switch (block["type"]) {
       case "text":
         if (typeof block["text"] === "string") parts.push({ type: "text", text: block["text"] });
         return;
       case "image": {
         const url = imageUrl(block["source"]);
-        if (url === undefined) untranslatable.push(`${at}: image source`);
+        if (url === undefined) untranslatable.push(`${blockPath(turn, j)}: image source`);
         else parts.push({ type: "image_url", image_url: { url } });
         return;
       }
       case "tool_result":
-        out.push({ role: "tool", tool_call_id: String(block["tool_use_id"]), content: toolResultText(block, at, untranslatable) });
+        out.push({ role: "tool", tool_call_id: String(block["tool_use_id"]), content: toolResultText(block, turn, j, untranslatable) });
         return;
       default:
-        untranslatable.push(`${at}: ${String(block["type"])} blocks`);
+        untranslatable.push(`${blockPath(turn, j)}: ${String(block["type"])} blocks`);
     }
   });
   if (parts.length === 0) return;
@@ -140,13 +146,13 @@ function addUserBlocks(blocks: unknown[], path: string, out: ChatCompletionMessa
   out.push({ role: "user", content: parts.length === 1 && only?.type === "text" ? only.text : parts });
 }
 
-function toolResultText(block: Json, at: string, untranslatable: string[]): string {
+function toolResultText(block: Json, turn: number, j: number, untranslatable: string[]): string {
   const content = block["content"];
   let text = "";
   if (typeof content === "string") text = content;
   else {
     const blocks = list(content);
-    if (blocks.some((b) => isObject(b) && b["type"] !== "text")) untranslatable.push(`${at}.content: tool results other than text`);
+    if (blocks.some((b) => isObject(b) && b["type"] !== "text")) untranslatable.push(`${blockPath(turn, j)}.content: tool results other than text`);
     text = textOf(blocks);
   }
   return block["is_error"] === true ? `Error: ${text}` : text;

@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { invalidRequest } from "../../http/errors.ts";
 import type { ParseContext } from "../../pipeline/front-door.ts";
 import { ROUTING_HINTS, withoutRoutingHints } from "../../routing/hints.ts";
-import { MESSAGES_BODY, type MessagesRequest } from "./request.ts";
+import { MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
 import { toChat, type Translation } from "./to-chat.ts";
 
 type Json = Record<string, unknown>;
@@ -43,24 +43,25 @@ function checkedBody(raw: unknown): Json {
 
 function messagesRequest(body: Json, line: ParseContext): MessagesRequest {
   let translation: Translation | undefined;
-  const hints = hintsOf(body["metadata"]);
-  return {
-    model: body["model"] as string,
-    ...(typeof body["max_tokens"] === "number" ? { max_tokens: body["max_tokens"] } : {}),
-    ...(hints ? { hints } : {}),
-    [MESSAGES_BODY]: {
-      body: withoutHints(body),
-      headers: anthropicHeaders(line.headers ?? {}),
-      search: line.search ?? "",
-      stream: body["stream"] === true,
-      translation() {
-        if (translation) return translation;
-        const built = toChat(body);
-        translation = { ...built, chat: withoutRoutingHints(built.chat) };
-        return translation;
-      },
+  const source: MessagesSource = {
+    body: withoutHints(body),
+    headers: anthropicHeaders(line.headers ?? {}),
+    search: line.search ?? "",
+    stream: body["stream"] === true,
+    translation() {
+      if (translation) return translation;
+      const built = toChat(body);
+      const chat = withoutRoutingHints(built.chat);
+      translation = chat === built.chat ? built : { ...built, chat };
+      return translation;
     },
   };
+  // Assigned one by one rather than spread in: this runs on every request.
+  const req: { model: string; max_tokens?: number; hints?: Json; [MESSAGES_BODY]: MessagesSource } = { model: body["model"] as string, [MESSAGES_BODY]: source };
+  if (typeof body["max_tokens"] === "number") req.max_tokens = body["max_tokens"];
+  const hints = hintsOf(body["metadata"]);
+  if (hints) req.hints = hints;
+  return req;
 }
 
 function hintsOf(metadata: unknown): Json | undefined {
@@ -78,7 +79,8 @@ function withoutHints(body: Json): Json {
 
 function anthropicHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (!name.startsWith("anthropic-") || value === undefined) continue;
     out[name] = Array.isArray(value) ? value.join(",") : value;
   }
