@@ -4,6 +4,7 @@ import { invalidRequest } from "./errors.ts";
 import {
   arrayField,
   enumField,
+  isObject,
   objectField,
   objectItems,
   pathOf,
@@ -25,7 +26,27 @@ const PARTS_BY_ROLE: Record<Role, readonly string[]> = {
 };
 
 export function checkMessages(messages: readonly unknown[]): void {
+  // Most conversations are plain text turns, accepted here without building a path per message;
+  // anything else takes the full check, from the first message, so errors come out as before.
+  if (messages.every(isPlainTurn)) return;
   for (const [message, at] of objectItems(messages, "messages")) checkMessage(message, at);
+}
+
+/** A system, developer, user or assistant turn of text alone, which checkMessage accepts. */
+function isPlainTurn(message: unknown): boolean {
+  if (!isObject(message) || typeof message["content"] !== "string") return false;
+  const name = message["name"];
+  if (name !== undefined && name !== null && typeof name !== "string") return false;
+  switch (message["role"]) {
+    case "system":
+    case "developer":
+    case "user":
+      return true;
+    case "assistant":
+      return message["tool_calls"] === undefined && message["function_call"] === undefined && message["refusal"] === undefined && message["audio"] === undefined;
+    default:
+      return false;
+  }
 }
 
 function checkMessage(message: Json, at: string): void {

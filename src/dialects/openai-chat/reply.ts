@@ -67,13 +67,15 @@ async function writeChunks(res: ServerResponse, chunks: AsyncIterable<ChatComple
 
 async function relay(res: ServerResponse, result: Extract<ChatResult, { kind: "passthrough" }>, options: ReplyOptions): Promise<ReplyOutcome> {
   const outcome: ReplyOutcome = { usage: undefined, firstByteAt: undefined, streamError: undefined, clientGone: false };
-  const headers = relayedHeaders(result.headers);
+  const headers = relayedHeaders(result.headers, options.headers);
   if (Array.isArray(result.body)) {
-    outcome.firstByteAt = sendWhole(res, result.status, { ...headers, ...options.headers }, wholeBody(result.body as readonly Uint8Array[]));
+    outcome.firstByteAt = sendWhole(res, result.status, headers, wholeBody(result.body as readonly Uint8Array[]));
     outcome.usage = await result.usage;
     return outcome;
   }
-  res.writeHead(result.status, { ...headers, ...options.headers, "cache-control": "no-cache", "x-accel-buffering": "no" });
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  res.writeHead(result.status, headers);
   if (isPushed(result.body)) {
     const sent = await relayPushed(res, result.body);
     outcome.firstByteAt = sent.firstByteAt;

@@ -26,33 +26,68 @@ export function validateChatRequest(body: unknown): ChatRequest {
   const model = stringField(body, "model", "", "required");
   if (model === "") throw invalidRequest("model must be a non-empty string", "model");
   checkMessages(arrayField(body, "messages", "", "required", 1) as unknown[]);
-
-  checkSampling(body);
-  checkOutput(body);
-  checkTools(body);
-  checkFunctions(body);
-  checkResponseFormat(body);
-  checkMetadata(body);
+  checkFields(body);
   return body as unknown as ChatRequest;
 }
 
-function checkSampling(body: Json): void {
-  numberField(body, "temperature", "", { min: 0, max: 2 });
-  numberField(body, "top_p", "", { min: 0, max: 1 });
-  numberField(body, "presence_penalty", "", { min: -2, max: 2 });
-  numberField(body, "frequency_penalty", "", { min: -2, max: 2 });
-  numberField(body, "n", "", { min: 1, max: 128, integer: true });
-  numberField(body, "max_tokens", "", { min: 1, integer: true });
-  numberField(body, "max_completion_tokens", "", { min: 1, integer: true });
-  numberField(body, "seed", "", { integer: true });
-  numberField(body, "top_logprobs", "", { min: 0, max: 20, integer: true });
-  booleanField(body, "logprobs");
+type Check = (body: Json) => void;
+
+// Every known field but model and messages, in the order they are checked. A request names a
+// handful of the forty, so only the fields it carries are checked; when one is wrong, all are
+// checked again in this order, so a request with several wrong fields hears of the same one
+// whatever the order of its keys.
+const CHECKS: readonly (readonly [string, Check])[] = [
+  ["temperature", (b) => numberField(b, "temperature", "", { min: 0, max: 2 })],
+  ["top_p", (b) => numberField(b, "top_p", "", { min: 0, max: 1 })],
+  ["presence_penalty", (b) => numberField(b, "presence_penalty", "", { min: -2, max: 2 })],
+  ["frequency_penalty", (b) => numberField(b, "frequency_penalty", "", { min: -2, max: 2 })],
+  ["n", (b) => numberField(b, "n", "", { min: 1, max: 128, integer: true })],
+  ["max_tokens", (b) => numberField(b, "max_tokens", "", { min: 1, integer: true })],
+  ["max_completion_tokens", (b) => numberField(b, "max_completion_tokens", "", { min: 1, integer: true })],
+  ["seed", (b) => numberField(b, "seed", "", { integer: true })],
+  ["top_logprobs", (b) => numberField(b, "top_logprobs", "", { min: 0, max: 20, integer: true })],
+  ["logprobs", (b) => booleanField(b, "logprobs")],
+  ["logit_bias", checkLogitBias],
+  ["stop", (b) => checkStop(b["stop"])],
+  ["reasoning_effort", (b) => stringField(b, "reasoning_effort")],
+  ["verbosity", (b) => stringField(b, "verbosity")],
+  ["service_tier", (b) => stringField(b, "service_tier")],
+  ["stream", (b) => booleanField(b, "stream")],
+  ["stream_options", checkStreamOptions],
+  ["modalities", checkModalities],
+  ["audio", checkAudio],
+  ["prediction", checkPrediction],
+  ["moderation", checkModeration],
+  ["web_search_options", checkWebSearch],
+  ["store", (b) => booleanField(b, "store")],
+  ["parallel_tool_calls", (b) => booleanField(b, "parallel_tool_calls")],
+  ["user", (b) => stringField(b, "user")],
+  ["safety_identifier", (b) => stringField(b, "safety_identifier")],
+  ["prompt_cache_key", (b) => stringField(b, "prompt_cache_key")],
+  ["prompt_cache_retention", (b) => stringField(b, "prompt_cache_retention")],
+  ["prompt_cache_options", (b) => objectField(b, "prompt_cache_options")],
+  ["tools", checkTools],
+  ["tool_choice", checkToolChoice],
+  ["functions", checkFunctionList],
+  ["function_call", checkFunctionCall],
+  ["response_format", checkResponseFormat],
+  ["metadata", checkMetadata],
+];
+// A Map, not an object: a body key such as "constructor" must find nothing.
+const CHECK_OF = new Map(CHECKS);
+
+function checkFields(body: Json): void {
+  try {
+    for (const key in body) CHECK_OF.get(key)?.(body);
+  } catch (error) {
+    for (const [, check] of CHECKS) check(body);
+    throw error;
+  }
+}
+
+function checkLogitBias(body: Json): void {
   const bias = objectField(body, "logit_bias");
   for (const token of Object.keys(bias ?? {})) numberField(bias as Json, token, "logit_bias", { min: -100, max: 100 }, "nonNull");
-  checkStop(body["stop"]);
-  stringField(body, "reasoning_effort");
-  stringField(body, "verbosity");
-  stringField(body, "service_tier");
 }
 
 function checkStop(stop: unknown): void {
@@ -62,18 +97,23 @@ function checkStop(stop: unknown): void {
   }
 }
 
-/** How the answer is delivered: streaming, modalities, audio, prediction, storage and the like. */
-function checkOutput(body: Json): void {
-  booleanField(body, "stream");
+// How the answer is delivered: streaming, modalities, audio, prediction, moderation, search.
+function checkStreamOptions(body: Json): void {
   const streamOptions = objectField(body, "stream_options");
   if (streamOptions) {
     booleanField(streamOptions, "include_usage", "stream_options");
     booleanField(streamOptions, "include_obfuscation", "stream_options");
   }
+}
+
+function checkModalities(body: Json): void {
   const modalities = arrayField(body, "modalities");
   modalities?.forEach((m, i) => {
     if (typeof m !== "string") throw invalidRequest(`${pathOf("modalities", i)} must be a string`, pathOf("modalities", i));
   });
+}
+
+function checkAudio(body: Json): void {
   const audio = objectField(body, "audio");
   if (audio) {
     stringField(audio, "format", "audio", "required");
@@ -82,6 +122,9 @@ function checkOutput(body: Json): void {
       throw invalidRequest(`audio.voice must be a voice name or {"id": ...}`, "audio.voice");
     }
   }
+}
+
+function checkPrediction(body: Json): void {
   const prediction = objectField(body, "prediction");
   if (prediction) {
     enumField(prediction, "type", "prediction", ["content"], "required");
@@ -94,21 +137,20 @@ function checkOutput(body: Json): void {
       }
     }
   }
+}
+
+function checkModeration(body: Json): void {
   const moderation = objectField(body, "moderation");
   if (moderation) stringField(moderation, "model", "moderation", "required");
+}
+
+function checkWebSearch(body: Json): void {
   const search = objectField(body, "web_search_options");
   if (search) {
     stringField(search, "search_context_size", "web_search_options");
     const location = objectField(search, "user_location", "web_search_options");
     if (location) objectField(location, "approximate", "web_search_options.user_location", "required");
   }
-  booleanField(body, "store");
-  booleanField(body, "parallel_tool_calls");
-  stringField(body, "user");
-  stringField(body, "safety_identifier");
-  stringField(body, "prompt_cache_key");
-  stringField(body, "prompt_cache_retention");
-  objectField(body, "prompt_cache_options");
 }
 
 function checkTools(body: Json): void {
@@ -127,7 +169,6 @@ function checkTools(body: Json): void {
       objectField(definition, "format", defAt);
     }
   }
-  checkToolChoice(body);
 }
 
 /** Not nullable in the schema: the translating adapters read a present tool_choice as a choice. */
@@ -150,13 +191,16 @@ function checkToolChoice(body: Json): void {
 }
 
 /** The deprecated `functions` / `function_call` pair, still part of the schema. */
-function checkFunctions(body: Json): void {
+function checkFunctionList(body: Json): void {
   const functions = arrayField(body, "functions", "", "nonNull", 1);
   for (const [fn, at] of objectItems(functions ?? [], "functions")) {
     stringField(fn, "name", at, "required");
     stringField(fn, "description", at);
     objectField(fn, "parameters", at);
   }
+}
+
+function checkFunctionCall(body: Json): void {
   const call = body["function_call"];
   if (call === undefined || call === "none" || call === "auto") return;
   if (!isObject(call)) throw invalidRequest(`function_call must be "none", "auto" or {"name": ...}`, "function_call");
