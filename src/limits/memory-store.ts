@@ -16,7 +16,6 @@ import {
   budgetFits,
   drained,
   type BucketOutcome,
-  type Level,
 } from "./bucket.ts";
 import type {
   BucketAdjustment,
@@ -43,6 +42,12 @@ interface Budget {
   expiresAt: number;
 }
 
+/** A bucket's level as this store keeps it: updated in place, one object per bucket. */
+interface StoredLevel {
+  level: number;
+  at: number;
+}
+
 /** The live slot ids under one key, and a time no lease in it expires before. */
 interface SlotSet {
   /** slot id -> lease expiry */
@@ -63,7 +68,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore {
   const clock = options.clock ?? Date.now;
   const max = options.maxEntries ?? 50_000;
-  const levels = new LRUCache<string, Level>({ max });
+  const levels = new LRUCache<string, StoredLevel>({ max });
   const slotSets = new LRUCache<string, SlotSet>({ max });
   const budgets = new Map<string, Budget>();
   // settlement id -> until when a repeat is ignored
@@ -75,6 +80,17 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     sweptAt = now;
     for (const [key, budget] of budgets) if (budget.expiresAt <= now) budgets.delete(key);
     for (const [id, until] of settled) if (until <= now) settled.delete(id);
+  }
+
+  /** A bucket's new level: written into its entry (the check's `get` made it the most recent), or a new entry. */
+  function store(key: string, level: number, now: number): void {
+    const stored = levels.peek(key);
+    if (stored === undefined) {
+      levels.set(key, { level, at: now });
+      return;
+    }
+    stored.level = level;
+    stored.at = now;
   }
 
   function budgetAt(key: string, now: number): Budget {
@@ -150,7 +166,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       for (let i = 0; i < outcomes.length; i += 1) {
         const b = request.buckets[i] as RateBucket;
         const o = outcomes[i] as BucketOutcome;
-        if (allowed && b.cost !== 0) levels.set(b.key, { level: o.newLevel, at: now });
+        if (allowed && b.cost !== 0) store(b.key, o.newLevel, now);
         const level = allowed ? o.levelAfter : o.levelBefore;
         buckets.push({ kind: b.kind, limit: b.limit, remaining: bucketRemaining(b.limit, level), resetMs: bucketResetMs(b.limit, b.windowMs, level), retryAfterMs: o.retryAfterMs });
       }
@@ -173,7 +189,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       for (const a of adjustments) {
         const level = bucketAdjust(levels.get(a.key), now, a.limit, a.windowMs, a.delta);
         if (level === undefined) levels.delete(a.key);
-        else levels.set(a.key, { level, at: now });
+        else store(a.key, level, now);
       }
       return Promise.resolve();
     },

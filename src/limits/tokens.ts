@@ -37,9 +37,19 @@ export interface PromptShape {
  * is counted with OpenAI's tokenizer.
  */
 export function usesOpenAITokenizer(model: string): boolean {
-  const name = model.slice(model.lastIndexOf("/") + 1).toLowerCase();
-  return /^(gpt-|chatgpt-|o\d(-|$)|text-|davinci|babbage|ft:gpt-)/.test(name);
+  let openai = tokenizerOfModel.get(model);
+  if (openai === undefined) {
+    const name = model.slice(model.lastIndexOf("/") + 1).toLowerCase();
+    openai = /^(gpt-|chatgpt-|o\d(-|$)|text-|davinci|babbage|ft:gpt-)/.test(name);
+    if (tokenizerOfModel.size >= MAX_REMEMBERED_MODELS) tokenizerOfModel.clear();
+    tokenizerOfModel.set(model, openai);
+  }
+  return openai;
 }
+
+/** Upstream model names come from the config, so a few are asked about on every request. */
+const tokenizerOfModel = new Map<string, boolean>();
+const MAX_REMEMBERED_MODELS = 256;
 
 export function estimatePromptTokens(request: PromptShape, model: string): number {
   const openai = usesOpenAITokenizer(model);

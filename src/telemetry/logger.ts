@@ -3,6 +3,7 @@
 // built from known fields only (request bodies, when enabled, are redacted before logging);
 // a path-based redaction pass on every line measured at ~4% of a request's CPU.
 import { pino, type Logger, type LoggerOptions } from "pino";
+import { LineBatch, type BlockSink } from "./line-batch.ts";
 
 export type { Logger };
 
@@ -26,8 +27,22 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } } });
   }
   // Lines gather up to 8 KB (or 100 ms) per write: one write per line cost a thread-pool
-  // round trip each, about a tenth of a pass-through request's CPU. pino flushes on exit.
-  return pino(options, pino.destination({ dest: 1, sync: false, minLength: 8192, periodicFlush: 100 }));
+  // round trip each, about a tenth of a pass-through request's CPU.
+  return pino(options, batchedStdout());
+}
+
+/**
+ * Standard output behind a line batch. pino flushes the descriptor's writer at exit; lines
+ * still in the batch are handed to it first, by listeners registered before pino's.
+ */
+function batchedStdout(): LineBatch {
+  // Registered before pino.destination registers its own, so they run first.
+  process.once("beforeExit", () => batch.flush());
+  process.once("exit", () => batch.flushSync());
+  // In buffer mode sonic-boom's write takes Buffers, which its types do not say.
+  const sink = pino.destination({ dest: 1, sync: false, contentMode: "buffer" }) as unknown as BlockSink;
+  const batch = new LineBatch(sink, { minBytes: 8192, flushMs: 100 });
+  return batch;
 }
 
 export type LineLevel = "debug" | "info" | "warn";
@@ -54,8 +69,28 @@ export function lineWriter<T extends object = Record<string, unknown>>(
   const stream = (logger as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
   if (!stream) return (level, fields) => logger[level](fields as object, msg);
   const tail = `,"msg":${JSON.stringify(msg)}}\n`;
+  // The production destination gathers these lines; any other stream takes each as it comes.
+  const put = stream instanceof LineBatch ? (line: string) => stream.gather(line) : (line: string) => stream.write(line);
   return (level, fields) => {
     if (!logger.isLevelEnabled(level)) return;
-    stream.write(`{"level":"${level}","time":"${new Date().toISOString()}","service":"llm-gateway"${members(fields)}${tail}`);
+    put(`{"level":"${level}","time":"${isoTimeNow()}","service":"llm-gateway"${members(fields)}${tail}`);
   };
+}
+
+/** "000Z" to "999Z": the milliseconds and zone of an ISO time. */
+const MILLIS = Array.from({ length: 1_000 }, (_, ms) => `${String(ms).padStart(3, "0")}Z`);
+let isoSecond = Number.NaN;
+let isoSecondText = "";
+
+/**
+ * `new Date().toISOString()`, from the current second's text (made once a second) and the
+ * milliseconds: toISOString measured at about 0.4-0.8 µs, a noticeable part of the line.
+ */
+export function isoTimeNow(now: number = Date.now()): string {
+  const second = Math.floor(now / 1_000);
+  if (second !== isoSecond) {
+    isoSecond = second;
+    isoSecondText = new Date(second * 1_000).toISOString().slice(0, 20);
+  }
+  return isoSecondText + (MILLIS[now - second * 1_000] as string);
 }
