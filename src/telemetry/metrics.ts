@@ -253,17 +253,16 @@ export function createGatewayMetrics(): GatewayMetrics {
   });
   // Both series exist from the start, so an alert on their increase sees the first one.
   for (const kind of ["uncaught_exception", "unhandled_rejection"] satisfies InternalErrorKind[]) internalErrors.inc({ kind }, 0);
-  const cacheHits = new Counter({
+  // Cells, as the request counters: a hit is otherwise cheap enough that prom-client's inc showed.
+  const cacheHits = cellCounter(registry, {
     name: name("cache_hits_total"),
     help: "Responses served from the response cache, by public model, front door and tier (memory, redis, inflight: an identical request's answer).",
     labelNames: ["model", "api", "tier"],
-    registers,
   });
-  const cacheMisses = new Counter({
+  const cacheMisses = cellCounter(registry, {
     name: name("cache_misses_total"),
     help: "Requests of cache-enabled models sent upstream, by public model, front door and the deepest tier consulted.",
     labelNames: ["model", "api", "tier"],
-    registers,
   });
 
   let readBudgets: () => Promise<readonly BudgetReading[]> = () => Promise.resolve([]);
@@ -376,10 +375,10 @@ export function createGatewayMetrics(): GatewayMetrics {
       storeErrors.inc({ store });
     },
     cacheHit(model, api, tier) {
-      cacheHits.inc({ model, api, tier });
+      cacheHits.cell([model, api, tier]).value += 1;
     },
     cacheMiss(model, api, tier) {
-      cacheMisses.inc({ model, api, tier });
+      cacheMisses.cell([model, api, tier]).value += 1;
     },
     internalError(kind) {
       internalErrors.inc({ kind });
@@ -391,8 +390,9 @@ export function createGatewayMetrics(): GatewayMetrics {
       readOutbox = read;
     },
     async snapshot() {
-      const [counted, hits, misses] = await Promise.all([registry.getSingleMetric(name("requests_total"))?.get(), cacheHits.get(), cacheMisses.get()]);
-      return { requests: counted?.values ?? [], durations: duration.snapshot(), cacheHits: hits.values, cacheMisses: misses.values };
+      const values = (n: string) => registry.getSingleMetric(name(n))?.get() ?? Promise.resolve(undefined);
+      const [counted, hits, misses] = await Promise.all([values("requests_total"), values("cache_hits_total"), values("cache_misses_total")]);
+      return { requests: counted?.values ?? [], durations: duration.snapshot(), cacheHits: hits?.values ?? [], cacheMisses: misses?.values ?? [] };
     },
     async scrape() {
       const text = await registry.metrics();
