@@ -286,7 +286,9 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       }
       if (held !== undefined) leases.drop(held, "budget");
       if (spend !== undefined) work.push(settleBudget(held ?? { ...spend.claim, cost: 0 }, price, usage));
-      return work.length === 0 ? Promise.resolve() : Promise.all(work).then(nothing);
+      // One call (a slot, or a budget): its own promise, without Promise.all's two more.
+      if (work.length < 2) return work[0] ?? Promise.resolve();
+      return Promise.all(work).then(nothing);
     }
   }
 

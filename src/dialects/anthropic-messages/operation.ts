@@ -7,7 +7,8 @@ import { chatOperation, primedPassthrough } from "../../pipeline/operations/chat
 import type { Operation } from "../../pipeline/operation.ts";
 import { GatewayInputError } from "../../providers/input-error.ts";
 import type { ChatResult, NativeRequest, PassthroughResult, ProviderAdapter } from "../../providers/types.ts";
-import { estimatePromptTokens, promptTokenBound, usesOpenAITokenizer } from "../../limits/tokens.ts";
+import { estimatePromptTokens, promptTokenBound, usesOpenAITokenizer, type PromptBound } from "../../limits/tokens.ts";
+import { messagesPromptBound } from "./prompt-bound.ts";
 import { chatOf, MESSAGES_BODY, type MessagesRequest, type MessagesSource } from "./request.ts";
 
 export type MessagesResult =
@@ -21,6 +22,10 @@ export type MessagesResult =
 
 /** Requests admission reserved a cheap bound for: their answers estimate the input themselves. */
 const admittedOnBound = new WeakSet<MessagesRequest>();
+
+function approximateBound(req: MessagesRequest, model: string): PromptBound {
+  return { bound: messagesPromptBound(req[MESSAGES_BODY].body), count: () => Promise.resolve(estimatePromptTokens(chatOf(req), model)) };
+}
 
 export function speaksMessages(adapter: ProviderAdapter): adapter is ProviderAdapter & Required<Pick<ProviderAdapter, "native">> {
   return adapter.native !== undefined && adapter.speaks?.("anthropic-messages") === true;
@@ -53,11 +58,11 @@ export const messagesOperation: Operation<MessagesRequest, MessagesResult> = {
   upstreamRequest: (req) => req,
   // Counted on the translation, so a request reserves the same tokens whichever lane serves it.
   promptTokens: (req, model) => estimatePromptTokens(chatOf(req), model),
-  // As chat's: far from every limit the limiter reserves a bound and runs no tokenizer. Asked
-  // before the translation is built: a model without a bound (Claude's) needs none for it.
+  // As chat's: far from every limit the limiter reserves a bound and runs no tokenizer. For a
+  // model counted with the character approximation (Claude's) the bound is a walk of the body
+  // itself, so the native lane builds no translation unless a limit is near.
   promptTokenBound(req, model) {
-    if (!usesOpenAITokenizer(model)) return undefined;
-    const bound = promptTokenBound(chatOf(req), model);
+    const bound = usesOpenAITokenizer(model) ? promptTokenBound(chatOf(req), model) : approximateBound(req, model);
     if (bound !== undefined) admittedOnBound.add(req);
     return bound;
   },
