@@ -10,7 +10,7 @@ import { UpstreamError } from "../providers/errors.ts";
 import type { ImagePolicy } from "../providers/images.ts";
 import type { CallOptions, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
-import { BreakerOpenError } from "../resilience/breakers.ts";
+import { BreakerOpenError, uncounted } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
 import { ClientGone, TargetCall } from "./target-call.ts";
 
@@ -27,9 +27,21 @@ export interface Breakers {
   allows(provider: string): boolean;
   /** Runs one attempt through the provider's breaker; only upstream faults count against it. */
   run<T>(provider: string, attempt: () => Promise<T>): Promise<T>;
+  /**
+   * The counter of a closed breaker, for a call the executor awaits itself (no wrapper, closure
+   * or promise per call); undefined when the call must go through `run` (half-open, open).
+   */
+  counter(provider: string): BreakerCounter | undefined;
 }
 
-export const noBreakers: Breakers = { allows: () => true, run: (_provider, attempt) => attempt() };
+/** Counts one call through a closed breaker: `fired` before it, then `succeeded` or `failed`. */
+export interface BreakerCounter {
+  fired(): void;
+  succeeded(result: unknown, latencyMs: number): void;
+  failed(error: unknown, latencyMs: number): void;
+}
+
+export const noBreakers: Breakers = { allows: () => true, run: (_provider, attempt) => attempt(), counter: () => uncounted };
 
 export type AttemptOutcome = "ok" | "error" | "skipped";
 
@@ -119,7 +131,22 @@ export async function execute<Req, Result>(
       const started = performance.now();
       const call = new TargetCall(target, ctx, started);
       try {
-        const result = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, call));
+        const counter = ctx.breakers.counter(target.provider);
+        let result: Result;
+        if (counter) {
+          counter.fired();
+          try {
+            result = await operation.call(adapter, req, target.model, call);
+          } catch (error) {
+            const failure = attemptError(error, target, call);
+            counter.failed(failure, performance.now() - started);
+            throw failure;
+          }
+          call.answer();
+          counter.succeeded(result, performance.now() - started);
+        } else {
+          result = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, call));
+        }
         attempts.push({ provider: target.provider, model: target.model, outcome: "ok", reason: "ok", latencyMs: performance.now() - started });
         return { result, target, attempts, fallbacks, finish: call.finish, signal: call.signal, warnings: call.warnings };
       } catch (thrown) {
@@ -194,7 +221,7 @@ function retryWait(error: UpstreamError, attempt: number, ctx: ExecutionContext)
   return Math.max(error.retryAfterMs, jitter);
 }
 
-/** One call to one target, bounded by the first-byte and total timeouts (TargetCall). */
+/** One call to one target through a breaker's `run`, bounded by the first-byte and total timeouts (TargetCall). */
 async function attemptOnce<Req, Result>(
   adapter: ProviderAdapter,
   target: ConcreteTarget,
@@ -207,19 +234,22 @@ async function attemptOnce<Req, Result>(
     call.answer();
     return result;
   } catch (error) {
-    if (call.clientLeft) throw new ClientGone("client disconnected");
-    const deadline = call.timedOut;
-    if (deadline) {
-      throw new UpstreamError({
-        provider: target.provider,
-        status: 504,
-        failure: "timeout",
-        message: `${deadline === "first_byte" ? "no response" : "not finished"} within ${call.limitMs(deadline)} ms`,
-        cause: error,
-      });
-    }
-    throw error;
+    throw attemptError(error, target, call);
   }
+}
+
+/** What a failed call throws: the client's leaving or a deadline, named as such; else the error itself. */
+function attemptError(error: unknown, target: ConcreteTarget, call: TargetCall): unknown {
+  if (call.clientLeft) return new ClientGone("client disconnected");
+  const deadline = call.timedOut;
+  if (!deadline) return error;
+  return new UpstreamError({
+    provider: target.provider,
+    status: 504,
+    failure: "timeout",
+    message: `${deadline === "first_byte" ? "no response" : "not finished"} within ${call.limitMs(deadline)} ms`,
+    cause: error,
+  });
 }
 
 function clientGone(provider: string): UpstreamError {
