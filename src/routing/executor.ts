@@ -12,7 +12,7 @@ import type { CallOptions, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
 import { BreakerOpenError, uncounted } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
-import { ClientGone, TargetCall } from "./target-call.ts";
+import { ClientGone, TargetCall, type ClientLink } from "./target-call.ts";
 
 export interface RetryPolicy {
   readonly retries: number;
@@ -69,6 +69,8 @@ export interface ExecutionContext {
   readonly publicModel: string;
   /** Aborts when the client goes away. */
   readonly clientSignal: AbortSignal;
+  /** The link that signal belongs to, if any: calls register there instead of listening. */
+  readonly client?: ClientLink | undefined;
   readonly images: ImagePolicy;
   readonly retry: RetryPolicy;
   adapterFor(provider: string): ProviderAdapter | undefined;
@@ -101,11 +103,12 @@ export async function execute<Req, Result>(
   ctx: ExecutionContext,
 ): Promise<Execution<Result>> {
   const attempts: Attempt[] = [];
-  const errors: UpstreamError[] = [];
-  const skipped: string[] = [];
+  // Made on the first failure: a plan served at once needs none of them.
+  let errors: UpstreamError[] | undefined;
+  let skipped: string[] | undefined;
   // Targets that cannot take this request as given (an unsupported parameter): another target
   // in the chain may, so they are skipped; the client hears of it only if none could.
-  const untranslatable: GatewayInputError[] = [];
+  let untranslatable: GatewayInputError[] | undefined;
   let fallbacks = 0;
 
   for (let index = 0; index < plan.length; index++) {
@@ -113,13 +116,13 @@ export async function execute<Req, Result>(
     const adapter = ctx.adapterFor(target.provider);
     const disabled = ctx.disabledReason(target.provider);
     if (disabled !== undefined || !adapter) {
-      skipped.push(disabled ?? `provider "${target.provider}" is not available`);
+      (skipped ??= []).push(disabled ?? `provider "${target.provider}" is not available`);
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "disabled", latencyMs: 0 });
       continue;
     }
     const isLast = index === plan.length - 1;
     if (!ctx.breakers.allows(target.provider)) {
-      skipped.push(`provider "${target.provider}" circuit open`);
+      (skipped ??= []).push(`provider "${target.provider}" circuit open`);
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
       if (!isLast) ctx.onFallback?.(target.provider, "breaker_open");
       fallbacks += 1;
@@ -148,19 +151,19 @@ export async function execute<Req, Result>(
           result = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, call));
         }
         attempts.push({ provider: target.provider, model: target.model, outcome: "ok", reason: "ok", latencyMs: performance.now() - started });
-        return { result, target, attempts, fallbacks, finish: call.finish, signal: call.signal, warnings: call.warnings };
+        return new Served(result, target, attempts, fallbacks, call);
       } catch (thrown) {
         call.finish();
         if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
         if (thrown instanceof GatewayInputError) {
-          untranslatable.push(thrown);
+          (untranslatable ??= []).push(thrown);
           attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "unsupported_request", latencyMs: 0 });
           reason = "unsupported_request";
           break;
         }
         if (thrown instanceof BreakerOpenError) {
           // Opened (or its half-open trial was taken) since we checked: skip like an open breaker.
-          skipped.push(thrown.message);
+          (skipped ??= []).push(thrown.message);
           attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
           reason = "breaker_open";
           break;
@@ -174,7 +177,7 @@ export async function execute<Req, Result>(
           throw thrown;
         }
         const error = thrown;
-        errors.push(error);
+        (errors ??= []).push(error);
         reason = reasonOf(error);
         attempts.push({
           provider: target.provider,
@@ -187,7 +190,7 @@ export async function execute<Req, Result>(
         if (!error.retryable) {
           // A problem with the request itself would fail everywhere: stop here. A provider-side
           // refusal (credentials, model name) or a malformed answer is this target's own.
-          if (!(error.failure === "malformed" || (error.failure === "http" && isProviderSideStatus(error.status)))) throw new PlanFailedError(errors, skipped);
+          if (!(error.failure === "malformed" || (error.failure === "http" && isProviderSideStatus(error.status)))) throw new PlanFailedError(errors, skipped ?? []);
           break;
         }
         if (attempt === ctx.retry.retries) break;
@@ -204,9 +207,34 @@ export async function execute<Req, Result>(
     if (!isLast) ctx.onFallback?.(target.provider, reason);
     fallbacks += 1;
   }
-  const [inputError] = untranslatable;
-  if (inputError && errors.length === 0) throw inputError;
-  throw new PlanFailedError(errors, [...skipped, ...untranslatable.map((e) => e.message)]);
+  const inputError = untranslatable?.[0];
+  if (inputError && errors === undefined) throw inputError;
+  throw new PlanFailedError(errors ?? [], [...(skipped ?? []), ...(untranslatable ?? []).map((e) => e.message)]);
+}
+
+/** The call that served, as the pipeline holds it: one object, `finish` on the prototype. */
+class Served<Result> implements Execution<Result> {
+  readonly result: Result;
+  readonly target: ConcreteTarget;
+  readonly attempts: Attempt[];
+  readonly fallbacks: number;
+  readonly signal: AbortSignal;
+  readonly warnings: string[];
+  private readonly call: TargetCall;
+
+  constructor(result: Result, target: ConcreteTarget, attempts: Attempt[], fallbacks: number, call: TargetCall) {
+    this.result = result;
+    this.target = target;
+    this.attempts = attempts;
+    this.fallbacks = fallbacks;
+    this.signal = call.signal;
+    this.warnings = call.warnings;
+    this.call = call;
+  }
+
+  finish(): void {
+    this.call.finish();
+  }
 }
 
 /** A bounded label for why an attempt failed: the failure kind, or `http_<status>`. */
