@@ -30,7 +30,7 @@ const { recordReply } = await load<typeof import("../src/pipeline/record.ts")>("
 const { chatOperation } = await load<typeof import("../src/pipeline/operations/chat.ts")>("pipeline/operations/chat.ts");
 const { createGatewayMetrics } = await load<typeof import("../src/telemetry/metrics.ts")>("telemetry/metrics.ts");
 const { finishRequest } = await load<typeof import("../src/telemetry/request-facts.ts")>("telemetry/request-facts.ts");
-const { accessLineMembers, accessLineOf } = await load<typeof import("../src/telemetry/access-line.ts")>("telemetry/access-line.ts");
+const { accessLineOf } = await load<typeof import("../src/telemetry/access-line.ts")>("telemetry/access-line.ts");
 
 const config = await loadConfigFile(join(root, "bench", "gateway.yaml"), {});
 const router = createRouter(config);
@@ -94,7 +94,7 @@ function telemetryStep(s: Step): void {
   metrics.requestStarted();
   metrics.requestDone(done);
   // As the logger's destination takes it: the line around the members, measured in bytes (which flattens it).
-  logged += Buffer.byteLength(`{"level":"info","time":"2026-12-02T08:00:00.000Z","service":"llm-gateway"${accessLineMembers(accessLineOf({ requestId: "0123456789abcdef", method: "POST", path: "/v1/chat/completions", session: undefined }, r, done))},"msg":"request"}\n`);
+  logged += Buffer.byteLength(`{"level":"info","time":"2026-12-02T08:00:00.000Z","service":"llm-gateway",${JSON.stringify(accessLineOf({ requestId: "0123456789abcdef", method: "POST", path: "/v1/chat/completions", session: undefined }, r, done)).slice(1, -1)},"msg":"request"}\n`);
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;

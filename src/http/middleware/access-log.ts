@@ -42,8 +42,6 @@ export interface AccessLog {
 export function accessLogger(logger: Logger, options: AccessLogOptions = {}): AccessLog {
   const { metrics } = options;
   const apis = options.apis ?? new Map<string, string>();
-  // One JSON.stringify of the line: its text is flat, where the hand-joined members'
-  // (accessLineMembers) had to be flattened to be written, which cost more than it saved.
   const write = lineWriter<AccessLine>(logger, "request");
   return {
     start(r, method, path) {
