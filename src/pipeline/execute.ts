@@ -5,28 +5,31 @@ import type { ProviderAdapter } from "../providers/types.ts";
 import type { BreakerRegistry } from "../resilience/breakers.ts";
 import { execute, type Execution, type ExecutionContext, type RetryPolicy } from "../routing/executor.ts";
 import type { RouteDecision } from "../routing/router.ts";
+import type { ClientLink } from "../routing/target-call.ts";
 import type { Runtime } from "../runtime.ts";
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
 import type { Inbound } from "./inbound.ts";
 import type { Operation } from "./operation.ts";
 
-export async function executePlan<Req, Result>(
+/**
+ * Starts the plan; `noteServed` puts its outcome on the record and headers. Two steps, not
+ * one async function: the caller's await is the only promise layer around the executor's.
+ */
+export function executePlan<Req, Result>(
   operation: Operation<Req, Result>,
   req: Req,
   decision: RouteDecision,
   inbound: Inbound,
-  clientSignal: AbortSignal,
+  client: ClientLink,
   metrics: GatewayMetrics | undefined,
 ): Promise<Execution<Result>> {
-  const { runtime, record } = inbound;
+  return execute(decision.plan, operation, operation.upstreamRequest(req), new RequestExecution(inbound.requestId, decision.model.name, client, inbound.runtime, metrics));
+}
+
+/** Who served, on the log record and the response headers. */
+export function noteServed(execution: Execution<unknown>, inbound: Inbound): void {
+  const { record } = inbound;
   const reply = inbound.replyHeaders;
-  const waitStarted = performance.now();
-  let execution: Execution<Result>;
-  try {
-    execution = await execute(decision.plan, operation, operation.upstreamRequest(req), new RequestExecution(inbound.requestId, decision.model.name, clientSignal, runtime, metrics));
-  } finally {
-    record.upstreamWaitMs = performance.now() - waitStarted;
-  }
   record.attempts = execution.attempts;
   record.provider = execution.target.provider;
   record.upstreamModel = execution.target.model;
@@ -38,7 +41,6 @@ export async function executePlan<Req, Result>(
     reply["x-llm-warnings"] = execution.warnings.join("; ").replace(/[^\x20-\x7e]/g, "?");
     record.warnings = execution.warnings;
   }
-  return execution;
 }
 
 /** What the executor reads of one request and the runtime it started with: methods, not a closure each. */
@@ -46,16 +48,18 @@ class RequestExecution implements ExecutionContext {
   readonly requestId: string;
   readonly publicModel: string;
   readonly clientSignal: AbortSignal;
+  readonly client: ClientLink;
   readonly images: ImagePolicy;
   readonly retry: RetryPolicy;
   readonly breakers: BreakerRegistry;
   private readonly runtime: Runtime;
   private readonly metrics: GatewayMetrics | undefined;
 
-  constructor(requestId: string, publicModel: string, clientSignal: AbortSignal, runtime: Runtime, metrics: GatewayMetrics | undefined) {
+  constructor(requestId: string, publicModel: string, client: ClientLink, runtime: Runtime, metrics: GatewayMetrics | undefined) {
     this.requestId = requestId;
     this.publicModel = publicModel;
-    this.clientSignal = clientSignal;
+    this.clientSignal = client.signal;
+    this.client = client;
     this.images = runtime.config.raw.images;
     this.retry = runtime.retry;
     this.breakers = runtime.breakers;

@@ -3,10 +3,12 @@
 //   atomic store call) → execute (breakers, retries, fallback) → cache store → write (the door encodes) → record.
 // The door has already parsed the body into `req`; errors thrown here are rendered by the
 // app's error handler in the door's envelope.
+import type { Execution } from "../routing/executor.ts";
+import { ClientLink } from "../routing/target-call.ts";
 import type { GatewayMetrics } from "../telemetry/metrics.ts";
 import { admit, type Admission } from "./admit.ts";
 import { noCache, type CacheHit, type CacheTicket, type ResponseCache } from "./cache-seam.ts";
-import { executePlan } from "./execute.ts";
+import { executePlan, noteServed } from "./execute.ts";
 import type { FrontDoor, WriteOutcome } from "./front-door.ts";
 import type { Inbound } from "./inbound.ts";
 import { recordReply } from "./record.ts";
@@ -34,11 +36,11 @@ export async function runPipeline<Req, Result>(
   if (logBodies) door.logBody(req, record);
 
   const decision = route(routed, operation.kind, inbound);
-  const client = new AbortController();
+  const client = new ClientLink();
   const onClose = () => {
     if (res.writableFinished) return;
     record.clientGone = true;
-    client.abort(new Error("client disconnected"));
+    client.leave(new Error("client disconnected"));
   };
   res.on("close", onClose);
   let admission: Admission | undefined;
@@ -67,7 +69,14 @@ export async function runPipeline<Req, Result>(
       outcome = await writeHit(door, req, hit, inbound);
       return;
     }
-    const execution = await executePlan(operation, ticket?.req ?? req, decision, inbound, client.signal, deps.metrics);
+    const waitStarted = performance.now();
+    let execution: Execution<Result>;
+    try {
+      execution = await executePlan(operation, ticket?.req ?? req, decision, inbound, client, deps.metrics);
+    } finally {
+      record.upstreamWaitMs = performance.now() - waitStarted;
+    }
+    noteServed(execution, inbound);
     const fresh = logBodies ? door.logOutput(execution.result, record) : execution.result;
     const result = ticket ? ticket.store(fresh, execution) : fresh;
     ticket = undefined;

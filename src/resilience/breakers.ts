@@ -4,7 +4,7 @@
 // providers whose settings did not change.
 import CircuitBreaker from "opossum";
 import { UpstreamError, type UpstreamFailure } from "../providers/errors.ts";
-import type { Breakers } from "../routing/executor.ts";
+import type { BreakerCounter, Breakers } from "../routing/executor.ts";
 
 export type BreakerState = "closed" | "half_open" | "open";
 
@@ -36,12 +36,51 @@ export class BreakerOpenError extends Error {
   }
 }
 
-interface Entry {
-  breaker: CircuitBreaker<[() => Promise<unknown>]>;
-  fingerprint: string;
-  health: ProviderHealth;
-  errorThresholdPercentage: number;
+/** Counts nothing: a provider with no breaker. */
+export const uncounted: BreakerCounter = { fired: () => {}, succeeded: () => {}, failed: () => {} };
+
+/** A provider's breaker, and its counter while closed (one object per provider, not per call). */
+class Entry implements BreakerCounter {
+  readonly breaker: CircuitBreaker<[() => Promise<unknown>]>;
+  readonly fingerprint: string;
+  readonly health: ProviderHealth;
+  readonly errorThresholdPercentage: number;
+
+  constructor(breaker: CircuitBreaker<[() => Promise<unknown>]>, fingerprint: string, health: ProviderHealth, errorThresholdPercentage: number) {
+    this.breaker = breaker;
+    this.fingerprint = fingerprint;
+    this.health = health;
+    this.errorThresholdPercentage = errorThresholdPercentage;
+  }
+
+  fired(): void {
+    this.breaker.emit("fire");
+  }
+
+  succeeded(result: unknown, latencyMs: number): void {
+    this.health.lastLatencyMs = Math.round(latencyMs);
+    this.breaker.emit("success", result, latencyMs);
+  }
+
+  /**
+   * Counted as `fire` would count it, and opened by the rule of opossum's `fail`: past the
+   * volume threshold, a failure rate above the threshold opens it.
+   */
+  failed(error: unknown, latencyMs: number): void {
+    const { breaker } = this;
+    this.health.lastLatencyMs = Math.round(latencyMs);
+    noteFailure(this, error);
+    if (!isUpstreamFault(error)) {
+      breaker.emit("success", error, latencyMs);
+      return;
+    }
+    breaker.emit("failure", error, latencyMs);
+    if (breaker.warmUp) return;
+    const { fires, failures } = breaker.stats;
+    if (breaker.halfOpen || (fires >= breaker.volumeThreshold && (failures / fires) * 100 > this.errorThresholdPercentage)) breaker.open();
+  }
 }
+
 
 export class BreakerRegistry implements Breakers {
   private readonly entries = new Map<string, Entry>();
@@ -80,6 +119,12 @@ export class BreakerRegistry implements Breakers {
     return entry.breaker.closed ? counted(entry, attempt) : fired(provider, entry, attempt);
   }
 
+  counter(provider: string): BreakerCounter | undefined {
+    const entry = this.entries.get(provider);
+    if (!entry) return uncounted;
+    return entry.breaker.closed ? entry : undefined;
+  }
+
   health(provider: string): ProviderHealth | undefined {
     return this.entries.get(provider)?.health;
   }
@@ -113,38 +158,20 @@ export class BreakerRegistry implements Breakers {
     breaker.on("open", () => set("open"));
     breaker.on("halfOpen", () => set("half_open"));
     breaker.on("close", () => set("closed"));
-    return { breaker, fingerprint, health, errorThresholdPercentage: settings.error_threshold_percentage };
+    return new Entry(breaker, fingerprint, health, settings.error_threshold_percentage);
   }
 }
 
-/**
- * One call through a closed breaker, counted in opossum's rolling window through its own events
- * ("fire", then "success" or "failure") as `fire` would count it, and opened by the rule of
- * opossum's `fail`: past the volume threshold, a failure rate above the threshold opens it.
- */
+/** One call through a closed breaker, counted in opossum's rolling window as `fire` would count it. */
 async function counted<T>(entry: Entry, attempt: () => Promise<T>): Promise<T> {
-  const { breaker } = entry;
-  breaker.emit("fire");
+  entry.fired();
   const started = performance.now();
   try {
     const result = await attempt();
-    const latency = performance.now() - started;
-    entry.health.lastLatencyMs = Math.round(latency);
-    breaker.emit("success", result, latency);
+    entry.succeeded(result, performance.now() - started);
     return result;
   } catch (error) {
-    const latency = performance.now() - started;
-    entry.health.lastLatencyMs = Math.round(latency);
-    noteFailure(entry, error);
-    if (!isUpstreamFault(error)) {
-      breaker.emit("success", error, latency);
-    } else {
-      breaker.emit("failure", error, latency);
-      if (!breaker.warmUp) {
-        const { fires, failures } = breaker.stats;
-        if (breaker.halfOpen || (fires >= breaker.volumeThreshold && (failures / fires) * 100 > entry.errorThresholdPercentage)) breaker.open();
-      }
-    }
+    entry.failed(error, performance.now() - started);
     throw error;
   }
 }

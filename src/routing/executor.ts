@@ -10,9 +10,9 @@ import { UpstreamError } from "../providers/errors.ts";
 import type { ImagePolicy } from "../providers/images.ts";
 import type { CallOptions, ProviderAdapter } from "../providers/types.ts";
 import { GatewayInputError } from "../providers/input-error.ts";
-import { BreakerOpenError } from "../resilience/breakers.ts";
+import { BreakerOpenError, uncounted } from "../resilience/breakers.ts";
 import { isProviderSideStatus, PlanFailedError } from "./plan-failed.ts";
-import { ClientGone, TargetCall } from "./target-call.ts";
+import { ClientGone, TargetCall, type ClientLink } from "./target-call.ts";
 
 export interface RetryPolicy {
   readonly retries: number;
@@ -27,9 +27,21 @@ export interface Breakers {
   allows(provider: string): boolean;
   /** Runs one attempt through the provider's breaker; only upstream faults count against it. */
   run<T>(provider: string, attempt: () => Promise<T>): Promise<T>;
+  /**
+   * The counter of a closed breaker, for a call the executor awaits itself (no wrapper, closure
+   * or promise per call); undefined when the call must go through `run` (half-open, open).
+   */
+  counter(provider: string): BreakerCounter | undefined;
 }
 
-export const noBreakers: Breakers = { allows: () => true, run: (_provider, attempt) => attempt() };
+/** Counts one call through a closed breaker: `fired` before it, then `succeeded` or `failed`. */
+export interface BreakerCounter {
+  fired(): void;
+  succeeded(result: unknown, latencyMs: number): void;
+  failed(error: unknown, latencyMs: number): void;
+}
+
+export const noBreakers: Breakers = { allows: () => true, run: (_provider, attempt) => attempt(), counter: () => uncounted };
 
 export type AttemptOutcome = "ok" | "error" | "skipped";
 
@@ -57,6 +69,8 @@ export interface ExecutionContext {
   readonly publicModel: string;
   /** Aborts when the client goes away. */
   readonly clientSignal: AbortSignal;
+  /** The link that signal belongs to, if any: calls register there instead of listening. */
+  readonly client?: ClientLink | undefined;
   readonly images: ImagePolicy;
   readonly retry: RetryPolicy;
   adapterFor(provider: string): ProviderAdapter | undefined;
@@ -89,11 +103,12 @@ export async function execute<Req, Result>(
   ctx: ExecutionContext,
 ): Promise<Execution<Result>> {
   const attempts: Attempt[] = [];
-  const errors: UpstreamError[] = [];
-  const skipped: string[] = [];
+  // Made on the first failure: a plan served at once needs none of them.
+  let errors: UpstreamError[] | undefined;
+  let skipped: string[] | undefined;
   // Targets that cannot take this request as given (an unsupported parameter): another target
   // in the chain may, so they are skipped; the client hears of it only if none could.
-  const untranslatable: GatewayInputError[] = [];
+  let untranslatable: GatewayInputError[] | undefined;
   let fallbacks = 0;
 
   for (let index = 0; index < plan.length; index++) {
@@ -101,13 +116,13 @@ export async function execute<Req, Result>(
     const adapter = ctx.adapterFor(target.provider);
     const disabled = ctx.disabledReason(target.provider);
     if (disabled !== undefined || !adapter) {
-      skipped.push(disabled ?? `provider "${target.provider}" is not available`);
+      (skipped ??= []).push(disabled ?? `provider "${target.provider}" is not available`);
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "disabled", latencyMs: 0 });
       continue;
     }
     const isLast = index === plan.length - 1;
     if (!ctx.breakers.allows(target.provider)) {
-      skipped.push(`provider "${target.provider}" circuit open`);
+      (skipped ??= []).push(`provider "${target.provider}" circuit open`);
       attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
       if (!isLast) ctx.onFallback?.(target.provider, "breaker_open");
       fallbacks += 1;
@@ -119,21 +134,36 @@ export async function execute<Req, Result>(
       const started = performance.now();
       const call = new TargetCall(target, ctx, started);
       try {
-        const result = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, call));
+        const counter = ctx.breakers.counter(target.provider);
+        let result: Result;
+        if (counter) {
+          counter.fired();
+          try {
+            result = await operation.call(adapter, req, target.model, call);
+          } catch (error) {
+            const failure = attemptError(error, target, call);
+            counter.failed(failure, performance.now() - started);
+            throw failure;
+          }
+          call.answer();
+          counter.succeeded(result, performance.now() - started);
+        } else {
+          result = await ctx.breakers.run(target.provider, () => attemptOnce(adapter, target, operation, req, call));
+        }
         attempts.push({ provider: target.provider, model: target.model, outcome: "ok", reason: "ok", latencyMs: performance.now() - started });
-        return { result, target, attempts, fallbacks, finish: call.finish, signal: call.signal, warnings: call.warnings };
+        return new Served(result, target, attempts, fallbacks, call);
       } catch (thrown) {
         call.finish();
         if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
         if (thrown instanceof GatewayInputError) {
-          untranslatable.push(thrown);
+          (untranslatable ??= []).push(thrown);
           attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "unsupported_request", latencyMs: 0 });
           reason = "unsupported_request";
           break;
         }
         if (thrown instanceof BreakerOpenError) {
           // Opened (or its half-open trial was taken) since we checked: skip like an open breaker.
-          skipped.push(thrown.message);
+          (skipped ??= []).push(thrown.message);
           attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "breaker_open", latencyMs: 0 });
           reason = "breaker_open";
           break;
@@ -147,7 +177,7 @@ export async function execute<Req, Result>(
           throw thrown;
         }
         const error = thrown;
-        errors.push(error);
+        (errors ??= []).push(error);
         reason = reasonOf(error);
         attempts.push({
           provider: target.provider,
@@ -160,7 +190,7 @@ export async function execute<Req, Result>(
         if (!error.retryable) {
           // A problem with the request itself would fail everywhere: stop here. A provider-side
           // refusal (credentials, model name) or a malformed answer is this target's own.
-          if (!(error.failure === "malformed" || (error.failure === "http" && isProviderSideStatus(error.status)))) throw new PlanFailedError(errors, skipped);
+          if (!(error.failure === "malformed" || (error.failure === "http" && isProviderSideStatus(error.status)))) throw new PlanFailedError(errors, skipped ?? []);
           break;
         }
         if (attempt === ctx.retry.retries) break;
@@ -177,9 +207,34 @@ export async function execute<Req, Result>(
     if (!isLast) ctx.onFallback?.(target.provider, reason);
     fallbacks += 1;
   }
-  const [inputError] = untranslatable;
-  if (inputError && errors.length === 0) throw inputError;
-  throw new PlanFailedError(errors, [...skipped, ...untranslatable.map((e) => e.message)]);
+  const inputError = untranslatable?.[0];
+  if (inputError && errors === undefined) throw inputError;
+  throw new PlanFailedError(errors ?? [], [...(skipped ?? []), ...(untranslatable ?? []).map((e) => e.message)]);
+}
+
+/** The call that served, as the pipeline holds it: one object, `finish` on the prototype. */
+class Served<Result> implements Execution<Result> {
+  readonly result: Result;
+  readonly target: ConcreteTarget;
+  readonly attempts: Attempt[];
+  readonly fallbacks: number;
+  readonly signal: AbortSignal;
+  readonly warnings: string[];
+  private readonly call: TargetCall;
+
+  constructor(result: Result, target: ConcreteTarget, attempts: Attempt[], fallbacks: number, call: TargetCall) {
+    this.result = result;
+    this.target = target;
+    this.attempts = attempts;
+    this.fallbacks = fallbacks;
+    this.signal = call.signal;
+    this.warnings = call.warnings;
+    this.call = call;
+  }
+
+  finish(): void {
+    this.call.finish();
+  }
 }
 
 /** A bounded label for why an attempt failed: the failure kind, or `http_<status>`. */
@@ -194,7 +249,7 @@ function retryWait(error: UpstreamError, attempt: number, ctx: ExecutionContext)
   return Math.max(error.retryAfterMs, jitter);
 }
 
-/** One call to one target, bounded by the first-byte and total timeouts (TargetCall). */
+/** One call to one target through a breaker's `run`, bounded by the first-byte and total timeouts (TargetCall). */
 async function attemptOnce<Req, Result>(
   adapter: ProviderAdapter,
   target: ConcreteTarget,
@@ -207,19 +262,22 @@ async function attemptOnce<Req, Result>(
     call.answer();
     return result;
   } catch (error) {
-    if (call.clientLeft) throw new ClientGone("client disconnected");
-    const deadline = call.timedOut;
-    if (deadline) {
-      throw new UpstreamError({
-        provider: target.provider,
-        status: 504,
-        failure: "timeout",
-        message: `${deadline === "first_byte" ? "no response" : "not finished"} within ${call.limitMs(deadline)} ms`,
-        cause: error,
-      });
-    }
-    throw error;
+    throw attemptError(error, target, call);
   }
+}
+
+/** What a failed call throws: the client's leaving or a deadline, named as such; else the error itself. */
+function attemptError(error: unknown, target: ConcreteTarget, call: TargetCall): unknown {
+  if (call.clientLeft) return new ClientGone("client disconnected");
+  const deadline = call.timedOut;
+  if (!deadline) return error;
+  return new UpstreamError({
+    provider: target.provider,
+    status: 504,
+    failure: "timeout",
+    message: `${deadline === "first_byte" ? "no response" : "not finished"} within ${call.limitMs(deadline)} ms`,
+    cause: error,
+  });
 }
 
 function clientGone(provider: string): UpstreamError {

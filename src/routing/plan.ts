@@ -14,15 +14,15 @@ const fixedPlans = new WeakMap<RouteNode, readonly ConcreteTarget[] | null>();
 
 /**
  * The plan of a route without loadbalance groups (neither `random` nor health changes it),
- * built on first use and copied per request; undefined for a route that draws.
+ * built on first use and shared by every request (read-only); undefined for a route that draws.
  */
-export function fixedPlan(route: RouteNode): ConcreteTarget[] | undefined {
+export function fixedPlan(route: RouteNode): readonly ConcreteTarget[] | undefined {
   let plan = fixedPlans.get(route);
   if (plan === undefined) {
     plan = draws(route) ? null : planFor(route);
     fixedPlans.set(route, plan);
   }
-  return plan === null ? undefined : plan.slice();
+  return plan ?? undefined;
 }
 
 function draws(node: RouteNode): boolean {

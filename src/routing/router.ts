@@ -17,7 +17,7 @@ export interface RouteDecision {
   model: PublicModel;
   /** The first matching rule's name, if any. */
   rule: string | undefined;
-  plan: ConcreteTarget[];
+  plan: readonly ConcreteTarget[];
   sensitivity: Sensitivity;
   complexity: Complexity;
   promptTokens: number;

@@ -1,8 +1,9 @@
 // One call to one target as the adapter sees it (its CallOptions) and as the executor bounds
 // it: the first-byte and total timeouts, and the client's leaving, all abort it. One timer
 // serves both deadlines: armed for the nearer one, and when that is the first byte and the
-// answer has begun, armed again for what is left of the total. The call itself listens for the
-// client's abort (no closure per call), and collects the adapter's warnings.
+// answer has begun, armed again for what is left of the total. The call itself hears the
+// client's abort (no closure per call: through its ClientLink, or as the signal's listener),
+// and collects the adapter's warnings.
 import type { ConcreteTarget } from "../config/types.ts";
 import type { ImagePolicy } from "../providers/images.ts";
 import type { CallOptions } from "../providers/types.ts";
@@ -16,7 +17,28 @@ export interface CallContext {
   readonly requestId: string;
   readonly publicModel: string;
   readonly clientSignal: AbortSignal;
+  /** When the client's signal is a ClientLink's: the call registers there, not as a listener. */
+  readonly client?: ClientLink | undefined;
   readonly images: ImagePolicy;
+}
+
+/**
+ * The client's abort signal, and the one call running for it: leaving aborts the signal, then
+ * the call. Attempts run one at a time, so a slot replaces an abort listener added and removed
+ * per call (EventTarget's bookkeeping is a measurable part of a short request).
+ */
+export class ClientLink {
+  private readonly controller = new AbortController();
+  readonly signal: AbortSignal = this.controller.signal;
+  /** The call running now, if any (TargetCall sets and clears it). */
+  current: TargetCall | undefined;
+
+  leave(reason: Error): void {
+    this.controller.abort(reason);
+    const call = this.current;
+    this.current = undefined;
+    call?.handleEvent();
+  }
 }
 
 export class TargetCall implements CallOptions {
@@ -31,6 +53,7 @@ export class TargetCall implements CallOptions {
   private readonly controller = new AbortController();
   private readonly target: ConcreteTarget;
   private readonly clientSignal: AbortSignal;
+  private readonly client: ClientLink | undefined;
   private readonly started: number;
   private armedFor: Deadline;
   private timer: NodeJS.Timeout;
@@ -44,11 +67,13 @@ export class TargetCall implements CallOptions {
     this.images = ctx.images;
     this.target = target;
     this.clientSignal = ctx.clientSignal;
+    this.client = ctx.client;
     this.started = started;
     // On a tie the first-byte deadline is the one reported, as when each had its own timer.
     this.armedFor = target.firstByteTimeoutMs <= target.timeoutMs ? "first_byte" : "total";
     this.timer = setTimeout(onDeadline, Math.min(target.firstByteTimeoutMs, target.timeoutMs), this);
-    ctx.clientSignal.addEventListener("abort", this, { once: true });
+    if (this.client) this.client.current = this;
+    else ctx.clientSignal.addEventListener("abort", this, { once: true });
   }
 
   warn(message: string): void {
@@ -61,10 +86,11 @@ export class TargetCall implements CallOptions {
   }
 
   /** Ends the timeout and the client listener: the response is done (or the call failed). */
-  readonly finish = (): void => {
+  finish(): void {
     clearTimeout(this.timer);
-    this.clientSignal.removeEventListener("abort", this);
-  };
+    if (!this.client) this.clientSignal.removeEventListener("abort", this);
+    else if (this.client.current === this) this.client.current = undefined;
+  }
 
   get clientLeft(): boolean {
     return this.clientSignal.aborted;

@@ -6,6 +6,7 @@ import type { ConcreteTarget } from "../../src/config/types.ts";
 import { UpstreamError } from "../../src/providers/errors.ts";
 import type { CallOptions, ProviderAdapter } from "../../src/providers/types.ts";
 import { execute, noBreakers, type ExecutionContext, type TargetOperation } from "../../src/routing/executor.ts";
+import { ClientLink } from "../../src/routing/target-call.ts";
 
 const target = (firstByteTimeoutMs: number, timeoutMs: number): ConcreteTarget => ({ provider: "p", model: "m", timeoutMs, firstByteTimeoutMs, defaultMaxTokens: undefined, space: undefined });
 const adapter = { id: "p" } as unknown as ProviderAdapter;
@@ -22,6 +23,16 @@ function context(client = new AbortController()): ExecutionContext {
     disabledReason: () => undefined,
     breakers: noBreakers,
   };
+}
+
+interface Client {
+  signal: AbortSignal;
+  link?: ClientLink;
+  leave(reason: Error): void;
+}
+
+function clientContext(client: Client): ExecutionContext {
+  return { ...context(), clientSignal: client.signal, client: client.link };
 }
 
 /** Answers after `answerAfterMs` (never when undefined), rejecting with the signal's reason once aborted. */
@@ -74,32 +85,38 @@ describe("execute: deadlines and the client", () => {
     execution.finish();
   });
 
-  it("after finish() neither a deadline nor the client aborts the call", async () => {
-    const client = new AbortController();
-    const execution = await execute([target(20, 40)], operation(1), null, context(client));
-    execution.finish();
-    await sleep(80);
-    client.abort(new Error("client disconnected"));
-    expect(execution.signal.aborted).toBe(false);
-  });
+  // The pipeline's ClientLink hands the client's leaving to the running call without a listener.
+  describe.each([
+    ["an AbortSignal", (): Client => { const c = new AbortController(); return { signal: c.signal, leave: (reason) => c.abort(reason) }; }],
+    ["a ClientLink", (): Client => { const link = new ClientLink(); return { signal: link.signal, link, leave: (reason) => link.leave(reason) }; }],
+  ])("with the client as %s", (_name, makeClient) => {
+    it("after finish() neither a deadline nor the client aborts the call", async () => {
+      const client = makeClient();
+      const execution = await execute([target(20, 40)], operation(1), null, clientContext(client));
+      execution.finish();
+      await sleep(80);
+      client.leave(new Error("client disconnected"));
+      expect(execution.signal.aborted).toBe(false);
+    });
 
-  it("aborts the upstream call when the client leaves before the answer, as a 499", async () => {
-    const client = new AbortController();
-    const seen: CallOptions[] = [];
-    const pending = execute([target(5_000, 5_000)], operation(undefined, seen), null, context(client));
-    await sleep(10);
-    client.abort(new Error("client disconnected"));
-    const error = await pending.then(() => undefined, (e: unknown) => e as UpstreamError);
-    expect([error?.status, error?.failure]).toEqual([499, "aborted"]);
-    expect(seen[0]?.signal.aborted).toBe(true);
-  });
+    it("aborts the upstream call when the client leaves before the answer, as a 499", async () => {
+      const client = makeClient();
+      const seen: CallOptions[] = [];
+      const pending = execute([target(5_000, 5_000)], operation(undefined, seen), null, clientContext(client));
+      await sleep(10);
+      client.leave(new Error("client disconnected"));
+      const error = await pending.then(() => undefined, (e: unknown) => e as UpstreamError);
+      expect([error?.status, error?.failure]).toEqual([499, "aborted"]);
+      expect(seen[0]?.signal.aborted).toBe(true);
+    });
 
-  it("aborts the serving call when the client leaves after the answer began", async () => {
-    const client = new AbortController();
-    const execution = await execute([target(5_000, 5_000)], operation(1), null, context(client));
-    client.abort(new Error("client disconnected"));
-    expect(execution.signal.aborted).toBe(true);
-    execution.finish();
+    it("aborts the serving call when the client leaves after the answer began", async () => {
+      const client = makeClient();
+      const execution = await execute([target(5_000, 5_000)], operation(1), null, clientContext(client));
+      client.leave(new Error("client disconnected"));
+      expect(execution.signal.aborted).toBe(true);
+      execution.finish();
+    });
   });
 
   it("gives the adapter the request's id, public model and the target's defaults", async () => {

@@ -49,7 +49,7 @@ const key = (name: string, sensitivity: ResolvedKey["sensitivity"] = "public", m
 const req = (model: string, content = "hello", extra: Record<string, unknown> = {}) =>
   ({ model, messages: [{ role: "user", content }], ...extra }) as unknown as ChatRequest;
 const decide = (r: ChatRequest, k?: ResolvedKey, headers: Record<string, string> = {}) => router.decide({ req: r, key: k, headers, random: () => 0 });
-const providersOf = (d: { plan: { provider: string }[] }) => d.plan.map((t) => t.provider);
+const providersOf = (d: { plan: readonly { provider: string }[] }) => d.plan.map((t) => t.provider);
 
 describe("router", () => {
   it("with auto, lets the first matching rule's use pick the model", () => {
