@@ -22,7 +22,7 @@
 // line costs).
 import { resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
-import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
+import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
 import { laneNamed } from "../harness/lanes.ts";
 import { chatBody, CHAT_PATH, contentOfTokens, headers } from "../harness/requests.ts";
@@ -30,7 +30,7 @@ import { runLoad } from "../load/autocannon-run.ts";
 import { processTicks } from "../process/machine-load.ts";
 import { pinCores } from "../process/pin.ts";
 import { rssMiB } from "../process/rss.ts";
-import { spawnPinned, type PinnedProcess } from "../process/spawn.ts";
+import type { PinnedProcess } from "../process/spawn.ts";
 
 const TICK_US = 10_000;
 
@@ -85,17 +85,7 @@ async function main(): Promise<void> {
   const builds: Build[] = [];
   try {
     for (const [label, dir] of Object.entries(dirs)) {
-      const port = await freePort();
-      const proc = spawnPinned({
-        core: layout.arm,
-        cwd: dir,
-        script: "dist/index.js",
-        args: ["--config", GATEWAY_CONFIG],
-        env: { ...gatewayEnv(fakes, port), ...(label === "A" ? envPair(flags.get("a-env")) : {}) },
-        stdout: "discard",
-      });
-      const origin = `http://127.0.0.1:${port}`;
-      await waitForFirst200(origin, performance.now(), 15_000, () => proc.child.exitCode === null);
+      const { proc, origin } = await startGateway({ core: layout.arm, fakes, cwd: dir, env: label === "A" ? envPair(flags.get("a-env")) : {} });
       builds.push({ label: `${label} (${dir})`, proc, origin, ...request(label as "A" | "B") });
     }
     const load = (build: Build, amount: number) =>

@@ -6,14 +6,14 @@
 //
 //   node bench/experiments/floor-ab.ts [--lane messages] [--rounds 5] [--requests 3000] [--connections 16]
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
-import { GATEWAY_CONFIG, gatewayEnv, freePort, waitForFirst200 } from "../harness/arms.ts";
+import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
 import { laneNamed } from "../harness/lanes.ts";
 import { runLoad } from "../load/autocannon-run.ts";
 import { median } from "../load/stats.ts";
 import { processTimes } from "../process/machine-load.ts";
 import { pinCores } from "../process/pin.ts";
-import { spawnPinned, spawnServer, type PinnedProcess } from "../process/spawn.ts";
+import { spawnServer, type PinnedProcess } from "../process/spawn.ts";
 
 interface Contender {
   readonly name: string;
@@ -41,11 +41,8 @@ async function main(): Promise<void> {
       const { proc, port } = await spawnServer({ core: layout.arm, script, args: ["--port", "0", "--upstream", fakes.main.origin], stdout: "pipe" });
       contenders.push({ name, proc, origin: `http://127.0.0.1:${port}`, user: [], system: [] });
     }
-    const port = await freePort();
-    const proc = spawnPinned({ core: layout.arm, script: "dist/index.js", args: ["--config", GATEWAY_CONFIG], env: gatewayEnv(fakes, port), stdout: "discard" });
-    const origin = `http://127.0.0.1:${port}`;
+    const { proc, origin } = await startGateway({ core: layout.arm, fakes });
     contenders.push({ name: "gateway", proc, origin, user: [], system: [] });
-    await waitForFirst200(origin, performance.now(), 15_000, () => proc.child.exitCode === null);
     const load = (c: Contender, amount: number) =>
       runLoad({ url: c.origin + lane.path, body: lane.body(false), headers: lane.headers, connections, durationSec: 600, amount });
     for (const c of contenders) await load(c, 2_000); // warm-up

@@ -8,13 +8,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { request } from "undici";
 import { join, resolve } from "node:path";
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
-import { GATEWAY_CONFIG, freePort, gatewayEnv, waitForFirst200 } from "../harness/arms.ts";
+import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
 import { chatBody, CHAT_PATH, headers } from "../harness/requests.ts";
 import { openStream, runStreams, streamAgent, type OpenStream } from "../load/stream-client.ts";
 import { pinCores } from "../process/pin.ts";
 import { rssMiB } from "../process/rss.ts";
-import { spawnPinned } from "../process/spawn.ts";
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
@@ -80,19 +79,14 @@ async function main(): Promise<void> {
   try {
     for (const build of builds) {
       if (!existsSync(join(build, "dist/index.js"))) throw new Error(`${build}: no dist/index.js (npm run build)`);
-      const port = await freePort();
-      const proc = spawnPinned({
+      const { proc, origin } = await startGateway({
         core: layout.arm,
+        fakes,
         cwd: build,
-        script: "dist/index.js",
-        args: ["--config", GATEWAY_CONFIG],
         nodeArgs: ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${dir}`],
-        env: gatewayEnv(fakes, port),
-        stdout: "discard",
+        timeoutMs: 60_000,
       });
       try {
-        const origin = `http://127.0.0.1:${port}`;
-        await waitForFirst200(origin, performance.now(), 60_000, () => proc.child.exitCode === null);
         await fakes.main.setKnobs({ chunks: 20, intervalMs: 10, ttfbMs: 0 });
         await runStreams({ target: target(origin), count: 300, rampMs: 1_000, expectedFrames: 24, intervalMs: 10, timedGaps: 0 });
         await sleep(1_000);

@@ -113,27 +113,48 @@ export async function waitForFirst200(origin: string, since: number, timeoutMs: 
   }
 }
 
+export interface GatewayLaunch extends StartContext {
+  /** The build's folder (its `dist/`); the project itself by default. */
+  cwd?: string;
+  /** The entry under `cwd`. */
+  script?: string;
+  /** Variables on top of the bench's ports (gatewayEnv). */
+  env?: Record<string, string>;
+  /** How long to wait for the first 200. */
+  timeoutMs?: number;
+}
+
+/** A gateway build on `bench/gateway.yaml` against the fakes, answering 200 before this resolves. */
+export async function startGateway(launch: GatewayLaunch): Promise<{ proc: PinnedProcess; origin: string }> {
+  const port = launch.port ?? (await freePort());
+  const proc = spawnPinned({
+    core: launch.core,
+    ...(launch.cwd === undefined ? {} : { cwd: launch.cwd }),
+    script: launch.script ?? GATEWAY_ENTRY,
+    args: ["--config", GATEWAY_CONFIG],
+    nodeArgs: launch.nodeArgs ?? [],
+    env: { ...gatewayEnv(launch.fakes, port), ...launch.env },
+    stdout: "discard", // JSON request logs at info go to /dev/null, as a log shipper would take them
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    await waitForFirst200(origin, performance.now(), launch.timeoutMs ?? 15_000, () => proc.child.exitCode === null);
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`gateway did not start: ${err instanceof Error ? err.message : String(err)}\n${proc.stderrTail()}`);
+  }
+  return { proc, origin };
+}
+
 export async function startArm(spec: ArmSpec, ctx: StartContext): Promise<RunningArm> {
   if (spec.name === "direct") {
     return { spec, origin: ctx.fakes.main.origin, proc: undefined, stop: async () => undefined };
   }
   if (isGateway(spec.name)) {
-    const port = ctx.port ?? (await freePort());
-    const proc = spawnPinned({
-      core: ctx.core,
+    const { proc, origin } = await startGateway({
+      ...ctx,
       script: spec.name === "baseline" ? `${BASELINE_DIST ?? "dist"}/index.js` : GATEWAY_ENTRY,
-      args: ["--config", GATEWAY_CONFIG],
-      nodeArgs: ctx.nodeArgs ?? [],
-      env: gatewayEnv(ctx.fakes, port),
-      stdout: "discard", // JSON request logs at info go to /dev/null, as a log shipper would take them
     });
-    const origin = `http://127.0.0.1:${port}`;
-    try {
-      await waitForFirst200(origin, performance.now(), 15_000, () => proc.child.exitCode === null);
-    } catch (err) {
-      await proc.stop();
-      throw new Error(`gateway did not start: ${err instanceof Error ? err.message : String(err)}\n${proc.stderrTail()}`);
-    }
     return { spec, origin, proc, stop: () => proc.stop() };
   }
   const { proc, port } = await spawnServer({

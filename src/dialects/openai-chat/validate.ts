@@ -18,6 +18,7 @@ import {
   pathOf,
   stringField,
   type Json,
+  type NumberRange,
 } from "../../http/request-fields.ts";
 import { checkMessages } from "../../http/validate-chat-messages.ts";
 
@@ -31,41 +32,48 @@ export function validateChatRequest(body: unknown): ChatRequest {
 }
 
 type Check = (body: Json) => void;
+type FieldCheck = readonly [string, Check];
+
+/** A top-level field of one plain type, checked by name. */
+const number = (name: string, range: NumberRange): FieldCheck => [name, (b) => numberField(b, name, "", range)];
+const boolean = (name: string): FieldCheck => [name, (b) => booleanField(b, name)];
+const string = (name: string): FieldCheck => [name, (b) => stringField(b, name)];
+const object = (name: string): FieldCheck => [name, (b) => objectField(b, name)];
 
 // Every known field but model and messages, in the order they are checked. A request names a
 // handful of the forty, so only the fields it carries are checked; when one is wrong, all are
 // checked again in this order, so a request with several wrong fields hears of the same one
 // whatever the order of its keys.
-const CHECKS: readonly (readonly [string, Check])[] = [
-  ["temperature", (b) => numberField(b, "temperature", "", { min: 0, max: 2 })],
-  ["top_p", (b) => numberField(b, "top_p", "", { min: 0, max: 1 })],
-  ["presence_penalty", (b) => numberField(b, "presence_penalty", "", { min: -2, max: 2 })],
-  ["frequency_penalty", (b) => numberField(b, "frequency_penalty", "", { min: -2, max: 2 })],
-  ["n", (b) => numberField(b, "n", "", { min: 1, max: 128, integer: true })],
-  ["max_tokens", (b) => numberField(b, "max_tokens", "", { min: 1, integer: true })],
-  ["max_completion_tokens", (b) => numberField(b, "max_completion_tokens", "", { min: 1, integer: true })],
-  ["seed", (b) => numberField(b, "seed", "", { integer: true })],
-  ["top_logprobs", (b) => numberField(b, "top_logprobs", "", { min: 0, max: 20, integer: true })],
-  ["logprobs", (b) => booleanField(b, "logprobs")],
+const CHECKS: readonly FieldCheck[] = [
+  number("temperature", { min: 0, max: 2 }),
+  number("top_p", { min: 0, max: 1 }),
+  number("presence_penalty", { min: -2, max: 2 }),
+  number("frequency_penalty", { min: -2, max: 2 }),
+  number("n", { min: 1, max: 128, integer: true }),
+  number("max_tokens", { min: 1, integer: true }),
+  number("max_completion_tokens", { min: 1, integer: true }),
+  number("seed", { integer: true }),
+  number("top_logprobs", { min: 0, max: 20, integer: true }),
+  boolean("logprobs"),
   ["logit_bias", checkLogitBias],
   ["stop", (b) => checkStop(b["stop"])],
-  ["reasoning_effort", (b) => stringField(b, "reasoning_effort")],
-  ["verbosity", (b) => stringField(b, "verbosity")],
-  ["service_tier", (b) => stringField(b, "service_tier")],
-  ["stream", (b) => booleanField(b, "stream")],
+  string("reasoning_effort"),
+  string("verbosity"),
+  string("service_tier"),
+  boolean("stream"),
   ["stream_options", checkStreamOptions],
   ["modalities", checkModalities],
   ["audio", checkAudio],
   ["prediction", checkPrediction],
   ["moderation", checkModeration],
   ["web_search_options", checkWebSearch],
-  ["store", (b) => booleanField(b, "store")],
-  ["parallel_tool_calls", (b) => booleanField(b, "parallel_tool_calls")],
-  ["user", (b) => stringField(b, "user")],
-  ["safety_identifier", (b) => stringField(b, "safety_identifier")],
-  ["prompt_cache_key", (b) => stringField(b, "prompt_cache_key")],
-  ["prompt_cache_retention", (b) => stringField(b, "prompt_cache_retention")],
-  ["prompt_cache_options", (b) => objectField(b, "prompt_cache_options")],
+  boolean("store"),
+  boolean("parallel_tool_calls"),
+  string("user"),
+  string("safety_identifier"),
+  string("prompt_cache_key"),
+  string("prompt_cache_retention"),
+  object("prompt_cache_options"),
   ["tools", checkTools],
   ["tool_choice", checkToolChoice],
   ["functions", checkFunctionList],
