@@ -139,11 +139,14 @@ describe("callUpstream", () => {
     await gone;
   });
 
+  /** An event stream that sends one event and stays open. */
+  const openStream = (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write("data: 1\n\n");
+  };
+
   it("ends a relayed stream with the signal's reason and closes the socket when it fires mid-stream", async () => {
-    routes.set("/sse-open", (_req, res) => {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("data: 1\n\n");
-    });
+    routes.set("/sse-open", openStream);
     const gone = socketClosed("/sse-open");
     const controller = new AbortController();
     const answer = await callUpstream(pool.dispatcher, `${base}/sse-open`, post(controller.signal, true));
@@ -155,10 +158,7 @@ describe("callUpstream", () => {
   });
 
   it("closes the socket when the reader of a relayed stream stops early", async () => {
-    routes.set("/sse-reader", (_req, res) => {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.write("data: 1\n\n");
-    });
+    routes.set("/sse-reader", openStream);
     const gone = socketClosed("/sse-reader");
     const answer = await callUpstream(pool.dispatcher, `${base}/sse-reader`, post(new AbortController().signal, true));
     for await (const chunk of answer.stream ?? []) if (String(chunk).length > 0) break;
