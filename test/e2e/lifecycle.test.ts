@@ -43,6 +43,30 @@ describe("gateway process", () => {
     expect(await gw.exited).toBe(0);
     await expect(fetch(`${gw.url}/health`)).rejects.toThrow();
     expect(gw.lines.some((l) => l["msg"] === "stopped")).toBe(true);
+    // Access lines are written in blocks: the stream's line, gathered after it ended, is flushed before exit.
+    expect(gw.lines.some((l) => l["msg"] === "request" && l["path"] === "/v1/chat/completions" && l["status"] === 200)).toBe(true);
+  });
+
+  it("writes a request's access line to stdout within the block interval while it keeps running", async () => {
+    const gw = await startGatewayProcess(writeConfig(config()), { UP_KEY: "sk-x" });
+    try {
+      fake.script({ reply: { text: "hello" } });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-request-id": "line-timing" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      const answeredAt = performance.now();
+      while (!gw.lines.some((l) => l["msg"] === "request" && l["requestId"] === "line-timing")) {
+        expect(performance.now() - answeredAt).toBeLessThan(2_000);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      gw.kill("SIGTERM");
+      await gw.exited;
+    }
   });
 
   it("takes PORT from the environment over server.port", async () => {
