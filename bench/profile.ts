@@ -2,8 +2,9 @@
 // loaded for a while, stopped, and its profile summarized (self time per function and per
 // package). The .cpuprofile stays in bench/results/ for DevTools.
 //
-//   node bench/profile.ts [--arm gateway] [--mode json|stream|cache-hit|cache-miss|LANE] [--seconds 10] [--top 25] [--tokens N]
+//   node bench/profile.ts [--arm gateway] [--mode json|stream|cache-hit|cache-miss|LANE] [--seconds 10] [--top 25] [--tokens N] [--rate N]
 //
+// --rate N (a lane mode) offers N requests/s instead of all the arm can take.
 // --tokens N (json mode) sends a user message of about N tokens, as the bodies scenario does.
 //
 // A lane name from bench/harness/lanes.ts (messages, messages-tr, responses, responses-tr,
@@ -64,7 +65,8 @@ async function main(): Promise<void> {
           console.log(`stream round ${i + 1}/${rounds}: ${r.ok} ok, ${r.errors} errors`);
         }
       } else if (lane !== undefined) {
-        const r = await runLoad({ url: arm.origin + lane.path, body: lane.body(false), headers: lane.headers, connections: 64, durationSec: seconds });
+        const rate = flags.has("rate") ? numberFlag(flags, "rate", 0) : undefined;
+        const r = await runLoad({ url: arm.origin + lane.path, body: lane.body(false), headers: lane.headers, connections: 64, durationSec: seconds, ...(rate === undefined ? {} : { overallRate: rate }) });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {

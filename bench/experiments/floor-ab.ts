@@ -4,7 +4,11 @@
 // arm core with the same requests of one lane, as ab-cpu.ts loads two builds; CPU per request from
 // /proc (user and system apart), medians of rounds and ratios to the bare proxy.
 //
-//   node bench/experiments/floor-ab.ts [--lane messages] [--rounds 5] [--requests 3000] [--connections 16]
+//   node bench/experiments/floor-ab.ts [--lane messages] [--rounds 5] [--requests 3000] [--connections 16] [--rate N]
+//
+// --rate N offers each arm N requests/s instead of all it can take, so every arm runs at the same
+// load: at saturation the faster arm gathers more requests per event-loop turn and per wake-up
+// of its peers, which lowers its CPU per request for reasons that are not its own work.
 import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
@@ -32,6 +36,7 @@ async function main(): Promise<void> {
   const rounds = numberFlag(flags, "rounds", 5);
   const requests = numberFlag(flags, "requests", 3_000);
   const connections = numberFlag(flags, "connections", 16);
+  const rate = flags.has("rate") ? numberFlag(flags, "rate", 0) : undefined;
   const layout = pinCores();
   console.log(layout.note);
   const fakes = await startFakes(layout.load);
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
     const { proc, origin } = await startGateway({ core: layout.arm, fakes });
     contenders.push({ name: "gateway", proc, origin, user: [], system: [] });
     const load = (c: Contender, amount: number) =>
-      runLoad({ url: c.origin + lane.path, body: lane.body(false), headers: lane.headers, connections, durationSec: 600, amount });
+      runLoad({ url: c.origin + lane.path, body: lane.body(false), headers: lane.headers, connections, durationSec: 600, amount, ...(rate === undefined ? {} : { overallRate: rate }) });
     for (const c of contenders) await load(c, 2_000); // warm-up
     for (let round = 0; round < rounds; round++) {
       const before = contenders.map((c) => processTimes(c.proc.child.pid as number));
@@ -59,7 +64,8 @@ async function main(): Promise<void> {
     }
     const total = (c: Contender) => median(c.user.map((u, i) => u + (c.system[i] ?? 0)));
     const base = total(contenders[0] as Contender);
-    console.log(`\n${lane.name} lane, CPU per request (median of ${rounds} rounds of ${requests} requests, ${connections} connections):`);
+    const offered = rate === undefined ? "" : `, ${rate} requests/s offered to each`;
+    console.log(`\n${lane.name} lane, CPU per request (median of ${rounds} rounds of ${requests} requests, ${connections} connections${offered}):`);
     for (const c of contenders) {
       console.log(`  ${c.name.padEnd(13)} ${total(c).toFixed(0)} µs (user ${median(c.user).toFixed(0)}, system ${median(c.system).toFixed(0)}), ${(total(c) / base).toFixed(2)}× the bare proxy`);
     }
