@@ -4,9 +4,12 @@
 // on the stack (inclusive). Short-lived garbage is what the young-generation GC pays for.
 //
 //   node bench/experiments/alloc-profile.ts [--lane messages] [--seconds 8] [--top 30] [--model M] [--header "name: value"]
-//        [--callers NAME] [--live]
+//        [--callers NAME] [--live] [--rate N]
 //
-// --live counts only what is still on the heap at the end: what outlived the young generation.
+// --live counts only what is still on the heap at the end: what outlived the young generation
+// (retained, or promoted and not yet collected). --rate N offers N requests/s instead of all the
+// gateway can take: at a low rate a scavenge comes seconds apart, and what lives across one is
+// promoted.
 // --callers NAME lists, for allocations made in functions named NAME, the stacks above them.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,7 +60,8 @@ async function main(): Promise<void> {
       env: { HEAP_SAMPLE_FILE: file, HEAP_SAMPLE_LIVE: flags.has("live") ? "1" : "0" },
     });
     try {
-      const r = await runLoad({ url: origin + lane.path, body, headers, connections: 64, durationSec: seconds });
+      const rate = flags.has("rate") ? numberFlag(flags, "rate", 0) : undefined;
+      const r = await runLoad({ url: origin + lane.path, body, headers, connections: 64, durationSec: seconds, ...(rate === undefined ? {} : { overallRate: rate }) });
       proc.child.kill("SIGUSR2");
       for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 100));
       await new Promise((resolve) => setTimeout(resolve, 500));
