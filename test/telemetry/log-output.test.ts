@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LineBatch, type BlockSink } from "../../src/telemetry/line-batch.ts";
-import { isoTimeNow } from "../../src/telemetry/logger.ts";
+import { pino } from "pino";
+import { isoTimeNow, lineWriter } from "../../src/telemetry/logger.ts";
 
 /** A sink that copies what it is handed (the batch must not write into a block it handed on). */
 function recordingSink(): BlockSink & { flushes: number; syncFlushes: number; text(): string } {
@@ -108,5 +109,25 @@ describe("isoTimeNow", () => {
     const instants = [0, 1, 999, 1_000, 1_764_671_477_325, 1_764_671_477_999, 1_764_671_478_000, 253_402_300_799_999, -1, -1_000, -86_400_001];
     for (let i = 0; i < 2_000; i++) instants.push(1_764_671_477_000 + i * 7 + (i % 3));
     for (const t of instants) expect(isoTimeNow(t)).toBe(new Date(t).toISOString());
+  });
+});
+
+describe("lineWriter on a line batch", () => {
+  it("gathers access lines until a block or flushMs, while pino's own lines go out at once", () => {
+    vi.useFakeTimers();
+    const sink = recordingSink();
+    const logger = pino({ level: "info", base: { service: "llm-gateway" }, formatters: { level: (label) => ({ level: label }) } }, new LineBatch(sink, { minBytes: 8192, flushMs: 100 }));
+    const write = lineWriter(logger, "request");
+    write("info", { requestId: "req-1", status: 200 });
+    expect(sink.text()).toBe("");
+    logger.warn("store unreachable");
+    const [access, warning] = sink.text().trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(access).toMatchObject({ level: "info", service: "llm-gateway", requestId: "req-1", status: 200, msg: "request" });
+    expect(warning).toMatchObject({ level: "warn", msg: "store unreachable" });
+    write("info", { requestId: "req-2", status: 200 });
+    vi.advanceTimersByTime(99);
+    expect(sink.text()).not.toContain("req-2");
+    vi.advanceTimersByTime(1);
+    expect(sink.text()).toContain('"requestId":"req-2"');
   });
 });

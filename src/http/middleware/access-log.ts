@@ -3,7 +3,7 @@
 // key: bodies appear only with `logging.bodies: true`, already redacted by the front door.
 import type { IncomingHttpHeaders } from "node:http";
 import type { MiddlewareHandler } from "hono";
-import { accessLineOf, type AccessLine } from "../../telemetry/access-line.ts";
+import { accessLineOf } from "../../telemetry/access-line.ts";
 import { lineWriter, type Logger } from "../../telemetry/logger.ts";
 import type { GatewayMetrics } from "../../telemetry/metrics.ts";
 import { finishRequest } from "../../telemetry/request-facts.ts";
@@ -42,7 +42,7 @@ export interface AccessLog {
 export function accessLogger(logger: Logger, options: AccessLogOptions = {}): AccessLog {
   const { metrics } = options;
   const apis = options.apis ?? new Map<string, string>();
-  const write = lineWriter<AccessLine>(logger, "request");
+  const write = lineWriter(logger, "request");
   return {
     start(r, method, path) {
       r.startedAt = performance.now();
