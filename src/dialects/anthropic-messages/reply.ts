@@ -32,7 +32,7 @@ const SSE_HEADERS = { "content-type": "text/event-stream; charset=utf-8", "cache
 
 export async function writeMessages(res: ServerResponse, result: MessagesResult, options: MessagesReplyOptions): Promise<WriteOutcome> {
   if (result.lane === "native") return relay(res, result.result, options.headers, options.redact);
-  const headers = withRequestId({ ...options.headers }, options.headers);
+  const headers = addRequestId({ ...options.headers }, options.headers);
   const answer = canonical(result.result);
   if (answer.kind === "completion") {
     const context = answerContext(options.req, result, answer.completion.usage == null);
@@ -61,16 +61,15 @@ function answerContext(req: MessagesRequest, result: Extract<MessagesResult, { l
   return { model: req.model, stopSequences, inputTokens };
 }
 
-/** Anthropic names the request id `request-id`; the gateway's own `x-request-id` is it. */
-function withRequestId<T extends Record<string, string | string[]>>(into: T, headers: Record<string, string>): T {
-  Object.assign(into, headers);
-  (into as Record<string, string | string[]>)["request-id"] = headers["x-request-id"] ?? "";
-  return into;
+/** Anthropic names the request id `request-id`: the gateway's own `x-request-id`, set on `headers` beside it. */
+function addRequestId<T extends Record<string, string | string[]>>(headers: T, gateway: Record<string, string>): T {
+  (headers as Record<string, string | string[]>)["request-id"] = gateway["x-request-id"] ?? "";
+  return headers;
 }
 
 async function relay(res: ServerResponse, result: PassthroughResult, gateway: Record<string, string>, redact: Redact): Promise<WriteOutcome> {
   // The upstream's headers (a fresh object) with the gateway's over them, built once.
-  const headers = withRequestId(relayedHeaders(result.headers), gateway);
+  const headers = addRequestId(relayedHeaders(result.headers, gateway), gateway);
   if (Array.isArray(result.body)) {
     const firstByteAt = sendWhole(res, result.status, headers, wholeBody(result.body as readonly Uint8Array[]));
     return { usage: await result.usage, firstByteAt, streamError: undefined, clientGone: false };

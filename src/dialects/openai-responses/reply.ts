@@ -106,15 +106,18 @@ async function relay(res: ServerResponse, result: PassthroughResult, provider: s
     if (id !== undefined) await call.responses.remember(call.owner, id, provider, call.ttlS);
     return id !== undefined;
   };
-  const headers = relayedHeaders(result.headers);
+  // The upstream's headers (a fresh object) with the gateway's over them, built once.
+  const headers = relayedHeaders(result.headers, context.headers);
   if (Array.isArray(result.body)) {
     const body = wholeBody(result.body as readonly Uint8Array[]);
     if (storing) await remember(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", 0, Math.min(body.byteLength, ID_WINDOW)));
-    outcome.firstByteAt = sendWhole(res, result.status, { ...headers, ...context.headers }, body);
+    outcome.firstByteAt = sendWhole(res, result.status, headers, body);
     outcome.usage = await result.usage;
     return outcome;
   }
-  res.writeHead(result.status, { ...headers, ...context.headers, "cache-control": "no-cache", "x-accel-buffering": "no" });
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  res.writeHead(result.status, headers);
   res.flushHeaders();
   let head = "";
   let found = false;
