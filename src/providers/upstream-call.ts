@@ -51,6 +51,20 @@ export function callUpstream(dispatcher: Dispatcher, url: URL | string, req: Ups
   });
 }
 
+/** The answer's headers among `names` (those the client may see), as a passthrough result carries them. */
+export function headersNamed(answer: UpstreamAnswer, names: readonly string[]): Record<string, string | string[] | undefined> {
+  const picked: Record<string, string | string[] | undefined> = {};
+  for (const name of names) if (answer.headers[name] !== undefined) picked[name] = answer.headers[name];
+  return picked;
+}
+
+/** Where a whole JSON answer's usage is: its last 2 KB, decoded alone (usage comes last). */
+export function answerTail(body: Buffer): string {
+  return body.toString("utf8", Math.max(0, body.length - USAGE_TAIL_BYTES));
+}
+
+const USAGE_TAIL_BYTES = 2048;
+
 /** An error answer's body as text (a BOM dropped, as undici's `text()` and TextDecoder do). */
 export function answerText(answer: UpstreamAnswer): string {
   return decoder.decode(answer.body);

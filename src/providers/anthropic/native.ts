@@ -9,7 +9,7 @@ import { parseErrorEnvelope } from "../error-envelope.ts";
 import { parseRetryAfter, UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
 import { guardedBody } from "../guarded-body.ts";
-import { answerText, callUpstream, type UpstreamAnswer } from "../upstream-call.ts";
+import { answerTail, answerText, callUpstream, headersNamed, type UpstreamAnswer } from "../upstream-call.ts";
 import type { CallOptions, NativeRequest, PassthroughResult } from "../types.ts";
 import { canonicalUsage, scanMessagesUsage, watchStreamUsage } from "./usage-scan.ts";
 
@@ -72,14 +72,13 @@ export async function callNative(endpoint: NativeEndpoint, req: NativeRequest, m
       body,
     });
   }
-  const headers: Record<string, string | string[] | undefined> = {};
-  for (const name of RELAYED_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
+  const headers = headersNamed(res, RELAYED_HEADERS);
   if (res.stream !== undefined) {
     const watched = watchStreamUsage(guardedBody(res.stream, provider, call.signal));
     return { kind: "passthrough", status: res.status, headers, body: watched.body, usage: watched.usage };
   }
   const buf = res.body;
   // A token count generates nothing: only a message carries usage.
-  const scanned = req.path.startsWith("/messages/count_tokens") ? undefined : scanMessagesUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
+  const scanned = req.path.startsWith("/messages/count_tokens") ? undefined : scanMessagesUsage(answerTail(buf));
   return { kind: "passthrough", status: res.status, headers, body: [buf], usage: Promise.resolve(scanned && canonicalUsage(scanned)) };
 }

@@ -8,7 +8,7 @@ import { stringifyWith } from "../../json/source-text.ts";
 import { GatewayInputError } from "../input-error.ts";
 import { transportError } from "../transport-error.ts";
 import { RelayedStream } from "../relayed-stream.ts";
-import { answerText, callUpstream, type UpstreamAnswer } from "../upstream-call.ts";
+import { answerTail, answerText, callUpstream, headersNamed, type UpstreamAnswer } from "../upstream-call.ts";
 import { embedOpenAI, type EmbedEndpoint } from "./embed.ts";
 import { httpError } from "./errors.ts";
 import { nativeResponses, type ResponsesEndpoint } from "./responses.ts";
@@ -62,14 +62,13 @@ export function createOpenAIAdapter(id: string, config: OpenAIConfig): ProviderA
         throw transportError(id, error, call.signal);
       }
       if (res.status >= 400) throw httpError(id, res.status, res.headers, answerText(res));
-      const headers: Record<string, string | string[] | undefined> = {};
-      for (const name of RELAYED_HEADERS) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
+      const headers = headersNamed(res, RELAYED_HEADERS);
       if (res.stream !== undefined) {
         const relay = relaySse(new RelayedStream(res.stream, id, call.signal), { stripUsageChunk: injectUsage });
         return { kind: "passthrough", status: res.status, headers, body: relay.body, usage: relay.usage };
       }
       const buf = res.body;
-      const usage: Usage | undefined = scanUsage(buf.toString("utf8", Math.max(0, buf.length - 2048)));
+      const usage: Usage | undefined = scanUsage(answerTail(buf));
       return { kind: "passthrough", status: res.status, headers, body: [buf], usage: Promise.resolve(usage) };
     },
 

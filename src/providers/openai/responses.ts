@@ -7,7 +7,7 @@ import type { Dispatcher } from "undici";
 import { stringifyWith } from "../../json/source-text.ts";
 import { UpstreamError } from "../errors.ts";
 import { transportError } from "../transport-error.ts";
-import { answerText, callUpstream, type UpstreamAnswer } from "../upstream-call.ts";
+import { answerText, callUpstream, headersNamed, type UpstreamAnswer } from "../upstream-call.ts";
 import type { CallOptions, NativeRequest, PassthroughResult, Usage } from "../types.ts";
 import { httpError } from "./errors.ts";
 
@@ -42,8 +42,7 @@ export async function nativeResponses(endpoint: ResponsesEndpoint, call: NativeR
     throw transportError(provider, error, options.signal);
   }
   if (res.status >= 400) throw httpError(provider, res.status, res.headers, answerText(res));
-  const headers: Record<string, string | string[] | undefined> = {};
-  for (const name of endpoint.relayedHeaders) if (res.headers[name] !== undefined) headers[name] = res.headers[name];
+  const headers = headersNamed(res, endpoint.relayedHeaders);
   if (res.stream !== undefined) {
     let settle!: (usage: Usage | undefined) => void;
     const usage = new Promise<Usage | undefined>((resolve) => (settle = resolve));
