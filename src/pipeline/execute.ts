@@ -47,7 +47,6 @@ export function noteServed(execution: Execution<unknown>, inbound: Inbound): voi
 class RequestExecution implements ExecutionContext {
   readonly requestId: string;
   readonly publicModel: string;
-  readonly clientSignal: AbortSignal;
   readonly client: ClientLink;
   readonly images: ImagePolicy;
   readonly retry: RetryPolicy;
@@ -58,7 +57,6 @@ class RequestExecution implements ExecutionContext {
   constructor(requestId: string, publicModel: string, client: ClientLink, runtime: Runtime, metrics: GatewayMetrics | undefined) {
     this.requestId = requestId;
     this.publicModel = publicModel;
-    this.clientSignal = client.signal;
     this.client = client;
     this.images = runtime.config.raw.images;
     this.retry = runtime.retry;

@@ -67,10 +67,8 @@ export interface TargetOperation<Req, Result> {
 export interface ExecutionContext {
   readonly requestId: string;
   readonly publicModel: string;
-  /** Aborts when the client goes away. */
-  readonly clientSignal: AbortSignal;
-  /** The link that signal belongs to, if any: calls register there instead of listening. */
-  readonly client?: ClientLink | undefined;
+  /** The client's side of the request: its signal aborts when the client goes away. */
+  readonly client: ClientLink;
   readonly images: ImagePolicy;
   readonly retry: RetryPolicy;
   adapterFor(provider: string): ProviderAdapter | undefined;
@@ -154,7 +152,7 @@ export async function execute<Req, Result>(
         return new Served(result, target, attempts, fallbacks, call);
       } catch (thrown) {
         call.finish();
-        if (thrown instanceof ClientGone || ctx.clientSignal.aborted) throw clientGone(target.provider);
+        if (thrown instanceof ClientGone || ctx.client.signal.aborted) throw clientGone(target.provider);
         if (thrown instanceof GatewayInputError) {
           (untranslatable ??= []).push(thrown);
           attempts.push({ provider: target.provider, model: target.model, outcome: "skipped", reason: "unsupported_request", latencyMs: 0 });
@@ -198,7 +196,7 @@ export async function execute<Req, Result>(
         if (wait === undefined) break; // Retry-After beyond the cap: the next target is the better bet
         ctx.onRetry?.(target.provider, reason);
         try {
-          await sleep(wait, ctx.clientSignal);
+          await sleep(wait, ctx.client.signal);
         } catch {
           throw clientGone(target.provider);
         }

@@ -1,9 +1,9 @@
 // One call to one target as the adapter sees it (its CallOptions) and as the executor bounds
 // it: the first-byte and total timeouts, and the client's leaving, all abort it. One timer
 // serves both deadlines: armed for the nearer one, and when that is the first byte and the
-// answer has begun, armed again for what is left of the total. The call itself hears the
-// client's abort (no closure per call: through its ClientLink, or as the signal's listener),
-// and collects the adapter's warnings.
+// answer has begun, armed again for what is left of the total. The call hears the client's
+// leaving through the request's ClientLink (no listener or closure per call), and collects the
+// adapter's warnings.
 import type { ConcreteTarget } from "../config/types.ts";
 import type { ImagePolicy } from "../providers/images.ts";
 import type { CallOptions } from "../providers/types.ts";
@@ -16,9 +16,8 @@ export class ClientGone extends Error {}
 export interface CallContext {
   readonly requestId: string;
   readonly publicModel: string;
-  readonly clientSignal: AbortSignal;
-  /** When the client's signal is a ClientLink's: the call registers there, not as a listener. */
-  readonly client?: ClientLink | undefined;
+  /** The client's side of the request: its signal, and the slot of the call running for it. */
+  readonly client: ClientLink;
   readonly images: ImagePolicy;
 }
 
@@ -37,7 +36,7 @@ export class ClientLink {
     this.controller.abort(reason);
     const call = this.current;
     this.current = undefined;
-    call?.handleEvent();
+    call?.clientLeaves();
   }
 }
 
@@ -52,8 +51,7 @@ export class TargetCall implements CallOptions {
   timedOut: Deadline | undefined;
   private readonly controller = new AbortController();
   private readonly target: ConcreteTarget;
-  private readonly clientSignal: AbortSignal;
-  private readonly client: ClientLink | undefined;
+  private readonly client: ClientLink;
   private readonly started: number;
   private armedFor: Deadline;
   private timer: NodeJS.Timeout;
@@ -66,14 +64,12 @@ export class TargetCall implements CallOptions {
     this.defaultMaxTokens = target.defaultMaxTokens;
     this.images = ctx.images;
     this.target = target;
-    this.clientSignal = ctx.clientSignal;
     this.client = ctx.client;
     this.started = started;
     // On a tie the first-byte deadline is the one reported, as when each had its own timer.
     this.armedFor = target.firstByteTimeoutMs <= target.timeoutMs ? "first_byte" : "total";
     this.timer = setTimeout(onDeadline, Math.min(target.firstByteTimeoutMs, target.timeoutMs), this);
-    if (this.client) this.client.current = this;
-    else ctx.clientSignal.addEventListener("abort", this, { once: true });
+    this.client.current = this;
   }
 
   warn(message: string): void {
@@ -85,15 +81,14 @@ export class TargetCall implements CallOptions {
     this.answered = true;
   }
 
-  /** Ends the timeout and the client listener: the response is done (or the call failed). */
+  /** Ends the timeout and the client's hold on the call: the response is done (or the call failed). */
   finish(): void {
     clearTimeout(this.timer);
-    if (!this.client) this.clientSignal.removeEventListener("abort", this);
-    else if (this.client.current === this) this.client.current = undefined;
+    if (this.client.current === this) this.client.current = undefined;
   }
 
   get clientLeft(): boolean {
-    return this.clientSignal.aborted;
+    return this.client.signal.aborted;
   }
 
   /** How long the deadline that fired was, in ms. */
@@ -101,8 +96,8 @@ export class TargetCall implements CallOptions {
     return deadline === "first_byte" ? this.target.firstByteTimeoutMs : this.target.timeoutMs;
   }
 
-  /** The client went away (EventTarget listener object). */
-  handleEvent(): void {
+  /** The client went away (called by its ClientLink). */
+  clientLeaves(): void {
     this.controller.abort(new ClientGone("client disconnected"));
   }
 

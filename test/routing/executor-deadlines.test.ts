@@ -1,6 +1,6 @@
 // The first-byte and total timeouts and the client's leaving, as one attempt sees them: which
 // deadline is reported, that the serving call is still aborted at the total timeout once the
-// answer has begun, and that finish() ends both the timeout and the client listener.
+// answer has begun, and that finish() ends both the timeout and the client's hold on the call.
 import { describe, expect, it } from "vitest";
 import type { ConcreteTarget } from "../../src/config/types.ts";
 import { UpstreamError } from "../../src/providers/errors.ts";
@@ -12,27 +12,17 @@ const target = (firstByteTimeoutMs: number, timeoutMs: number): ConcreteTarget =
 const adapter = { id: "p" } as unknown as ProviderAdapter;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function context(client = new AbortController()): ExecutionContext {
+function context(client = new ClientLink()): ExecutionContext {
   return {
     requestId: "req-1",
     publicModel: "m",
-    clientSignal: client.signal,
+    client,
     images: { allow_private_hosts: false, max_bytes: 1_000, timeout_ms: 1_000 },
     retry: { retries: 0, backoffMs: 0, maxBackoffMs: 0, retryAfterCapMs: 0 },
     adapterFor: () => adapter,
     disabledReason: () => undefined,
     breakers: noBreakers,
   };
-}
-
-interface Client {
-  signal: AbortSignal;
-  link?: ClientLink;
-  leave(reason: Error): void;
-}
-
-function clientContext(client: Client): ExecutionContext {
-  return { ...context(), clientSignal: client.signal, client: client.link };
 }
 
 /** Answers after `answerAfterMs` (never when undefined), rejecting with the signal's reason once aborted. */
@@ -86,13 +76,10 @@ describe("execute: deadlines and the client", () => {
   });
 
   // The pipeline's ClientLink hands the client's leaving to the running call without a listener.
-  describe.each([
-    ["an AbortSignal", (): Client => { const c = new AbortController(); return { signal: c.signal, leave: (reason) => c.abort(reason) }; }],
-    ["a ClientLink", (): Client => { const link = new ClientLink(); return { signal: link.signal, link, leave: (reason) => link.leave(reason) }; }],
-  ])("with the client as %s", (_name, makeClient) => {
+  describe("the client's leaving", () => {
     it("after finish() neither a deadline nor the client aborts the call", async () => {
-      const client = makeClient();
-      const execution = await execute([target(20, 40)], operation(1), null, clientContext(client));
+      const client = new ClientLink();
+      const execution = await execute([target(20, 40)], operation(1), null, context(client));
       execution.finish();
       await sleep(80);
       client.leave(new Error("client disconnected"));
@@ -100,9 +87,9 @@ describe("execute: deadlines and the client", () => {
     });
 
     it("aborts the upstream call when the client leaves before the answer, as a 499", async () => {
-      const client = makeClient();
+      const client = new ClientLink();
       const seen: CallOptions[] = [];
-      const pending = execute([target(5_000, 5_000)], operation(undefined, seen), null, clientContext(client));
+      const pending = execute([target(5_000, 5_000)], operation(undefined, seen), null, context(client));
       await sleep(10);
       client.leave(new Error("client disconnected"));
       const error = await pending.then(() => undefined, (e: unknown) => e as UpstreamError);
@@ -111,8 +98,8 @@ describe("execute: deadlines and the client", () => {
     });
 
     it("aborts the serving call when the client leaves after the answer began", async () => {
-      const client = makeClient();
-      const execution = await execute([target(5_000, 5_000)], operation(1), null, clientContext(client));
+      const client = new ClientLink();
+      const execution = await execute([target(5_000, 5_000)], operation(1), null, context(client));
       client.leave(new Error("client disconnected"));
       expect(execution.signal.aborted).toBe(true);
       execution.finish();

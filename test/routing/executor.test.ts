@@ -8,6 +8,7 @@ import type { ChatRequest, ProviderAdapter } from "../../src/providers/types.ts"
 import { BreakerRegistry } from "../../src/resilience/breakers.ts";
 import { chatOperation } from "../../src/pipeline/operations/chat.ts";
 import { execute, type ExecutionContext } from "../../src/routing/executor.ts";
+import { ClientLink } from "../../src/routing/target-call.ts";
 
 const target = (provider: string): ConcreteTarget => ({ provider, model: `${provider}-model`, timeoutMs: 5_000, firstByteTimeoutMs: 5_000, defaultMaxTokens: undefined, space: undefined });
 const req: ChatRequest = { model: "m", messages: [{ role: "user", content: "hi" }] };
@@ -40,7 +41,7 @@ describe("execute", () => {
   const context = (adapters: ProviderAdapter[]): ExecutionContext => ({
     requestId: "req-1",
     publicModel: "m",
-    clientSignal: new AbortController().signal,
+    client: new ClientLink(),
     images: { allow_private_hosts: false, max_bytes: 1_000, timeout_ms: 1_000 },
     retry: { retries: 2, backoffMs: 1, maxBackoffMs: 2, retryAfterCapMs: 1_000 },
     adapterFor: (provider) => adapters.find((a) => a.id === provider),
