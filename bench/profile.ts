@@ -13,7 +13,7 @@
 // keyed, fetched, folded and stored).
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { numberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
+import { numberFlag, optionalNumberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
 import { LANES } from "./harness/lanes.ts";
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
           console.log(`stream round ${i + 1}/${rounds}: ${r.ok} ok, ${r.errors} errors`);
         }
       } else if (lane !== undefined) {
-        const rate = flags.has("rate") ? numberFlag(flags, "rate", 0) : undefined;
+        const rate = optionalNumberFlag(flags, "rate");
         const r = await runLoad({ url: arm.origin + lane.path, body: lane.body(false), headers: lane.headers, connections: 64, durationSec: seconds, ...(rate === undefined ? {} : { overallRate: rate }) });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);

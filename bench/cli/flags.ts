@@ -31,6 +31,19 @@ export function numberFlag(flags: Flags, name: string, fallback: number): number
   return value;
 }
 
+/** A number flag with no default: undefined when it is not given. */
+export function optionalNumberFlag(flags: Flags, name: string): number | undefined {
+  return flags.has(name) ? numberFlag(flags, name, 0) : undefined;
+}
+
+/** A `--header "name: value"` flag's value as a header object (name lower-cased); none for undefined. */
+export function headerPair(pair: string | undefined): Record<string, string> {
+  if (pair === undefined) return {};
+  const colon = pair.indexOf(":");
+  if (colon <= 0) throw new Error(`--header must be "name: value", got ${pair}`);
+  return { [pair.slice(0, colon).trim().toLowerCase()]: pair.slice(colon + 1).trim() };
+}
+
 export function stringFlag(flags: Flags, name: string, fallback: string): string {
   return flags.get(name) ?? fallback;
 }

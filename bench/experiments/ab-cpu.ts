@@ -21,7 +21,7 @@
 // one environment variable for A only (`--a . --b . --a-env LOG_LEVEL=warn`: what the access
 // line costs).
 import { resolve } from "node:path";
-import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
+import { headerPair, numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
 import { laneNamed } from "../harness/lanes.ts";
@@ -40,14 +40,6 @@ interface Build {
   readonly origin: string;
   readonly body: string;
   readonly headers: Record<string, string>;
-}
-
-/** `name: value` as a header object; none for undefined. */
-function headerPair(pair: string | undefined): Record<string, string> {
-  if (pair === undefined) return {};
-  const colon = pair.indexOf(":");
-  if (colon <= 0) throw new Error(`--header must be "name: value", got ${pair}`);
-  return { [pair.slice(0, colon).trim().toLowerCase()]: pair.slice(colon + 1).trim() };
 }
 
 /** `NAME=value` as an environment object; none for undefined. */

@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
+import { headerPair, numberFlag, optionalNumberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
 import { laneNamed } from "../harness/lanes.ts";
@@ -40,12 +40,7 @@ async function main(): Promise<void> {
   const lane = laneNamed(stringFlag(flags, "lane", "chat"));
   const seconds = numberFlag(flags, "seconds", 8);
   const top = numberFlag(flags, "top", 30);
-  const header = flags.get("header");
-  const headers = { ...lane.headers };
-  if (header !== undefined) {
-    const at = header.indexOf(":");
-    headers[header.slice(0, at).trim().toLowerCase()] = header.slice(at + 1).trim();
-  }
+  const headers = { ...lane.headers, ...headerPair(flags.get("header")) };
   const model = flags.get("model");
   const body = model === undefined ? lane.body(false) : JSON.stringify({ ...(JSON.parse(lane.body(false)) as object), model });
   const file = join(tmpdir(), `heap-sample-${process.pid}.json`);
@@ -60,7 +55,7 @@ async function main(): Promise<void> {
       env: { HEAP_SAMPLE_FILE: file, HEAP_SAMPLE_LIVE: flags.has("live") ? "1" : "0" },
     });
     try {
-      const rate = flags.has("rate") ? numberFlag(flags, "rate", 0) : undefined;
+      const rate = optionalNumberFlag(flags, "rate");
       const r = await runLoad({ url: origin + lane.path, body, headers, connections: 64, durationSec: seconds, ...(rate === undefined ? {} : { overallRate: rate }) });
       proc.child.kill("SIGUSR2");
       for (let i = 0; i < 100 && !existsSync(file); i++) await new Promise((resolve) => setTimeout(resolve, 100));

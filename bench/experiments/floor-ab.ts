@@ -9,7 +9,7 @@
 // --rate N offers each arm N requests/s instead of all it can take, so every arm runs at the same
 // load: at saturation the faster arm gathers more requests per event-loop turn and per wake-up
 // of its peers, which lowers its CPU per request for reasons that are not its own work.
-import { numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
+import { numberFlag, optionalNumberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
 import { laneNamed } from "../harness/lanes.ts";
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const rounds = numberFlag(flags, "rounds", 5);
   const requests = numberFlag(flags, "requests", 3_000);
   const connections = numberFlag(flags, "connections", 16);
-  const rate = flags.has("rate") ? numberFlag(flags, "rate", 0) : undefined;
+  const rate = optionalNumberFlag(flags, "rate");
   const layout = pinCores();
   console.log(layout.note);
   const fakes = await startFakes(layout.load);

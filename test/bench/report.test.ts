@@ -1,6 +1,6 @@
 // The bench's pure parts: order statistics, flag parsing, per-round pairing and the table.
 import { describe, expect, it } from "vitest";
-import { parseFlags } from "../../bench/cli/flags.ts";
+import { headerPair, optionalNumberFlag, parseFlags } from "../../bench/cli/flags.ts";
 import { addedOf, maxOf, medianOf, record, type RoundResults } from "../../bench/report/collect.ts";
 import { renderTable } from "../../bench/report/table.ts";
 import { renderTargets } from "../../bench/report/targets.ts";
@@ -45,6 +45,15 @@ describe("flags", () => {
     expect(flags.get("only")).toBe("gateway,latency");
     expect(flags.get("json")).toBe("out.json");
     expect(flags.get("rounds")).toBe("3");
+  });
+
+  it("reads an optional number and a header pair", () => {
+    const flags = parseFlags(["--rate", "3000", "--header", "Cache-Control:  no-cache"]);
+    expect(optionalNumberFlag(flags, "rate")).toBe(3000);
+    expect(optionalNumberFlag(flags, "seconds")).toBeUndefined();
+    expect(headerPair(flags.get("header"))).toEqual({ "cache-control": "no-cache" });
+    expect(headerPair(undefined)).toEqual({});
+    expect(() => headerPair("no-colon")).toThrow('--header must be "name: value"');
   });
 });
 
