@@ -133,7 +133,8 @@ export interface BudgetSpend {
 export interface Limiter {
   /** Whether a token limit or a budget applies, i.e. whether admit needs a prompt token estimate. */
   needsTokenEstimate(keyName: string | undefined, publicModel: string): boolean;
-  admit(request: AdmitRequest): Promise<Admission>;
+  /** Answered in the same tick when the store answers so (the memory store): a promise only when something must be waited for. */
+  admit(request: AdmitRequest): Admission | Promise<Admission>;
   /** The key's limits and what remains now; rejects when the store cannot answer. */
   standing(keyName: string): Promise<KeyStanding>;
   /**

@@ -51,9 +51,32 @@ export type { BudgetStanding };
 export type { Admission, Admitted, AdmitRequest, BudgetSpend, KeyStanding, KeyUsage, Limiter, LimiterOptions, LimiterSettings, Refused, RefusedEvent } from "./limiter-contract.ts";
 import type { Admission, Admitted, AdmitRequest, BudgetSpend, KeyStanding, KeyUsage, Limiter, LimiterOptions, LimiterSettings, Refused } from "./limiter-contract.ts";
 
-const NOTHING_TO_SETTLE = (): Promise<void> => Promise.resolve();
 const nothing = (): void => undefined;
-const UNLIMITED: Admitted = { ok: true, headers: {}, budget: undefined, settle: NOTHING_TO_SETTLE };
+/** A settlement with nothing left to wait for: one promise shared by all of them. */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
+ * A store call made on its own, its failure reported rather than thrown: undefined when it is
+ * already done, else the promise that ends (never rejects) when it is.
+ */
+function attempt(call: () => void | Promise<void>, onError: (error: unknown) => void): Promise<void> | undefined {
+  try {
+    const done = call();
+    return done === undefined ? undefined : done.catch(onError);
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
+}
+
+/** `pending` with `more` added when there is something to wait for. */
+function waitFor(pending: Promise<void>[] | undefined, more: Promise<void> | undefined): Promise<void>[] | undefined {
+  if (more === undefined) return pending;
+  if (pending === undefined) return [more];
+  pending.push(more);
+  return pending;
+}
+const UNLIMITED: Admitted = { ok: true, headers: {}, budget: undefined, settle: () => SETTLED };
 
 export function createLimiter(initialSets: LimitSets, options: LimiterOptions): Limiter {
   const { store } = options;
@@ -118,7 +141,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     return refusal;
   }
 
-  async function admit(request: AdmitRequest): Promise<Admission> {
+  function admit(request: AdmitRequest): Admission | Promise<Admission> {
     const key = request.keyName === undefined ? undefined : sets.keys.get(request.keyName);
     const model = sets.models.get(request.publicModel);
     if (key === undefined && model === undefined) return UNLIMITED;
@@ -126,26 +149,27 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     if (count === undefined) return admitWith(request, key, model, request.estimatedPromptTokens, undefined);
     const bound = Math.max(0, Math.ceil(request.estimatedPromptTokens));
     const far = key?.budget === undefined && headroom.far(key, model, bound + (request.maxTokens ?? settings.defaultMaxTokens));
-    if (!far) return admitWith(request, key, model, await count(), undefined);
+    if (!far) return Promise.resolve(count()).then((exact) => admitWith(request, key, model, exact, undefined));
     let exact: Promise<number> | undefined;
     return admitWith(request, key, model, bound, () => (exact ??= Promise.resolve(count())));
   }
 
   /**
    * Admits with `estimate` prompt tokens; with `exactPrompt`, `estimate` is an upper bound, and
-   * a refusal is decided again with the exact estimate (a refused check takes nothing).
+   * a refusal is decided again with the exact estimate (a refused check takes nothing). Answers
+   * in the same tick when the store does.
    */
-  async function admitWith(
+  function admitWith(
     request: AdmitRequest,
     key: KeyLimitSet | undefined,
     model: ModelLimitSet | undefined,
     estimate: number,
     exactPrompt: (() => Promise<number>) | undefined,
-  ): Promise<Admission> {
+  ): Admission | Promise<Admission> {
     const prompt = Math.max(0, Math.ceil(estimate));
     const tokenCap = smallestTokenLimit(key, model);
     const tooLarge = tokenCap !== undefined && prompt > tokenCap.limit;
-    if (tooLarge && exactPrompt !== undefined) return admitWith(request, key, model, await exactPrompt(), undefined);
+    if (tooLarge && exactPrompt !== undefined) return exactPrompt().then((exact) => admitWith(request, key, model, exact, undefined));
     // A completion budget larger than what the limit could ever hold would refuse the request
     // forever; reserve what fits and let the correction charge what was really used.
     const reserve =
@@ -172,10 +196,16 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
         ? undefined
         : { key: key.concurrency.storeKey, id: nextId(), max: key.concurrency.max, leaseMs };
 
-    let result: CheckResult;
+    let checked: CheckResult | Promise<CheckResult>;
     try {
-      result = await store.check({ buckets, slot, budget: spend?.claim });
+      checked = store.check({ buckets, slot, budget: spend?.claim });
     } catch (error) {
+      return storeFailed(error);
+    }
+    return checked instanceof Promise ? checked.then(decide, storeFailed) : decide(checked);
+
+    /** The store could not answer: refuse or serve, as `on_store_error` says. */
+    function storeFailed(error: unknown): Admission {
       report("check", error);
       const lastKnown = spend === undefined ? undefined : standings.lastKnown(spend.claim.key, spend.claim.limit);
       if (settings.onStoreError === "closed") {
@@ -206,89 +236,94 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       };
     }
 
-    if (exactPrompt !== undefined && !result.allowed) return admitWith(request, key, model, await exactPrompt(), undefined);
-    headroom.saw(key, model, result.buckets);
-    const headers = rateLimitHeaders(result.buckets);
-    if (spend !== undefined && result.budget !== undefined) standings.read(spend.claim.key, result.budget, now);
-    const standing: BudgetStanding | undefined =
-      result.budget === undefined ? undefined : { remainingMicros: result.budget.limit - result.budget.spent - result.budget.held };
-    if (tooLarge) {
-      return refuse(request, {
-        ok: false,
-        status: 429,
-        limit: tokenCap.kind,
-        retryAfterSeconds: WINDOW_MS / 1_000,
-        message: tooLargeMessage(request, tokenCap.kind, tokenCap.limit, prompt),
-        headers,
-        budget: standing,
-        retryable: false,
-      });
-    }
-    if (result.refused?.kind === "budget" && spend !== undefined && result.budget !== undefined && key?.budget !== undefined) {
-      const { bounds } = spend;
-      return refuse(request, {
-        ok: false,
-        status: 429,
-        limit: "budget",
-        retryAfterSeconds: bounds.end === undefined ? undefined : Math.max(1, Math.ceil((bounds.end - now) / 1_000)),
-        message: budgetMessage(request, key.budget, result.budget, worstCost, bounds),
-        headers,
-        budget: standing,
-        retryable: false,
-      });
-    }
-    if (!result.allowed) {
-      const refused = result.refused ?? { kind: "requests", retryAfterMs: 1_000 };
-      const retryAfterSeconds = Math.max(1, Math.ceil(refused.retryAfterMs / 1_000));
-      return refuse(request, {
-        ok: false,
-        status: 429,
-        limit: refused.kind,
-        retryAfterSeconds,
-        message: refusalMessage(request, refused.kind, limitOf(refused.kind, result), reserve, retryAfterSeconds),
-        headers,
-        budget: standing,
-        retryable: true,
-      });
-    }
+    function decide(result: CheckResult): Admission | Promise<Admission> {
+      if (exactPrompt !== undefined && !result.allowed) return exactPrompt().then((exact) => admitWith(request, key, model, exact, undefined));
+      headroom.saw(key, model, result.buckets);
+      const headers = rateLimitHeaders(result.buckets);
+      if (spend !== undefined && result.budget !== undefined) standings.read(spend.claim.key, result.budget, now);
+      const standing: BudgetStanding | undefined =
+        result.budget === undefined ? undefined : { remainingMicros: result.budget.limit - result.budget.spent - result.budget.held };
+      if (tooLarge) {
+        return refuse(request, {
+          ok: false,
+          status: 429,
+          limit: tokenCap.kind,
+          retryAfterSeconds: WINDOW_MS / 1_000,
+          message: tooLargeMessage(request, tokenCap.kind, tokenCap.limit, prompt),
+          headers,
+          budget: standing,
+          retryable: false,
+        });
+      }
+      if (result.refused?.kind === "budget" && spend !== undefined && result.budget !== undefined && key?.budget !== undefined) {
+        const { bounds } = spend;
+        return refuse(request, {
+          ok: false,
+          status: 429,
+          limit: "budget",
+          retryAfterSeconds: bounds.end === undefined ? undefined : Math.max(1, Math.ceil((bounds.end - now) / 1_000)),
+          message: budgetMessage(request, key.budget, result.budget, worstCost, bounds),
+          headers,
+          budget: standing,
+          retryable: false,
+        });
+      }
+      if (!result.allowed) {
+        const refused = result.refused ?? { kind: "requests", retryAfterMs: 1_000 };
+        const retryAfterSeconds = Math.max(1, Math.ceil(refused.retryAfterMs / 1_000));
+        return refuse(request, {
+          ok: false,
+          status: 429,
+          limit: refused.kind,
+          retryAfterSeconds,
+          message: refusalMessage(request, refused.kind, limitOf(refused.kind, result), reserve, retryAfterSeconds),
+          headers,
+          budget: standing,
+          retryable: true,
+        });
+      }
 
-    if (slot !== undefined) leases.hold(slot, "slot");
-    const held = result.budget?.acquired === true ? spend?.claim : undefined;
-    if (held !== undefined) leases.hold(held, "budget");
-    let settled = false;
-    return {
-      ok: true,
-      headers,
-      budget: standing,
-      settle(usage) {
-        if (settled) return Promise.resolve();
-        settled = true;
-        if (usage !== undefined) return settleUsed(usage.prompt_tokens + usage.completion_tokens, usage);
-        if (exactPrompt === undefined) return settleUsed(prompt, usage);
-        return exactPrompt().then((exact) => settleUsed(Math.max(0, Math.ceil(exact)), usage));
-      },
-    };
+      if (slot !== undefined) leases.hold(slot, "slot");
+      const held = result.budget?.acquired === true ? spend?.claim : undefined;
+      if (held !== undefined) leases.hold(held, "budget");
+      let settled = false;
+      return {
+        ok: true,
+        headers,
+        budget: standing,
+        settle(usage) {
+          if (settled) return SETTLED;
+          settled = true;
+          if (usage !== undefined) return settleUsed(usage.prompt_tokens + usage.completion_tokens, usage);
+          if (exactPrompt === undefined) return settleUsed(prompt, usage);
+          return exactPrompt().then((exact) => settleUsed(Math.max(0, Math.ceil(exact)), usage));
+        },
+      };
 
-    /** Corrects the token buckets to `used`, frees the slot and settles the budget hold; memory-store calls are not awaited one by one. */
-    function settleUsed(used: number, usage: SettledUsage | undefined): Promise<void> {
-      const delta = used - reserve;
-      const work: Promise<void>[] = [];
-      if (delta !== 0) {
-        let adjustments: BucketAdjustment[] | undefined;
-        for (const b of buckets) {
-          if (b.kind === "tokens" || b.kind === "model_tokens") (adjustments ??= []).push({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta });
+      /**
+       * Corrects the token buckets to `used`, frees the slot and settles the budget hold. Store
+       * calls are not awaited one by one, and one that answered at once leaves nothing to wait for.
+       */
+      function settleUsed(used: number, usage: SettledUsage | undefined): Promise<void> {
+        const delta = used - reserve;
+        let work: Promise<void>[] | undefined;
+        if (delta !== 0) {
+          let adjustments: BucketAdjustment[] | undefined;
+          for (const b of buckets) {
+            if (b.kind === "tokens" || b.kind === "model_tokens") (adjustments ??= []).push({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta });
+          }
+          if (adjustments !== undefined) work = waitFor(work, attempt(() => store.adjust(adjustments), reportAdjust));
         }
-        if (adjustments !== undefined) work.push(store.adjust(adjustments).catch(reportAdjust));
+        if (slot !== undefined) {
+          leases.drop(slot, "slot");
+          work = waitFor(work, attempt(() => store.release(slot), reportRelease));
+        }
+        if (held !== undefined) leases.drop(held, "budget");
+        if (spend !== undefined) work = waitFor(work, settleBudget(held ?? { ...spend.claim, cost: 0 }, price, usage));
+        if (work === undefined) return SETTLED;
+        // One call (a slot, or a budget): its own promise, without Promise.all's two more.
+        return work.length === 1 ? (work[0] as Promise<void>) : Promise.all(work).then(nothing);
       }
-      if (slot !== undefined) {
-        leases.drop(slot, "slot");
-        work.push(store.release(slot).catch(reportRelease));
-      }
-      if (held !== undefined) leases.drop(held, "budget");
-      if (spend !== undefined) work.push(settleBudget(held ?? { ...spend.claim, cost: 0 }, price, usage));
-      // One call (a slot, or a budget): its own promise, without Promise.all's two more.
-      if (work.length < 2) return work[0] ?? Promise.resolve();
-      return Promise.all(work).then(nothing);
     }
   }
 
@@ -339,7 +374,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       if (budget === undefined) return [];
       const { claim } = budgetClaim(budget, now, 0);
       return [
-        store.check({ buckets: [], budget: claim }).then(
+        Promise.resolve(store.check({ buckets: [], budget: claim })).then(
           (result) => {
             if (result.budget !== undefined) standings.read(claim.key, result.budget, now);
             return { key: key.name, spentUsd: toUsd(result.budget?.spent ?? 0), limitUsd: budget.usd };

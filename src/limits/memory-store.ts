@@ -128,7 +128,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
   }
 
   return {
-    check(request: CheckRequest): Promise<CheckResult> {
+    check(request: CheckRequest): CheckResult {
       const now = clock();
       const outcomes: BucketOutcome[] = [];
       let allowed = true;
@@ -175,23 +175,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
         keepFor(budget, now, spend.ttlMs);
         budgetState = { ...budgetState, acquired: true };
       }
-      return Promise.resolve({
+      return {
         allowed,
         buckets,
         slot,
         budget: budgetState,
         refused: allowed ? undefined : bindingRefusal(buckets, slot, budgetState && spend && { state: budgetState, cost: spend.cost }),
-      });
+      };
     },
 
-    adjust(adjustments: readonly BucketAdjustment[]): Promise<void> {
+    adjust(adjustments: readonly BucketAdjustment[]): void {
       const now = clock();
       for (const a of adjustments) {
         const level = bucketAdjust(levels.get(a.key), now, a.limit, a.windowMs, a.delta);
         if (level === undefined) levels.delete(a.key);
         else store(a.key, level, now);
       }
-      return Promise.resolve();
     },
 
     peek(request: PeekRequest): Promise<PeekResult> {
@@ -210,9 +209,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       return Promise.resolve({ buckets, slotsInUse });
     },
 
-    release(slot: SlotRef): Promise<void> {
+    release(slot: SlotRef): void {
       slotSets.get(slot.key)?.ids.delete(slot.id);
-      return Promise.resolve();
     },
 
     renew(slots: readonly SlotRenewal[], holds: readonly SlotRenewal[] = []): Promise<void> {

@@ -146,10 +146,15 @@ export interface SpendSettlement {
  * Every operation is atomic. A check that refuses consumes nothing. Operations reject when the
  * store cannot answer (Redis down, timed out); the limiter decides what that means.
  */
+/**
+ * The per-request operations (check, adjust, release) answer in the same tick when the store is
+ * in process: a promise only when something must be waited for, so the limiter adds no
+ * microtask hops or promise objects to a request on the memory store.
+ */
 export interface LimitStore {
-  check(request: CheckRequest): Promise<CheckResult>;
-  adjust(adjustments: readonly BucketAdjustment[]): Promise<void>;
-  release(slot: SlotRef): Promise<void>;
+  check(request: CheckRequest): CheckResult | Promise<CheckResult>;
+  adjust(adjustments: readonly BucketAdjustment[]): void | Promise<void>;
+  release(slot: SlotRef): void | Promise<void>;
   /** Reads bucket levels and live slots; writes nothing, refreshes no TTL, admits nothing. */
   peek(request: PeekRequest): Promise<PeekResult>;
   /** Extends the leases of slots and budget holds still live; ids that already expired are not revived. */

@@ -6,7 +6,7 @@
 // (tokens and spend) with the real usage once the response is over.
 import type { PublicModel } from "../config/types.ts";
 import { GatewayError } from "../http/errors.ts";
-import type { Limiter, Refused } from "../limits/limiter.ts";
+import type { Admitted, Limiter, Refused } from "../limits/limiter.ts";
 import { writeBudgetHeaders } from "../limits/headers.ts";
 import type { TokenUsage } from "./front-door.ts";
 import type { Operation } from "./operation.ts";
@@ -44,7 +44,8 @@ export interface AdmissionInput<Req> {
   readonly replyHeaders: Record<string, string>;
 }
 
-export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Promise<Admission> {
+/** The admission; a promise only when the limit store must be waited for (Redis), else in the same tick. */
+export function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): Admission | Promise<Admission> {
   const { operation, req } = input;
   const publicModel = input.model.name;
   const counted = input.cached !== true && limiter.needsTokenEstimate(input.keyName, publicModel);
@@ -53,7 +54,7 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
   const direct = counted && bounded === undefined ? operation.promptTokens(req, input.upstreamModel) : 0;
   let estimate: Promise<number> | undefined;
   const exactPrompt = (): Promise<number> => (estimate ??= bounded === undefined ? Promise.resolve(direct) : bounded.count());
-  const admission = await limiter.admit({
+  const admitted = limiter.admit({
     keyName: input.keyName,
     publicModel,
     estimatedPromptTokens: bounded?.bound ?? direct,
@@ -62,24 +63,29 @@ export async function admit<Req>(limiter: Limiter, input: AdmissionInput<Req>): 
     price: input.model.price,
     free: input.cached === true,
   });
-  Object.assign(input.replyHeaders, admission.headers);
-  if (admission.budget !== undefined) writeBudgetHeaders(input.replyHeaders, admission.budget);
-  if (!admission.ok) throw refusalError(admission);
-  const handle: Admission = {
-    counted,
-    promptTokens: bounded?.bound ?? direct,
-    delivered: 0,
-    settle(usage, served) {
-      if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });
-      // A stream cut short (client gone, upstream broke) reports no usage: charge the prompt and
-      // what was delivered, at about one token per event, which is how OpenAI-style streams arrive.
-      if (handle.delivered > 0 || served) {
-        return exactPrompt().then((prompt_tokens) => admission.settle({ prompt_tokens, completion_tokens: handle.delivered }));
-      }
-      return admission.settle(undefined);
-    },
-  };
-  return handle;
+  return admitted instanceof Promise ? admitted.then(held) : held(admitted);
+
+  /** Puts the limit and budget headers on the reply; throws the 429 (or 503) of a refusal. */
+  function held(admission: Admitted | Refused): Admission {
+    Object.assign(input.replyHeaders, admission.headers);
+    if (admission.budget !== undefined) writeBudgetHeaders(input.replyHeaders, admission.budget);
+    if (!admission.ok) throw refusalError(admission);
+    const handle: Admission = {
+      counted,
+      promptTokens: bounded?.bound ?? direct,
+      delivered: 0,
+      settle(usage, served) {
+        if (usage !== undefined) return admission.settle({ prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens ?? 0 });
+        // A stream cut short (client gone, upstream broke) reports no usage: charge the prompt and
+        // what was delivered, at about one token per event, which is how OpenAI-style streams arrive.
+        if (handle.delivered > 0 || served) {
+          return exactPrompt().then((prompt_tokens) => admission.settle({ prompt_tokens, completion_tokens: handle.delivered }));
+        }
+        return admission.settle(undefined);
+      },
+    };
+    return handle;
+  }
 }
 
 function refusalError(refused: Refused): GatewayError {

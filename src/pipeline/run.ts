@@ -55,7 +55,7 @@ export async function runPipeline<Req, Result>(
       record.cache = ticket.status;
     }
     const hit = ticket?.hit;
-    admission = await admit(runtime.limiter, {
+    const admitting = admit(runtime.limiter, {
       operation,
       req,
       cached: hit !== undefined,
@@ -65,6 +65,7 @@ export async function runPipeline<Req, Result>(
       defaultMaxTokens: config.raw.limits.default_max_tokens,
       replyHeaders: reply,
     });
+    admission = admitting instanceof Promise ? await admitting : admitting;
     if (hit) {
       outcome = await writeHit(door, req, hit, inbound);
       return;

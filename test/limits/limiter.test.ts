@@ -327,7 +327,7 @@ describe("limiter", () => {
     function switchable(clock: () => number) {
       const inner = createMemoryStore({ clock });
       const down = { value: false };
-      const gate = <T,>(run: () => Promise<T>): Promise<T> => (down.value ? Promise.reject(new Error("connection refused")) : run());
+      const gate = <T,>(run: () => T | Promise<T>): Promise<T> => (down.value ? Promise.reject(new Error("connection refused")) : Promise.resolve(run()));
       const store: LimitStore = {
         ...inner,
         check: (r) => gate(() => inner.check(r)),
