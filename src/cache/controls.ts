@@ -11,9 +11,15 @@ export interface CacheControls {
 
 const DEFAULT: CacheControls = { read: true, write: true, maxAgeS: undefined };
 
+const NO_CACHE: CacheControls = { read: false, write: true, maxAgeS: undefined };
+const NO_STORE: CacheControls = { read: false, write: false, maxAgeS: undefined };
+
 export function cacheControls(headers: IncomingHttpHeaders): CacheControls {
   const header = headers["cache-control"];
   if (header === undefined || header === "") return DEFAULT;
+  // What clients send almost always: one directive, as written here.
+  if (header === "no-cache") return NO_CACHE;
+  if (header === "no-store") return NO_STORE;
   let read = true;
   let write = true;
   let maxAgeS: number | undefined;

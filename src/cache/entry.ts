@@ -16,19 +16,31 @@ export interface Entry<T = unknown> {
  * text is no such value: such an entry answers nothing.
  */
 export function lazyEntry(json: string, read: (json: string) => unknown, storedAt: number, expiresAt: number): Entry {
-  let text: string | undefined = json;
-  let value: unknown;
-  return {
-    get value() {
-      if (text !== undefined) {
-        value = read(text);
-        text = undefined;
-      }
-      return value;
-    },
-    storedAt,
-    expiresAt,
-  };
+  return new LazyEntry(json, read, storedAt, expiresAt);
+}
+
+/** A class rather than an object literal with a getter: every miss makes one, and a literal's accessor is defined anew each time. */
+class LazyEntry implements Entry {
+  #text: string | undefined;
+  #value: unknown;
+  readonly #read: (json: string) => unknown;
+  readonly storedAt: number;
+  readonly expiresAt: number;
+
+  constructor(json: string, read: (json: string) => unknown, storedAt: number, expiresAt: number) {
+    this.#text = json;
+    this.#read = read;
+    this.storedAt = storedAt;
+    this.expiresAt = expiresAt;
+  }
+
+  get value(): unknown {
+    if (this.#text !== undefined) {
+      this.#value = this.#read(this.#text);
+      this.#text = undefined;
+    }
+    return this.#value;
+  }
 }
 
 /** Which tier answered: this process's memory, Redis, or an identical request in flight. */

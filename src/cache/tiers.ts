@@ -70,8 +70,7 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
       return true;
     },
     hold(key, entry, valueJson) {
-      // Only the length is read: the concatenation is never flattened.
-      const bytes = entryJson(valueJson, entry).length;
+      const bytes = entryJsonLength(valueJson, entry);
       if (bytes > maxEntryBytes) return false;
       memory.set(key, entry, bytes);
       return true;
@@ -82,4 +81,19 @@ export function createEntryStore(memory: MemoryTier, redis: RedisTier | undefine
 /** The entry's JSON (as JSON.stringify writes it) around its value's JSON text, which is not serialised again. */
 function entryJson(valueJson: string, entry: Entry): string {
   return `{"value":${valueJson},"storedAt":${entry.storedAt},"expiresAt":${entry.expiresAt}}`;
+}
+
+/** How long entryJson's text would be, without making it. */
+function entryJsonLength(valueJson: string, entry: Entry): number {
+  return ENTRY_FRAME + valueJson.length + digits(entry.storedAt) + digits(entry.expiresAt);
+}
+
+/** The characters entryJson adds around the value and the two times. */
+const ENTRY_FRAME = '{"value":,"storedAt":,"expiresAt":}'.length;
+
+/** Digits of a time in epoch milliseconds, in decimal (its integer part; the memory bound needs no more). */
+function digits(n: number): number {
+  let count = 1;
+  for (let rest = Math.floor(n / 10); rest >= 1; rest = Math.floor(rest / 10)) count += 1;
+  return count;
 }

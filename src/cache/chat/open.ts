@@ -25,8 +25,13 @@ type Passthrough = Extract<ChatResult, { kind: "passthrough" }>;
  */
 export function openChat(ctx: CacheContext, policy: RequestPolicy, query: Pick<CacheQuery<ChatRequest>, "req" | "api" | "signal">, keyed: ChatRequest): ChatTicket | Promise<ChatTicket> {
   const { req, api } = query;
-  const key = chatKey(policy, keyed, api);
   const missTier = ctx.store.missTier(policy.local);
+  if (!policy.read && !policy.write) {
+    // no-store: nothing is looked up or kept, so no key is made and the answer is not watched.
+    ctx.events.miss(policy.publicModel, api, missTier);
+    return { status: policy.missStatus, hit: undefined, req, store: asIs, abandon: nothing };
+  }
+  const key = chatKey(policy, keyed, api);
   // A translating door renders the completion itself; the chat door sends the entry's own JSON.
   const form: JsonForm = api === "chat" ? "body" : "completion";
   if (!policy.read) {
