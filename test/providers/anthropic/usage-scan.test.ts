@@ -13,6 +13,16 @@ describe("Anthropic usage on the native lane", () => {
     expect(canonicalUsage(usage ?? {})).toEqual({ prompt_tokens: 4208, completion_tokens: 57, total_tokens: 4265 });
   });
 
+  it("passes over a count that is not a number, and reads spaced and large counts", () => {
+    expect(scanMessagesUsage('{"usage": {"input_tokens" :\n 7, "output_tokens": null, "cache_read_input_tokens":12345678901}, "x": {"output_tokens": 3}}')).toEqual({
+      input_tokens: 7,
+      output_tokens: 3,
+      cache_read_input_tokens: 12345678901,
+    });
+    expect(scanMessagesUsage('{"usage":{"output_tokens":"9"}}')).toBeUndefined();
+    expect(scanMessagesUsage('{"content":[],"stop_reason":"end_turn"}')).toBeUndefined();
+  });
+
   it("reads a stream split anywhere, merging message_delta's cumulative usage over message_start's", async () => {
     const text =
       event({ type: "message_start", message: { id: "m", content: [], usage: { input_tokens: 20, cache_read_input_tokens: 300, cache_creation_input_tokens: 0, output_tokens: 1 } } }) +
