@@ -282,6 +282,18 @@ describe("response cache", () => {
       expect(up.chatRequests).toHaveLength(3);
     });
 
+    it("no-store passes a stream through and keeps nothing of it", async () => {
+      const body = ask(fresh("streamed bypass"));
+      up.script({ reply: { text: "streamed, not kept" } }, { reply: { text: "asked again" } });
+      const streamed = await a().chat.completions.create({ ...body, stream: true }, { headers: { "cache-control": "no-store" } }).withResponse();
+      expect(streamed.response.headers.get("x-llm-cache")).toBe("bypass");
+      expect(await streamText(streamed.data)).toBe("streamed, not kept");
+      const next = await a().chat.completions.create(body).withResponse();
+      expect(next.response.headers.get("x-llm-cache")).toBe("miss");
+      expect(next.data.choices[0]?.message.content).toBe("asked again");
+      expect(up.chatRequests).toHaveLength(2);
+    });
+
     it("max-age=N accepts only entries up to N seconds old", async () => {
       const body = ask(fresh("max age"));
       await a().chat.completions.create(body);

@@ -305,6 +305,35 @@ describe("limiter", () => {
       expect(limiter.storeErrors).toBe(1);
     });
 
+    it("takes a store that throws instead of rejecting as one that failed", async () => {
+      const store = createMemoryStore();
+      const fail = (): never => {
+        throw new Error("store gone");
+      };
+      const throwing: LimitStore = { ...store, check: fail, adjust: fail, release: fail };
+      const events: string[] = [];
+      const open = setup({ store: throwing, onStoreError: "open", hooks: { onStoreError: (event) => events.push(event.operation) } });
+      const served = admitted(await open.limiter.admit(request()));
+      expect(served.headers).toEqual({});
+      await expect(served.settle({ prompt_tokens: 1, completion_tokens: 1 })).resolves.toBeUndefined();
+      expect(events).toEqual(["check"]);
+      const closed = setup({ store: throwing, onStoreError: "closed" });
+      expect(await closed.limiter.admit(request())).toMatchObject({ ok: false, status: 503, limit: "store" });
+    });
+
+    it("reports a settle that throws instead of throwing", async () => {
+      const store = createMemoryStore();
+      const fail = (): never => {
+        throw new Error("store gone");
+      };
+      const events: string[] = [];
+      const { limiter } = setup({ store: { ...store, adjust: fail, release: fail }, hooks: { onStoreError: (event) => events.push(event.operation) } });
+      const result = admitted(await limiter.admit(request()));
+      await expect(result.settle({ prompt_tokens: 1, completion_tokens: 1 })).resolves.toBeUndefined();
+      expect(events.sort()).toEqual(["adjust", "release"]);
+      expect(limiter.slotsHeld).toBe(0);
+    });
+
     it("reports a failed settle instead of throwing", async () => {
       const store = createMemoryStore();
       const flaky: LimitStore = {
