@@ -8,7 +8,7 @@
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
 //        [--connections 16] [--tokens 0] [--stream] [--chunks 20] [--model M] [--header "name: value"]
-//        [--a-model M] [--a-header "name: value"] [--a-env NAME=value] [--lane chat]
+//        [--a-model M] [--a-header "name: value"] [--a-env NAME=value] [--a-node-arg FLAG] [--lane chat]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
 // one-line prompt. --model and --header change the request of both builds (the cache scenario:
@@ -19,7 +19,8 @@
 // usage and [DONE]. --lane loads another door's lane (bench/harness/lanes.ts: messages,
 // responses, ...) with its JSON request instead of chat (--header still applies). --a-env sets
 // one environment variable for A only (`--a . --b . --a-env LOG_LEVEL=warn`: what the access
-// line costs).
+// line costs). --a-node-arg gives A one Node flag, for those NODE_OPTIONS refuses
+// (`--a-node-arg=--single-threaded-gc`).
 import { resolve } from "node:path";
 import { headerPair, numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { startGateway } from "../harness/arms.ts";
@@ -77,7 +78,8 @@ async function main(): Promise<void> {
   const builds: Build[] = [];
   try {
     for (const [label, dir] of Object.entries(dirs)) {
-      const { proc, origin } = await startGateway({ core: layout.arm, fakes, cwd: dir, env: label === "A" ? envPair(flags.get("a-env")) : {} });
+      const nodeArg = label === "A" ? flags.get("a-node-arg") : undefined;
+      const { proc, origin } = await startGateway({ core: layout.arm, fakes, cwd: dir, env: label === "A" ? envPair(flags.get("a-env")) : {}, nodeArgs: nodeArg === undefined ? [] : [nodeArg] });
       builds.push({ label: `${label} (${dir})`, proc, origin, ...request(label as "A" | "B") });
     }
     const load = (build: Build, amount: number) =>
