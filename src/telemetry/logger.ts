@@ -26,8 +26,9 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
   if (pretty) {
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true, translateTime: "SYS:HH:MM:ss.l" } } });
   }
-  // Lines gather up to 8 KB (or 100 ms) per write: one write per line cost a thread-pool
-  // round trip each, about a tenth of a pass-through request's CPU.
+  // Lines gather up to 64 KB (or 100 ms) per write: one write per line cost a thread-pool
+  // round trip each, about a tenth of a pass-through request's CPU, and 8 KB blocks still
+  // about 3 % of a Messages request's (bench/FINDINGS.md §15).
   return pino(options, batchedStdout());
 }
 
@@ -41,7 +42,7 @@ function batchedStdout(): LineBatch {
   process.once("exit", () => batch.flushSync());
   // In buffer mode sonic-boom's write takes Buffers, which its types do not say.
   const sink = pino.destination({ dest: 1, sync: false, contentMode: "buffer" }) as unknown as BlockSink;
-  const batch = new LineBatch(sink, { minBytes: 8192, flushMs: 100 });
+  const batch = new LineBatch(sink, { minBytes: 65_536, flushMs: 100 });
   return batch;
 }
 
