@@ -18,13 +18,13 @@ import { createBudgetStandings, type BudgetStanding } from "./budget-standings.t
 import { budgetMessage, refusalMessage, storeUnavailableMessage, tooLargeMessage } from "./messages.ts";
 import { periodBounds, type PeriodBounds } from "./periods.ts";
 import { createSlotLeases } from "./slot-leases.ts";
-import { costMicros, toUsd, type Price } from "./spend.ts";
+import { costMicros, type Price } from "./spend.ts";
 import { createSpendOutbox } from "./spend-outbox.ts";
 import { createStoreErrorReporter, type StoreOperation } from "./store-errors.ts";
+import { createKeyReadings } from "./key-readings.ts";
 import { createTokenHeadroom } from "./token-headroom.ts";
 import type {
   BucketAdjustment,
-  BucketRef,
   BudgetClaim,
   CheckResult,
   LimitKind,
@@ -49,33 +49,11 @@ const CLOSE_DRAIN_MS = 5_000;
 
 export type { BudgetStanding };
 export type { Admission, Admitted, AdmitRequest, BudgetSpend, KeyStanding, KeyUsage, Limiter, LimiterOptions, LimiterSettings, Refused, RefusedEvent } from "./limiter-contract.ts";
-import type { Admission, Admitted, AdmitRequest, BudgetSpend, KeyStanding, KeyUsage, Limiter, LimiterOptions, LimiterSettings, Refused } from "./limiter-contract.ts";
+import type { Admission, Admitted, AdmitRequest, Limiter, LimiterOptions, LimiterSettings, Refused } from "./limiter-contract.ts";
 
 const nothing = (): void => undefined;
 /** A settlement with nothing left to wait for: one promise shared by all of them. */
 const SETTLED: Promise<void> = Promise.resolve();
-
-/**
- * A store call made on its own, its failure reported rather than thrown: undefined when it is
- * already done, else the promise that ends (never rejects) when it is.
- */
-function attempt(call: () => void | Promise<void>, onError: (error: unknown) => void): Promise<void> | undefined {
-  try {
-    const done = call();
-    return done === undefined ? undefined : done.catch(onError);
-  } catch (error) {
-    onError(error);
-    return undefined;
-  }
-}
-
-/** `pending` with `more` added when there is something to wait for. */
-function waitFor(pending: Promise<void>[] | undefined, more: Promise<void> | undefined): Promise<void>[] | undefined {
-  if (more === undefined) return pending;
-  if (pending === undefined) return [more];
-  pending.push(more);
-  return pending;
-}
 const UNLIMITED: Admitted = { ok: true, headers: {}, budget: undefined, settle: () => SETTLED };
 
 export function createLimiter(initialSets: LimitSets, options: LimiterOptions): Limiter {
@@ -125,7 +103,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
   /** Charges `usage` at `price` against the held budget, or releases the hold when there is no usage. */
   function settleBudget(claim: BudgetClaim, price: Price | undefined, usage: SettledUsage | undefined): Promise<void> {
     const cost = usage === undefined || price === undefined ? 0 : costMicros(price, { prompt: usage.prompt_tokens, completion: usage.completion_tokens });
-    if (claim.cost === 0 && cost === 0) return Promise.resolve();
+    if (claim.cost === 0 && cost === 0) return SETTLED;
     standings.charged(claim.key, cost);
     const settlement: SpendSettlement = { key: claim.key, id: claim.id, cost, ttlMs: claim.ttlMs, dedupeMs: SETTLEMENT_DEDUPE_MS };
     return outbox.send(settlement);
@@ -327,81 +305,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
     }
   }
 
-  async function standing(keyName: string): Promise<KeyStanding> {
-    const key = sets.keys.get(keyName);
-    if (key === undefined) return { rpm: undefined, tpm: undefined, maxConcurrent: undefined, budget: undefined };
-    const buckets: BucketRef[] = [];
-    if (key.requests) buckets.push({ kind: "requests", key: key.requests.storeKey, limit: key.requests.limit, windowMs: WINDOW_MS });
-    if (key.tokens) buckets.push({ kind: "tokens", key: key.tokens.storeKey, limit: key.tokens.limit, windowMs: WINDOW_MS });
-    const slotKeys = key.concurrency ? [key.concurrency.storeKey] : [];
-    // A budget claim of cost 0 only reads.
-    const spend = key.budget === undefined ? undefined : budgetClaim(key.budget, clock(), 0);
-    const [peeked, read] = await Promise.all([
-      store.peek({ buckets, slotKeys }),
-      spend === undefined ? undefined : store.check({ buckets: [], budget: spend.claim }),
-    ]);
-    const rate = (kind: RateKind) => {
-      const bucket = peeked.buckets.find((b) => b.kind === kind);
-      return bucket === undefined ? undefined : { limit: bucket.limit, remaining: bucket.remaining };
-    };
-    const inUse = peeked.slotsInUse[0] ?? 0;
-    const budget = key.budget;
-    const state = read?.budget;
-    if (spend !== undefined && state !== undefined) standings.read(spend.claim.key, state, clock());
-    return {
-      rpm: rate("requests"),
-      tpm: rate("tokens"),
-      maxConcurrent: key.concurrency === undefined ? undefined : { limit: key.concurrency.max, inUse, remaining: Math.max(0, key.concurrency.max - inUse) },
-      budget:
-        budget === undefined || state === undefined || spend === undefined
-          ? undefined
-          : {
-              usd: budget.usd,
-              period: budget.period,
-              spentUsd: toUsd(state.spent),
-              heldUsd: toUsd(state.held),
-              remainingUsd: toUsd(Math.max(0, state.limit - state.spent - state.held)),
-              periodStart: spend.bounds.start,
-              resetsAt: spend.bounds.end,
-            },
-    };
-  }
-
-  async function budgetSpend(): Promise<BudgetSpend[]> {
-    const now = clock();
-    const reads = [...sets.keys.values()].flatMap((key) => {
-      const budget = key.budget;
-      if (budget === undefined) return [];
-      const { claim } = budgetClaim(budget, now, 0);
-      return [
-        Promise.resolve(store.check({ buckets: [], budget: claim })).then(
-          (result) => {
-            if (result.budget !== undefined) standings.read(claim.key, result.budget, now);
-            return { key: key.name, spentUsd: toUsd(result.budget?.spent ?? 0), limitUsd: budget.usd };
-          },
-          (error: unknown) => {
-            report("check", error);
-            return undefined;
-          },
-        ),
-      ];
-    });
-    return (await Promise.all(reads)).filter((read) => read !== undefined);
-  }
-
-  async function readBudget(budget: BudgetLimit): Promise<BudgetStanding | undefined> {
-    const now = clock();
-    const { claim } = budgetClaim(budget, now, 0);
-    try {
-      const state = (await store.check({ buckets: [], budget: claim })).budget;
-      if (state === undefined) return undefined;
-      standings.read(claim.key, state, now);
-      return { remainingMicros: state.limit - state.spent - state.held };
-    } catch (error) {
-      report("check", error);
-      return standings.lastKnown(claim.key, claim.limit);
-    }
-  }
+  const readings = createKeyReadings({ store, sets: () => sets, budgetClaim, standings, report, clock });
 
   return {
     needsTokenEstimate(keyName, publicModel) {
@@ -409,31 +313,12 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       return key?.tokens !== undefined || key?.budget !== undefined || sets.models.get(publicModel)?.tokens !== undefined;
     },
     admit,
-    standing,
-    budgetStanding(keyName) {
-      const budget = sets.keys.get(keyName)?.budget;
-      return budget === undefined ? undefined : readBudget(budget);
-    },
-    budgetSpend,
+    ...readings,
     get pendingSettlements() {
       return outbox.pending;
     },
     get pendingMicros() {
       return outbox.pendingMicros;
-    },
-    async usage(keyName) {
-      const key = sets.keys.get(keyName);
-      if (key === undefined) return undefined;
-      const buckets: BucketRef[] = [];
-      if (key.requests) buckets.push({ kind: "requests", key: key.requests.storeKey, limit: key.requests.limit, windowMs: WINDOW_MS });
-      if (key.tokens) buckets.push({ kind: "tokens", key: key.tokens.storeKey, limit: key.tokens.limit, windowMs: WINDOW_MS });
-      const slotKeys = key.concurrency ? [key.concurrency.storeKey] : [];
-      const peeked = await store.peek({ buckets, slotKeys });
-      const usage: { -readonly [K in keyof KeyUsage]: KeyUsage[K] } = {};
-      for (const b of peeked.buckets) usage[b.kind === "requests" ? "requests" : "tokens"] = { used: b.limit - b.remaining, limit: b.limit };
-      const inUse = peeked.slotsInUse[0];
-      if (key.concurrency && inUse !== undefined) usage.concurrency = { inUse, max: key.concurrency.max };
-      return usage;
     },
     get storeErrors() {
       return reporter.count;
@@ -484,4 +369,26 @@ function smallestTokenLimit(
 function limitOf(kind: LimitKind, result: CheckResult): number {
   if (kind === "concurrency") return result.slot?.max ?? 0;
   return result.buckets.find((b) => b.kind === kind)?.limit ?? 0;
+}
+
+/**
+ * A store call made on its own, its failure reported rather than thrown: undefined when it is
+ * already done, else the promise that ends (never rejects) when it is.
+ */
+function attempt(call: () => void | Promise<void>, onError: (error: unknown) => void): Promise<void> | undefined {
+  try {
+    const done = call();
+    return done === undefined ? undefined : done.catch(onError);
+  } catch (error) {
+    onError(error);
+    return undefined;
+  }
+}
+
+/** `pending` with `more` added when there is something to wait for. */
+function waitFor(pending: Promise<void>[] | undefined, more: Promise<void> | undefined): Promise<void>[] | undefined {
+  if (more === undefined) return pending;
+  if (pending === undefined) return [more];
+  pending.push(more);
+  return pending;
 }

@@ -143,12 +143,10 @@ export interface SpendSettlement {
 }
 
 /**
- * Every operation is atomic. A check that refuses consumes nothing. Operations reject when the
- * store cannot answer (Redis down, timed out); the limiter decides what that means.
- */
-/**
- * The per-request operations (check, adjust, release) answer in the same tick when the store is
- * in process: a promise only when something must be waited for, so the limiter adds no
+ * Every operation is atomic. A check that refuses consumes nothing. Operations reject (or, in
+ * process, throw) when the store cannot answer (Redis down, timed out); the limiter decides what
+ * that means. The per-request ones (check, adjust, release) answer in the same tick when the
+ * store is in process, a promise only when something must be waited for, so the limiter adds no
  * microtask hops or promise objects to a request on the memory store.
  */
 export interface LimitStore {
