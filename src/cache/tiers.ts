@@ -88,8 +88,8 @@ function entryJsonLength(valueJson: string, entry: Entry): number {
   return ENTRY_FRAME + valueJson.length + digits(entry.storedAt) + digits(entry.expiresAt);
 }
 
-/** The characters entryJson adds around the value and the two times. */
-const ENTRY_FRAME = '{"value":,"storedAt":,"expiresAt":}'.length;
+/** The characters entryJson adds around the value and the two times (each written here as one digit). */
+const ENTRY_FRAME = entryJson("", { value: undefined, storedAt: 0, expiresAt: 0 }).length - 2;
 
 /** Digits of a time in epoch milliseconds, in decimal (its integer part; the memory bound needs no more). */
 function digits(n: number): number {

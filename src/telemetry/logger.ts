@@ -3,7 +3,7 @@
 // built from known fields only (request bodies, when enabled, are redacted before logging);
 // a path-based redaction pass on every line measured at ~4% of a request's CPU.
 import { pino, type Logger, type LoggerOptions } from "pino";
-import { LineBatch, type BlockSink } from "./line-batch.ts";
+import { LineBatch, type BlockSink, type LineBatchOptions } from "./line-batch.ts";
 
 export type { Logger };
 
@@ -32,6 +32,9 @@ export function createLogger(settings: LoggerSettings, destination?: NodeJS.Writ
   return pino(options, batchedStdout());
 }
 
+/** How standard output gathers the access lines: the blocks and the wait the README promises. */
+export const STDOUT_BATCH: LineBatchOptions = { minBytes: 65_536, flushMs: 100 };
+
 /**
  * Standard output behind a line batch. pino flushes the descriptor's writer at exit; lines
  * still in the batch are handed to it first, by listeners registered before pino's.
@@ -42,7 +45,7 @@ function batchedStdout(): LineBatch {
   process.once("exit", () => batch.flushSync());
   // In buffer mode sonic-boom's write takes Buffers, which its types do not say.
   const sink = pino.destination({ dest: 1, sync: false, contentMode: "buffer" }) as unknown as BlockSink;
-  const batch = new LineBatch(sink, { minBytes: 65_536, flushMs: 100 });
+  const batch = new LineBatch(sink, STDOUT_BATCH);
   return batch;
 }
 

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../src/cache/entry.ts";
 import { createMemoryTier } from "../../src/cache/memory-tier.ts";
+import { createEntryStore } from "../../src/cache/tiers.ts";
 
 /** What set() adds to an entry's bytes for a one-character key. */
 const OVERHEAD = 256 + 2;
@@ -34,6 +35,15 @@ describe("memory tier", () => {
     tier.set("a", entry("huge"), 2_000);
     expect(tier.get("a", 0)).toBeUndefined();
     expect(tier.bytes).toBe(0);
+  });
+
+  it("counts an entry kept unread at the length of the JSON Redis would hold for it", () => {
+    const tier = createMemoryTier(100_000);
+    const store = createEntryStore(tier, undefined, 100_000, () => 1_764_000_000_000);
+    const json = '{"object":"chat.completion","choices":[]}';
+    const kept: Entry = { value: JSON.parse(json) as unknown, storedAt: 1_764_000_000_000, expiresAt: 1_764_000_300_000 };
+    expect(store.hold("k", kept, json)).toBe(true);
+    expect(tier.bytes).toBe(JSON.stringify(kept).length + OVERHEAD);
   });
 
   it("drops an expired entry when read", () => {

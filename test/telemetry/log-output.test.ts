@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { LineBatch, type BlockSink } from "../../src/telemetry/line-batch.ts";
 import { pino } from "pino";
-import { isoTimeNow, lineWriter } from "../../src/telemetry/logger.ts";
+import { isoTimeNow, lineWriter, STDOUT_BATCH } from "../../src/telemetry/logger.ts";
 
 /** A sink that copies what it is handed (the batch must not write into a block it handed on). */
 function recordingSink(): BlockSink & { flushes: number; syncFlushes: number; text(): string } {
@@ -68,6 +68,22 @@ describe("LineBatch", () => {
     batch.gather("last\n");
     batch.flush();
     expect(sink.text()).toBe(`first\n${long}last\n`);
+  });
+
+  it("as standard output gathers them: a block once 64 KB are gathered, whatever is gathered after 100 ms", () => {
+    vi.useFakeTimers();
+    const sink = recordingSink();
+    const batch = new LineBatch(sink, STDOUT_BATCH);
+    const line = `${"x".repeat(1023)}\n`;
+    for (let i = 0; i < 63; i++) batch.gather(line);
+    expect(sink.text()).toBe("");
+    batch.gather(line);
+    expect(sink.text()).toHaveLength(65_536);
+    batch.gather("late\n");
+    vi.advanceTimersByTime(99);
+    expect(sink.text()).toHaveLength(65_536);
+    vi.advanceTimersByTime(1);
+    expect(sink.text().endsWith("late\n")).toBe(true);
   });
 
   it("hands on a partial block after flushMs", () => {
