@@ -5,8 +5,15 @@
 // it is on. The gateway and the bare undici proxy are measured on the same fake, so their ratio
 // is the lane's cost against a pass-through.
 //
+// Under valgrind a warm-up of a few hundred requests is still V8's warm-up: its optimizing
+// compilers (Maglev, TurboFan, on background threads) took a quarter to a third of the
+// instructions counted over the next 1,000 requests, and that share moves from run to run.
+// A loaded process stops compiling within a minute, so the "steady" column leaves those jobs
+// out (the inclusive count of OptimizedCompilationJob::ExecuteJob, read with
+// callgrind_annotate): what a warm process spends per request, and what A/B comparisons read.
+//
 //   node bench/instructions.ts [--lanes messages,responses,embeddings] [--arms undici,gateway,baseline]
-//                              [--requests 400] [--warmup 400] [--connections 4] [--stream]
+//                              [--requests 1000] [--warmup 500] [--connections 4] [--stream]
 //
 // Slow (valgrind runs node some 50× slower): a few minutes per lane and arm.
 import { spawn } from "node:child_process";
@@ -72,6 +79,8 @@ async function waitReady(origin: string, lane: Lane, alive: () => boolean): Prom
 
 interface Count {
   instructions: number;
+  /** Of those, spent in background optimizing compilation jobs. */
+  compiling: number;
   requests: number;
   failed: number;
 }
@@ -100,10 +109,26 @@ async function measure(arm: string, lane: Lane, fakes: Fakes, core: number | und
     const dump = readdirSync(DIR).filter((f) => f.startsWith(tag) && /\.out\.\d+$/.test(f));
     const text = readFileSync(`${DIR}/${dump.sort().at(-1) ?? ""}`, "utf8");
     const total = Number(/^summary: (\d+)/m.exec(text)?.[1] ?? Number.NaN);
-    return { instructions: total, requests: options.requests, failed };
+    return { instructions: total, compiling: await compileInstructions(`${DIR}/${dump.sort().at(-1) ?? ""}`), requests: options.requests, failed };
   } finally {
     child.kill("SIGTERM");
   }
+}
+
+/** Instructions inside V8's optimizing compilation jobs (inclusive), from callgrind_annotate's report of `file`. */
+function compileInstructions(file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("callgrind_annotate", ["--inclusive=yes", "--threshold=100", file], { stdio: ["ignore", "pipe", "ignore"] });
+    let report = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => (report += text));
+    child.once("error", reject);
+    child.once("close", (code) => {
+      if (code !== 0) return reject(new Error(`callgrind_annotate ${file}: exit ${code}`));
+      const line = /^\s*([\d,]+) .*OptimizedCompilationJob::ExecuteJob/m.exec(report);
+      resolve(line ? Number((line[1] as string).replaceAll(",", "")) : 0);
+    });
+  });
 }
 
 async function main(): Promise<void> {
@@ -111,8 +136,8 @@ async function main(): Promise<void> {
   const lanes = stringFlag(flags, "lanes", "messages,responses,embeddings").split(",").map(laneNamed);
   const arms = stringFlag(flags, "arms", "undici,gateway").split(",");
   const options = {
-    requests: numberFlag(flags, "requests", 400),
-    warmup: numberFlag(flags, "warmup", 400),
+    requests: numberFlag(flags, "requests", 1000),
+    warmup: numberFlag(flags, "warmup", 500),
     connections: numberFlag(flags, "connections", 4),
     stream: flags.has("stream"),
   };
@@ -122,16 +147,19 @@ async function main(): Promise<void> {
   const fakes = await startFakes(layout.load);
   try {
     if (options.stream) await fakes.main.setKnobs({ intervalMs: 0, ttfbMs: 0 });
-    console.log(`| lane | arm | instructions per request | ×U | failed |\n|---|---|---:|---:|---:|`);
+    console.log(`| lane | arm | instructions per request | of which JIT compiling | steady (without it) | steady ×U | failed |\n|---|---|---:|---:|---:|---:|---:|`);
     for (const lane of lanes) {
       let reference = Number.NaN;
       for (const arm of arms) {
         if (lane.translated && arm === "undici") continue;
         const count = await measure(arm, lane, fakes, layout.arm, options);
         const perRequest = count.instructions / count.requests;
-        if (arm === "undici") reference = perRequest;
-        const ratio = arm === "undici" || Number.isNaN(reference) ? "" : `${(perRequest / reference).toFixed(2)}×`;
-        console.log(`| ${lane.name}${options.stream ? " (stream)" : ""} | ${arm} | ${Math.round(perRequest).toLocaleString("en-US")} | ${ratio} | ${count.failed} |`);
+        const compiling = count.compiling / count.requests;
+        const steady = perRequest - compiling;
+        if (arm === "undici") reference = steady;
+        const ratio = arm === "undici" || Number.isNaN(reference) ? "" : `${(steady / reference).toFixed(3)}×`;
+        const n = (value: number) => Math.round(value).toLocaleString("en-US");
+        console.log(`| ${lane.name}${options.stream ? " (stream)" : ""} | ${arm} | ${n(perRequest)} | ${n(compiling)} | ${n(steady)} | ${ratio} | ${count.failed} |`);
       }
     }
   } finally {

@@ -10,7 +10,8 @@
 // A lane name from bench/harness/lanes.ts (messages, messages-tr, responses, responses-tr,
 // embeddings) loads that door and lane with JSON answers; `cache-hit` repeats one request to a
 // cache-enabled model, `cache-miss` the same with `Cache-Control: no-cache` (every request
-// keyed, fetched, folded and stored).
+// keyed, fetched, folded and stored); `cache-new` numbers every prompt, so each request is a miss
+// that stores a new entry (and, once the memory bound is reached, evicts an old one).
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { numberFlag, optionalNumberFlag, parseFlags, stringFlag } from "./cli/flags.ts";
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const seconds = numberFlag(flags, "seconds", 10);
   const top = numberFlag(flags, "top", 25);
   const tokens = numberFlag(flags, "tokens", 0);
-  const chatModes = ["json", "stream", "cache-hit", "cache-miss"];
+  const chatModes = ["json", "stream", "cache-hit", "cache-miss", "cache-new"];
   const lane = chatModes.includes(mode) ? undefined : LANES.find((l) => l.name === mode);
   if (!chatModes.includes(mode) && lane === undefined) throw new Error(`--mode must be one of ${[...chatModes, ...LANES.map((l) => l.name)].join(", ")}`);
   const spec = ARMS.find((a) => a.name === armName);
@@ -70,10 +71,13 @@ async function main(): Promise<void> {
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {
-        const cached = mode === "cache-hit" || mode === "cache-miss";
-        const body = chatBody({ ...(cached ? { model: CACHED_MODEL } : {}), ...(tokens > 0 ? { content: contentOfTokens(tokens) } : {}) });
+        const cached = mode === "cache-hit" || mode === "cache-miss" || mode === "cache-new";
+        const content = tokens > 0 ? contentOfTokens(tokens) : "Say hello in five words.";
+        const body = chatBody({ ...(cached ? { model: CACHED_MODEL } : {}), content });
+        let numbered = 0;
+        const nextBody = mode === "cache-new" ? () => chatBody({ model: CACHED_MODEL, content: `${content} #${numbered++}` }) : undefined;
         const asked = mode === "cache-miss" ? { ...headers, "cache-control": "no-cache" } : headers;
-        const r = await runLoad({ url: arm.origin + CHAT_PATH, body, headers: asked, connections: tokens > 0 ? 8 : 64, durationSec: seconds });
+        const r = await runLoad({ url: arm.origin + CHAT_PATH, body, ...(nextBody === undefined ? {} : { nextBody }), headers: asked, connections: tokens > 0 ? 8 : 64, durationSec: seconds });
         requests = r.ok;
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       }

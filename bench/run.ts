@@ -105,10 +105,11 @@ async function main(): Promise<void> {
   }
 
   const started: RunningArm[] = [];
+  const twins = new Map<string, Promise<RunningArm>>();
   let fakes: Fakes | undefined;
   const agent = streamAgent();
   const cleanup = async () => {
-    await Promise.allSettled(started.map((a) => a.stop()));
+    await Promise.allSettled([...started.map((a) => a.stop()), ...[...twins.values()].map(async (twin) => (await twin).stop())]);
     if (fakes) await Promise.allSettled(fakes.all.map((f) => f.proc.stop()));
     await agent.close().catch(() => undefined);
   };
@@ -131,11 +132,25 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const arm of started) record(results, "idle", arm.spec.name, { rss: arm.proc ? rssMiB(arm.proc.pid) : Number.NaN });
 
+    const running = fakes;
+    const twinOf = (arm: RunningArm) => () => {
+      let twin = twins.get(arm.spec.name);
+      if (twin === undefined) {
+        twin = startArm(arm.spec, { fakes: running, core: layout.arm, nodeArgs }).then(async (started) => {
+          if (started.proc) meter.track(started.proc.pid);
+          log(`arm ${arm.spec.name}'s twin: ${started.origin}${started.proc ? ` (pid ${started.proc.pid}) → core ${layout.arm ?? "any"}` : ""}`);
+          await warmUp(started, agent, profile);
+          return started;
+        });
+        twins.set(arm.spec.name, twin);
+      }
+      return twin;
+    };
     for (let round = 1; round <= profile.rounds && roundScenarios.length > 0; round++) {
       for (const scenario of roundScenarios) {
         for (const arm of started) {
           if (!scenario.appliesTo(arm.spec.name)) continue;
-          const ctx: ScenarioContext = { arm, fakes, profile, agent, core: layout.arm, log };
+          const ctx: ScenarioContext = { arm, fakes, profile, agent, core: layout.arm, log, twin: twinOf(arm) };
           record(results, scenario.name, arm.spec.name, await scenario.run(ctx));
           await new Promise((resolve) => setTimeout(resolve, 150));
         }
@@ -147,7 +162,7 @@ async function main(): Promise<void> {
         // ten minutes each: only the arms named in --only, when some are
         if (!soak.appliesTo(arm.spec.name) || (named.size > 0 && !named.has(arm.spec.name))) continue;
         log(`soak: ${arm.spec.name} for ${profile.soakSec} s`);
-        record(results, soak.name, arm.spec.name, await soak.run({ arm, fakes, profile, agent, core: layout.arm, log }));
+        record(results, soak.name, arm.spec.name, await soak.run({ arm, fakes, profile, agent, core: layout.arm, log, twin: twinOf(arm) }));
       }
     }
   } finally {

@@ -8,7 +8,7 @@
 //
 //   node bench/experiments/ab-cpu.ts --a ../base --b . [--rounds 6] [--requests 3000]
 //        [--connections 16] [--tokens 0] [--stream] [--chunks 20] [--model M] [--header "name: value"]
-//        [--a-model M] [--a-header "name: value"] [--a-env NAME=value] [--a-node-arg FLAG] [--lane chat]
+//        [--a-model M] [--a-header "name: value"] [--a-env NAME=value] [--a-node-arg FLAG] [--lane chat] [--unique]
 //
 // --tokens N sends a user message of about N tokens (the bodies scenario's text) instead of the
 // one-line prompt. --model and --header change the request of both builds (the cache scenario:
@@ -20,7 +20,9 @@
 // responses, ...) with its JSON request instead of chat (--header still applies). --a-env sets
 // one environment variable for A only (`--a . --b . --a-env LOG_LEVEL=warn`: what the access
 // line costs). --a-node-arg gives A one Node flag, for those NODE_OPTIONS refuses
-// (`--a-node-arg=--single-threaded-gc`).
+// (`--a-node-arg=--single-threaded-gc`). --unique numbers every chat prompt, so each request is
+// one the gateway has not seen (on a cached model, a miss that stores a new entry, with no
+// `Cache-Control` needed: `--a . --b . --unique --a-model gpt-4o-mini --model gpt-4o-mini-cached`).
 import { resolve } from "node:path";
 import { headerPair, numberFlag, parseFlags, stringFlag } from "../cli/flags.ts";
 import { startGateway } from "../harness/arms.ts";
@@ -40,6 +42,8 @@ interface Build {
   readonly proc: PinnedProcess;
   readonly origin: string;
   readonly body: string;
+  /** Each request's own body, when every request differs (--unique). */
+  readonly nextBody: (() => string) | undefined;
   readonly headers: Record<string, string>;
 }
 
@@ -65,11 +69,17 @@ async function main(): Promise<void> {
   const chunks = numberFlag(flags, "chunks", 20);
   const model = flags.get("model");
   const header = flags.get("header");
+  const unique = flags.has("unique");
+  if (unique && !chat) throw new Error("--unique numbers chat prompts: use it with the chat lane");
+  let numbered = 0;
   const request = (side: "A" | "B") => {
     const sideModel = side === "A" ? (flags.get("a-model") ?? model) : model;
     const sideHeader = side === "A" ? (flags.get("a-header") ?? header) : header;
-    if (!chat) return { body: lane.body(false), headers: { ...lane.headers, ...headerPair(sideHeader) } };
-    return { body: chatBody({ ...(content === undefined ? {} : { content }), ...(sideModel === undefined ? {} : { model: sideModel }), ...(stream ? { stream } : {}) }), headers: { ...headers, ...headerPair(sideHeader) } };
+    if (!chat) return { body: lane.body(false), nextBody: undefined, headers: { ...lane.headers, ...headerPair(sideHeader) } };
+    const bodyWith = (text: string | undefined) => chatBody({ ...(text === undefined ? {} : { content: text }), ...(sideModel === undefined ? {} : { model: sideModel }), ...(stream ? { stream } : {}) });
+    // The same length for every number, so A's and B's bodies stay the same size.
+    const nextBody = unique ? () => bodyWith(`${content ?? "Say hello in five words."} #${String(numbered++).padStart(10, "0")}`) : undefined;
+    return { body: bodyWith(content), nextBody, headers: { ...headers, ...headerPair(sideHeader) } };
   };
   const layout = pinCores();
   console.log(layout.note);
@@ -83,7 +93,7 @@ async function main(): Promise<void> {
       builds.push({ label: `${label} (${dir})`, proc, origin, ...request(label as "A" | "B") });
     }
     const load = (build: Build, amount: number) =>
-      runLoad({ url: build.origin + (chat ? CHAT_PATH : lane.path), body: build.body, headers: build.headers, connections, durationSec: 600, amount });
+      runLoad({ url: build.origin + (chat ? CHAT_PATH : lane.path), body: build.body, ...(build.nextBody === undefined ? {} : { nextBody: build.nextBody }), headers: build.headers, connections, durationSec: 600, amount });
     for (const build of builds) await load(build, Math.min(requests, 2_000)); // warm-up: JIT, tokenizer, pools
     const perRequest: number[][] = builds.map(() => []);
     const ratios: number[] = [];
@@ -106,7 +116,7 @@ async function main(): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? Number.NaN;
     console.log(
       `\nmedian CPU per request: A ${median(perRequest[0] ?? []).toFixed(0)} µs, B ${median(perRequest[1] ?? []).toFixed(0)} µs; ` +
-        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${chat ? `${tokens || "one-line"} prompt${stream ? `, streams of ${chunks} chunks` : ""}` : `${lane.name} lane`})`,
+        `median B/A ${median(ratios).toFixed(3)} (${rounds} rounds of ${requests} requests, ${connections} connections, ${chat ? `${tokens || "one-line"} prompt${unique ? "s, each new" : ""}${stream ? `, streams of ${chunks} chunks` : ""}` : `${lane.name} lane`})`,
     );
   } finally {
     await Promise.all([...builds.map((b) => b.proc.stop()), ...fakes.all.map((f) => f.proc.stop())]);

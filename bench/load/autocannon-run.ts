@@ -8,6 +8,8 @@ import { percentile, Samples } from "./stats.ts";
 export interface LoadOptions {
   url: string;
   body: string;
+  /** A new body for every request (each one unique, say), instead of `body` every time. */
+  nextBody?: () => string;
   headers: Record<string, string>;
   connections: number;
   durationSec: number;
@@ -48,6 +50,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         duration: options.durationSec,
         ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
         ...(options.amount !== undefined ? { amount: options.amount } : {}),
+        ...(options.nextBody !== undefined ? { requests: [{ setupRequest: withBody(options.nextBody) }] } : {}),
         timeout: 30,
         // the run ends on the first sample tick after its duration or amount; we keep no per-tick counts
         sampleInt: 100,
@@ -82,4 +85,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
     });
   });
+}
+
+/** autocannon's per-request hook, giving each request the next body. */
+function withBody(next: () => string): (request: autocannon.Request) => autocannon.Request {
+  return (request) => ({ ...request, body: next() });
 }

@@ -1,59 +1,135 @@
 // The response cache: a hit's requests/s against the bare undici proxy forwarding to a 0 ms
 // fake (the same body to every arm; for the gateway it names a cache-enabled model, so every
-// request after the first is a hit), and what a miss costs: the gateway's CPU per request on
-// the cache-enabled model with `Cache-Control: no-cache` (key, fold, store on every request)
-// against the same request to the same targets with the cache off. The two are measured in
-// alternating one-second slices, the order swapped each pair, and the median of the pairs'
-// ratios is reported: measured as two windows one after the other, the ratio moved between
-// 0.99 and 1.47 from round to round with the machine's speed (bench/FINDINGS.md §13).
+// request after the first is a hit), and what a miss costs in the gateway's CPU per request
+// against the same request with the cache off.
+//
+// A miss is a prompt the cache has not seen: every request is numbered, so each one is looked
+// up, fetched, and stored as a new entry (evicting old ones once the memory bound is reached),
+// against the same numbered prompts to the same targets on a model without the cache. A
+// refresh (`Cache-Control: no-cache` on one repeated prompt: keyed, fetched, stored over the
+// same entry) is measured the same way, for comparison; it keeps no more entries than one.
+//
+// The arm and a twin process of the same build (kept for the run) share the arm core and are
+// loaded at the same time, one with the cached requests and one with the uncached, then the
+// other way round, with the same number of requests each: both see the same machine at every
+// instant, and the two ways together cancel what differs between the processes. Measured in
+// one process as alternating one-second slices, the ratio moved between 0.51 and 1.87 from
+// pair to pair on a machine whose speed changed by half within seconds (bench/FINDINGS.md §16).
 import { defaultKnobs } from "../fake-upstream.ts";
-import { CACHED_MODEL, chatBody, CHAT_PATH, headers } from "../harness/requests.ts";
+import type { RunningArm } from "../harness/arms.ts";
+import { CACHED_MODEL, chatBody, CHAT_PATH, headers, MODEL } from "../harness/requests.ts";
 import { runLoad } from "../load/autocannon-run.ts";
 import { median } from "../load/stats.ts";
 import { processTicks } from "../process/machine-load.ts";
 import type { Metrics, Scenario, ScenarioContext } from "./types.ts";
 
 /** Requests/s and CPU µs per answered request at concurrency 64. */
-async function measure(ctx: ScenarioContext, body: string, extraHeaders: Record<string, string> = {}, durationSec = ctx.profile.throughputSec): Promise<{ rps: number; cpuUs: number; errors: number }> {
+async function measure(ctx: ScenarioContext, body: string): Promise<{ rps: number; cpuUs: number; errors: number }> {
   const pid = ctx.arm.proc?.pid;
   const before = pid !== undefined ? processTicks(pid) : Number.NaN;
-  const r = await runLoad({ url: ctx.arm.origin + CHAT_PATH, body, headers: { ...headers, ...extraHeaders }, connections: 64, durationSec });
+  const r = await runLoad({ url: ctx.arm.origin + CHAT_PATH, body, headers, connections: 64, durationSec: ctx.profile.throughputSec });
   const cpuUs = pid !== undefined ? ((processTicks(pid) - before) * 10_000) / Math.max(1, r.ok) : Number.NaN;
   if (r.non2xx > 0 || r.errors > 0) ctx.log(`${ctx.arm.spec.name}: cache ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { rps: r.rps, cpuUs, errors: r.errors + r.non2xx };
 }
 
+/** One kind of request: a fixed body, or a new one each time. */
+interface Requests {
+  readonly body: () => string;
+  readonly headers: Record<string, string>;
+}
+
+/** Per load, for each process; CPU ticks are 10 ms, so a few thousand requests read to about 1 %. */
+const REQUESTS_PER_LOAD = 3_000;
+const CONNECTIONS = 16;
+
+/** CPU µs per request of `process` while it serves `amount` of `requests`. */
+async function cpuPerRequest(ctx: ScenarioContext, served: RunningArm, requests: Requests, amount: number): Promise<number> {
+  const pid = served.proc?.pid;
+  if (pid === undefined) return Number.NaN;
+  const before = processTicks(pid);
+  const r = await runLoad({
+    url: served.origin + CHAT_PATH,
+    body: requests.body(),
+    nextBody: requests.body,
+    headers: requests.headers,
+    connections: CONNECTIONS,
+    durationSec: 600,
+    amount,
+  });
+  if (r.non2xx > 0 || r.errors > 0) {
+    ctx.log(`${ctx.arm.spec.name}: cache ${r.non2xx} non-2xx, ${r.errors} errors`);
+    return Number.NaN;
+  }
+  return ((processTicks(pid) - before) * 10_000) / Math.max(1, r.ok);
+}
+
+/**
+ * CPU per request of `cached` against `uncached`, the arm and its twin loaded at the same time,
+ * once each way round. The geometric mean of the two ways' ratios cancels what differs between
+ * the two processes (heap, how warm each one's code is); the answer is the median over `pairs`
+ * such couples, with the median µs of each kind.
+ */
+async function paired(ctx: ScenarioContext, twin: RunningArm, what: string, cached: Requests, uncached: Requests, pairs: number): Promise<{ ratio: number; cachedUs: number; uncachedUs: number }> {
+  const ratios: number[] = [];
+  const cachedUs: number[] = [];
+  const uncachedUs: number[] = [];
+  const ways: string[] = [];
+  for (let i = 0; i < pairs; i++) {
+    const way = async (cachedOn: RunningArm, uncachedOn: RunningArm) => {
+      const [c, u] = await Promise.all([cpuPerRequest(ctx, cachedOn, cached, REQUESTS_PER_LOAD), cpuPerRequest(ctx, uncachedOn, uncached, REQUESTS_PER_LOAD)]);
+      cachedUs.push(c);
+      uncachedUs.push(u);
+      return c / u;
+    };
+    const one = await way(ctx.arm, twin);
+    const other = await way(twin, ctx.arm);
+    ways.push(`${one.toFixed(3)}/${other.toFixed(3)}`);
+    ratios.push(Math.sqrt(one * other));
+  }
+  ctx.log(`${ctx.arm.spec.name}: ${what} / cache off, CPU per request, each couple (arm cached / twin cached): ${ways.join(" ")}`);
+  return { ratio: median(ratios), cachedUs: median(cachedUs), uncachedUs: median(uncachedUs) };
+}
+
+/** The next prompt's number: one count for the whole run, so no process ever sees a prompt again. */
+let nextPrompt = 0;
+
+/** Numbered prompts, all of one length, so a cached and an uncached body differ only in the model. */
+function numbered(model: string): Requests {
+  return { body: () => chatBody({ model, content: `Say hello in five words. #${String(nextPrompt++).padStart(10, "0")}` }), headers };
+}
+
 export const cache: Scenario = {
   name: "cache",
-  about: "response cache: hit requests/s vs the undici proxy at concurrency 64; gateway CPU per request of a miss vs the cache off",
+  about: "response cache: hit requests/s vs the undici proxy at concurrency 64; gateway CPU per request of a miss (and a refresh) vs the cache off",
   appliesTo: () => true,
   async run(ctx): Promise<Metrics> {
     await ctx.fakes.main.setKnobs(defaultKnobs);
     const cachedBody = chatBody({ model: CACHED_MODEL });
-    if (ctx.arm.spec.name !== "gateway") {
-      // Other arms forward whatever they get: the same bytes, answered by the fake.
-      const forwarded = await measure(ctx, cachedBody);
-      return { hitRps: forwarded.rps, hitCpuUs: forwarded.cpuUs, errors: forwarded.errors };
-    }
     const hits = await measure(ctx, cachedBody);
-    const miss = () => measure(ctx, cachedBody, { "cache-control": "no-cache" }, 1);
-    const off = () => measure(ctx, chatBody(), {}, 1);
-    const pairs: { miss: number; off: number }[] = [];
-    let errors = hits.errors;
-    for (let i = 0; i < Math.max(2, ctx.profile.throughputSec + 1); i++) {
-      const first = i % 2 === 0 ? await miss() : await off();
-      const second = i % 2 === 0 ? await off() : await miss();
-      const [m, o] = i % 2 === 0 ? [first, second] : [second, first];
-      pairs.push({ miss: m.cpuUs, off: o.cpuUs });
-      errors += m.errors + o.errors;
+    if (ctx.arm.spec.name !== "gateway" && ctx.arm.spec.name !== "baseline") {
+      // Other arms forward whatever they get: the same bytes, answered by the fake.
+      return { hitRps: hits.rps, hitCpuUs: hits.cpuUs, errors: hits.errors };
     }
+    const twin = await ctx.twin();
+    const miss = numbered(CACHED_MODEL);
+    const off = numbered(MODEL);
+    const refresh: Requests = { body: () => cachedBody, headers: { ...headers, "cache-control": "no-cache" } };
+    const offSame: Requests = { body: () => chatBody({ model: MODEL }), headers };
+    // Both processes warm on every kind (JIT, pools) before anything is counted.
+    for (const served of [ctx.arm, twin]) for (const kind of [miss, off, refresh, offSame]) await cpuPerRequest(ctx, served, kind, 1_000);
+    const pairs = Math.max(1, Math.round(ctx.profile.throughputSec / 2));
+    const missed = await paired(ctx, twin, "miss", miss, off, pairs);
+    const refreshed = await paired(ctx, twin, "refresh", refresh, offSame, pairs);
     return {
       hitRps: hits.rps,
       hitCpuUs: hits.cpuUs,
-      missCpuUs: median(pairs.map((p) => p.miss)),
-      offCpuUs: median(pairs.map((p) => p.off)),
-      missCpuRatio: median(pairs.map((p) => p.miss / p.off)),
-      errors,
+      missCpuUs: missed.cachedUs,
+      offCpuUs: missed.uncachedUs,
+      missCpuRatio: missed.ratio,
+      refreshCpuRatio: refreshed.ratio,
+      // A load with errors reads as NaN, so the round's ratio says it too.
+      errors: hits.errors + [missed, refreshed].filter((m) => Number.isNaN(m.ratio)).length,
     };
   },
 };

@@ -14,6 +14,11 @@ export interface ScenarioContext {
   agent: Agent;
   /** The arm core, for scenarios that spawn a fresh arm process. */
   core: number | undefined;
+  /**
+   * A second process of this arm's build on the arm core, started on first use and kept (and
+   * kept warm by its use) until the run ends: for measuring two kinds of request at the same time.
+   */
+  twin(): Promise<RunningArm>;
   log(message: string): void;
 }
 
