@@ -13,6 +13,7 @@ export type FlightOutcome =
   | { readonly kind: "none" };
 
 export interface Flight {
+  /** What the leader settled with; made when a follower first asks (most misses have none). */
   readonly outcome: Promise<FlightOutcome>;
   /** Settles the flight (later calls do nothing) and takes it off the map once it is over. */
   settle(outcome: FlightOutcome): void;
@@ -31,20 +32,7 @@ export function createFlights(): Flights {
   return {
     find: (key) => flights.get(key),
     lead(key) {
-      let resolve!: (outcome: FlightOutcome) => void;
-      const outcome = new Promise<FlightOutcome>((r) => (resolve = r));
-      let settled = false;
-      const flight: Flight = {
-        outcome,
-        settle(result) {
-          if (settled) return;
-          settled = true;
-          resolve(result);
-          // A live stream keeps its flight until it ends, so late arrivals still follow it.
-          if (result.kind !== "live") flights.delete(key);
-          else void result.feed.completed.then(() => flights.delete(key));
-        },
-      };
+      const flight = new LeadFlight(flights, key);
       flights.set(key, flight);
       return flight;
     },
@@ -52,6 +40,37 @@ export function createFlights(): Flights {
       return flights.size;
     },
   };
+}
+
+/** A class with the promise made on demand: every cacheable miss leads one, few are followed. */
+class LeadFlight implements Flight {
+  readonly #flights: Map<string, Flight>;
+  readonly #key: string;
+  #settled: FlightOutcome | undefined;
+  #waiting: Promise<FlightOutcome> | undefined;
+  #resolve: ((outcome: FlightOutcome) => void) | undefined;
+
+  constructor(flights: Map<string, Flight>, key: string) {
+    this.#flights = flights;
+    this.#key = key;
+  }
+
+  get outcome(): Promise<FlightOutcome> {
+    if (this.#waiting === undefined) {
+      const settled = this.#settled;
+      this.#waiting = settled !== undefined ? Promise.resolve(settled) : new Promise((resolve) => (this.#resolve = resolve));
+    }
+    return this.#waiting;
+  }
+
+  settle(result: FlightOutcome): void {
+    if (this.#settled !== undefined) return;
+    this.#settled = result;
+    this.#resolve?.(result);
+    // A live stream keeps its flight until it ends, so late arrivals still follow it.
+    if (result.kind !== "live") this.#flights.delete(this.#key);
+    else void result.feed.completed.then(() => this.#flights.delete(this.#key));
+  }
 }
 
 /** A leader's stream as it arrives, for followers to read from its first chunk on. */

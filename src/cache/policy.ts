@@ -17,8 +17,15 @@ export interface RequestPolicy {
   readonly maxAgeMs: number | undefined;
   /** `x-llm-cache` when nothing is found: miss, or bypass / refresh as the client asked. */
   readonly missStatus: Exclude<CacheStatus, "hit">;
-  /** How long a fresh answer lives, given who served it. */
-  ttlMs(served: ServedBy): number;
+  /** How long a fresh answer lives (see entryTtlMs). */
+  readonly ttlMs: number;
+  /** How long an answer from a fallback target lives. */
+  readonly fallbackTtlMs: number;
+}
+
+/** How long a fresh answer lives, given who served it. */
+export function entryTtlMs(policy: RequestPolicy, served: ServedBy): number {
+  return served.fallbacks > 0 ? policy.fallbackTtlMs : policy.ttlMs;
 }
 
 export interface PolicyInput {
@@ -40,7 +47,6 @@ export function requestPolicy(input: PolicyInput): RequestPolicy {
   const controls = cacheControls(input.headers);
   const namespace = model.cache.shared && !local ? SHARED : (input.keyName ?? OPEN);
   const ttlMs = model.cache.ttlS * 1000;
-  const fallbackTtlMs = Math.min(ttlMs, input.fallbackTtlS * 1000);
   return {
     namespace,
     sensitivity,
@@ -50,6 +56,7 @@ export function requestPolicy(input: PolicyInput): RequestPolicy {
     write: controls.write,
     maxAgeMs: controls.maxAgeS === undefined ? undefined : controls.maxAgeS * 1000,
     missStatus: !controls.write ? "bypass" : !controls.read ? "refresh" : "miss",
-    ttlMs: (served) => (served.fallbacks > 0 ? fallbackTtlMs : ttlMs),
+    ttlMs,
+    fallbackTtlMs: Math.min(ttlMs, input.fallbackTtlS * 1000),
   };
 }

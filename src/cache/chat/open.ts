@@ -9,7 +9,7 @@ import type { CacheContext } from "../context.ts";
 import { lazyEntry, type Entry, type Tier } from "../entry.ts";
 import type { Found } from "../tiers.ts";
 import { liveFeed, untilAborted, type Flight, type LiveFeed } from "../flights.ts";
-import type { RequestPolicy } from "../policy.ts";
+import { entryTtlMs, type RequestPolicy } from "../policy.ts";
 import { aggregateChunks } from "./aggregate.ts";
 import { chatKey } from "./key.ts";
 import { replayChunks } from "./replay.ts";
@@ -194,7 +194,7 @@ function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: 
     store(result, served) {
       const keep: Keep = (completion, json) => {
         if (!completion || !policy.write || served.warnings.length > 0) return undefined;
-        const ttlMs = policy.ttlMs(served);
+        const ttlMs = entryTtlMs(policy, served);
         const at = ctx.store.now();
         return ctx.store.put(key, completion, ttlMs, policy.local, json) ? { value: completion, storedAt: at, expiresAt: at + ttlMs } : undefined;
       };
@@ -207,7 +207,7 @@ function missTicket(ctx: CacheContext, policy: RequestPolicy, key: string, req: 
         }
         // Only this process holds it: kept unread, parsed and checked at its first hit.
         const at = ctx.store.now();
-        const entry = lazyEntry(json, parseCompletion, at, at + policy.ttlMs(served));
+        const entry = lazyEntry(json, parseCompletion, at, at + entryTtlMs(policy, served));
         // Too large to keep, the answer still serves the requests waiting for it.
         return ctx.store.hold(key, entry, json) ? entry : lazyEntry(json, parseCompletion, Date.now(), Date.now());
       };

@@ -11,7 +11,7 @@ import type { CacheContext } from "../context.ts";
 import type { Entry, Tier } from "../entry.ts";
 import { untilAborted } from "../flights.ts";
 import { scopedHash, writeFields, writeValue } from "../key.ts";
-import type { RequestPolicy } from "../policy.ts";
+import { entryTtlMs, type RequestPolicy } from "../policy.ts";
 
 type EmbedTicket = CacheTicket<EmbeddingsRequest, EmbeddingsResult>;
 
@@ -77,7 +77,7 @@ export async function openEmbeddings(ctx: CacheContext, policy: RequestPolicy, q
       // An adjusted answer is right for this request only: the inputs waiting on it ask for themselves.
       if (!policy.write || servedBy.warnings.length > 0) settleNone();
       else {
-        const ttlMs = policy.ttlMs(servedBy);
+        const ttlMs = entryTtlMs(policy, servedBy);
         missing.forEach((index, at) => {
           const vector = result.embeddings[at];
           const flight = leading[at];
