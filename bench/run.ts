@@ -133,16 +133,17 @@ async function main(): Promise<void> {
     for (const arm of started) record(results, "idle", arm.spec.name, { rss: arm.proc ? rssMiB(arm.proc.pid) : Number.NaN });
 
     const running = fakes;
-    const twinOf = (arm: RunningArm) => () => {
-      let twin = twins.get(arm.spec.name);
+    const twinOf = (arm: RunningArm) => (n: number) => {
+      const name = `${arm.spec.name}'s twin ${n}`;
+      let twin = twins.get(name);
       if (twin === undefined) {
         twin = startArm(arm.spec, { fakes: running, core: layout.arm, nodeArgs }).then(async (started) => {
           if (started.proc) meter.track(started.proc.pid);
-          log(`arm ${arm.spec.name}'s twin: ${started.origin}${started.proc ? ` (pid ${started.proc.pid}) → core ${layout.arm ?? "any"}` : ""}`);
+          log(`arm ${name}: ${started.origin}${started.proc ? ` (pid ${started.proc.pid}) → core ${layout.arm ?? "any"}` : ""}`);
           await warmUp(started, agent, profile);
           return started;
         });
-        twins.set(arm.spec.name, twin);
+        twins.set(name, twin);
       }
       return twin;
     };

@@ -53,7 +53,7 @@ function rows(profile: Profile): Row[] {
     { label: "cache hit req/s at concurrency 64", scenario: "cache", metric: "hitRps", mode: "abs", ratios: "D+U", digits: 0 },
     { label: "cache hit CPU per request (µs)", scenario: "cache", metric: "hitCpuUs", mode: "abs", ratios: "U", digits: 0 },
     { label: "cache miss (new prompt) CPU per request (µs)", scenario: "cache", metric: "missCpuUs", mode: "abs", ratios: "none", digits: 0 },
-    { label: "cache off, same prompts, CPU per request (µs)", scenario: "cache", metric: "offCpuUs", mode: "abs", ratios: "none", digits: 0 },
+    { label: "cache off, the miss's prompts, CPU per request (µs)", scenario: "cache", metric: "offCpuUs", mode: "abs", ratios: "none", digits: 0 },
     { label: "cache miss / cache off, CPU per request", scenario: "cache", metric: "missCpuRatio", mode: "abs", ratios: "none", digits: 3 },
     { label: "cache refresh (no-cache) / cache off, CPU per request", scenario: "cache", metric: "refreshCpuRatio", mode: "abs", ratios: "none", digits: 3 },
     { label: "messages (native) req/s at concurrency 64", scenario: "messages", metric: "rps", mode: "abs", ratios: "D+U", digits: 0 },

@@ -9,10 +9,12 @@
 // refresh (`Cache-Control: no-cache` on one repeated prompt: keyed, fetched, stored over the
 // same entry) is measured the same way, for comparison; it keeps no more entries than one.
 //
-// The arm and a twin process of the same build (kept for the run) share the arm core and are
-// loaded at the same time, one with the cached requests and one with the uncached, then the
-// other way round, with the same number of requests each: both see the same machine at every
-// instant, and the two ways together cancel what differs between the processes. Measured in
+// Two twin processes of the arm's build (kept for the run) share the arm core and are loaded at
+// the same time, one with the cached requests and one with the uncached, then the other way
+// round, with the same number of requests each: both see the same machine at every instant, and
+// the two ways together cancel what differs between the processes. The arm itself serves only
+// the hits, so the entries the misses store (up to the memory bound) never weigh on the
+// scenarios measured after this one. Measured in
 // one process as alternating one-second slices, the ratio moved between 0.51 and 1.87 from
 // pair to pair on a machine whose speed changed by half within seconds (bench/FINDINGS.md §16).
 import { defaultKnobs } from "../fake-upstream.ts";
@@ -65,12 +67,12 @@ async function cpuPerRequest(ctx: ScenarioContext, served: RunningArm, requests:
 }
 
 /**
- * CPU per request of `cached` against `uncached`, the arm and its twin loaded at the same time,
- * once each way round. The geometric mean of the two ways' ratios cancels what differs between
+ * CPU per request of `cached` against `uncached`, the two twins loaded at the same time, once
+ * each way round. The geometric mean of the two ways' ratios cancels what differs between
  * the two processes (heap, how warm each one's code is); the answer is the median over `pairs`
  * such couples, with the median µs of each kind.
  */
-async function paired(ctx: ScenarioContext, twin: RunningArm, what: string, cached: Requests, uncached: Requests, pairs: number): Promise<{ ratio: number; cachedUs: number; uncachedUs: number }> {
+async function paired(ctx: ScenarioContext, [one, two]: readonly [RunningArm, RunningArm], what: string, cached: Requests, uncached: Requests, pairs: number): Promise<{ ratio: number; cachedUs: number; uncachedUs: number }> {
   const ratios: number[] = [];
   const cachedUs: number[] = [];
   const uncachedUs: number[] = [];
@@ -82,12 +84,12 @@ async function paired(ctx: ScenarioContext, twin: RunningArm, what: string, cach
       uncachedUs.push(u);
       return c / u;
     };
-    const one = await way(ctx.arm, twin);
-    const other = await way(twin, ctx.arm);
-    ways.push(`${one.toFixed(3)}/${other.toFixed(3)}`);
-    ratios.push(Math.sqrt(one * other));
+    const first = await way(one, two);
+    const second = await way(two, one);
+    ways.push(`${first.toFixed(3)}/${second.toFixed(3)}`);
+    ratios.push(Math.sqrt(first * second));
   }
-  ctx.log(`${ctx.arm.spec.name}: ${what} / cache off, CPU per request, each couple (arm cached / twin cached): ${ways.join(" ")}`);
+  ctx.log(`${ctx.arm.spec.name}: ${what} / cache off, CPU per request, each couple (twin 0 cached / twin 1 cached): ${ways.join(" ")}`);
   return { ratio: median(ratios), cachedUs: median(cachedUs), uncachedUs: median(uncachedUs) };
 }
 
@@ -111,16 +113,16 @@ export const cache: Scenario = {
       // Other arms forward whatever they get: the same bytes, answered by the fake.
       return { hitRps: hits.rps, hitCpuUs: hits.cpuUs, errors: hits.errors };
     }
-    const twin = await ctx.twin();
+    const twins = [await ctx.twin(0), await ctx.twin(1)] as const;
     const miss = numbered(CACHED_MODEL);
     const off = numbered(MODEL);
     const refresh: Requests = { body: () => cachedBody, headers: { ...headers, "cache-control": "no-cache" } };
     const offSame: Requests = { body: () => chatBody({ model: MODEL }), headers };
     // Both processes warm on every kind (JIT, pools) before anything is counted.
-    for (const served of [ctx.arm, twin]) for (const kind of [miss, off, refresh, offSame]) await cpuPerRequest(ctx, served, kind, 1_000);
+    for (const served of twins) for (const kind of [miss, off, refresh, offSame]) await cpuPerRequest(ctx, served, kind, 1_000);
     const pairs = Math.max(1, Math.round(ctx.profile.throughputSec / 2));
-    const missed = await paired(ctx, twin, "miss", miss, off, pairs);
-    const refreshed = await paired(ctx, twin, "refresh", refresh, offSame, pairs);
+    const missed = await paired(ctx, twins, "miss", miss, off, pairs);
+    const refreshed = await paired(ctx, twins, "refresh", refresh, offSame, pairs);
     return {
       hitRps: hits.rps,
       hitCpuUs: hits.cpuUs,

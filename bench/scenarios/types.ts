@@ -15,10 +15,11 @@ export interface ScenarioContext {
   /** The arm core, for scenarios that spawn a fresh arm process. */
   core: number | undefined;
   /**
-   * A second process of this arm's build on the arm core, started on first use and kept (and
-   * kept warm by its use) until the run ends: for measuring two kinds of request at the same time.
+   * Another process of this arm's build on the arm core (`n` picks which), started on first use
+   * and kept (warm from its use) until the run ends: for measuring two kinds of request at the
+   * same time without leaving their state in the arm the other scenarios measure.
    */
-  twin(): Promise<RunningArm>;
+  twin(n: number): Promise<RunningArm>;
   log(message: string): void;
 }
 
