@@ -22,6 +22,17 @@ export function medianOf(results: RoundResults, scenario: string, arm: ArmName, 
   return median(rounds.map((m) => m[metric] ?? Number.NaN));
 }
 
+/** Each round's value of `metric`, in round order (NaN where a round lacks it). */
+export function roundsOf(results: RoundResults, scenario: string, arm: ArmName, metric: string): number[] {
+  return (results.get(scenario)?.get(arm) ?? []).map((m) => m[metric] ?? Number.NaN);
+}
+
+/** Each round's ratio of the gateway's `metric` to another arm's, measured in that same round. */
+export function roundRatios(results: RoundResults, scenario: string, metric: string, against: ArmName): number[] {
+  const other = roundsOf(results, scenario, against, metric);
+  return roundsOf(results, scenario, "gateway", metric).map((value, i) => value / (other[i] ?? Number.NaN));
+}
+
 /** Worst round (largest value); for counts that must be zero in every round. */
 export function maxOf(results: RoundResults, scenario: string, arm: ArmName, metric: string): number {
   const values = (results.get(scenario)?.get(arm) ?? []).map((m) => m[metric] ?? Number.NaN).filter((v) => !Number.isNaN(v));

@@ -1,7 +1,7 @@
 // The bench's pure parts: order statistics, flag parsing, per-round pairing and the table.
 import { describe, expect, it } from "vitest";
 import { headerPair, optionalNumberFlag, parseFlags } from "../../bench/cli/flags.ts";
-import { addedOf, maxOf, medianOf, record, type RoundResults } from "../../bench/report/collect.ts";
+import { addedOf, maxOf, medianOf, record, roundRatios, type RoundResults } from "../../bench/report/collect.ts";
 import { renderTable } from "../../bench/report/table.ts";
 import { renderTargets } from "../../bench/report/targets.ts";
 import { median, percentile, Samples, slope } from "../../bench/load/stats.ts";
@@ -98,6 +98,21 @@ describe("results", () => {
   });
 
   it("reports a target as not measured when its arm did not run", () => {
-    expect(renderTargets(results, fullProfile)).toContain("| req/s ≥ 0.6× undici proxy | — | not measured |");
+    expect(renderTargets(results, fullProfile)).toContain("| req/s ≥ 0.6× undici proxy | — | — | not measured |");
+  });
+
+  it("shows how far single rounds spread around a target's value, each round against the same round's arm", () => {
+    const lanes: RoundResults = new Map();
+    // the two arms drift together: every round alone says 1.4× or 1.6×, the medians 1.5×
+    for (const [undici, gateway] of [[100, 140], [200, 320], [150, 225]] as const) {
+      record(lanes, "messages", "undici", { cpuUsPerRequest: undici });
+      record(lanes, "messages", "gateway", { cpuUsPerRequest: gateway });
+    }
+    for (const ratio of [1.02, 1.09, 1.04]) record(lanes, "cache", "gateway", { missCpuRatio: ratio });
+    expect(roundRatios(lanes, "messages", "cpuUsPerRequest", "undici")).toEqual([1.4, 1.6, 1.5]);
+    const table = renderTargets(lanes, fullProfile);
+    expect(table).toContain("| messages native lane: CPU per request ≤ 1.5× undici proxy | 1.50 | 1.40–1.60 | met |");
+    expect(table).toContain("| cache miss CPU/request ≤ 1.05× cache off | 1.04 | 1.02–1.09 | met |");
+    expect(table).toContain("| cold start < 500 ms | — | — | not measured |");
   });
 });
