@@ -6,6 +6,7 @@
 //
 // The splice keeps the client's bytes between the changed fields: its whitespace, number
 // spellings and escapes, all of which parse to the same values.
+import { skipJsonSpace } from "./whitespace.ts";
 
 /** Below this many characters serialising again costs less than scanning the text. */
 export const SPLICE_MIN_CHARS = 16_384;
@@ -80,27 +81,27 @@ function splice(source: string, changes: Readonly<Record<string, unknown>>, pars
  */
 function topLevelFields(text: string, tally?: Tally): { spans: Map<string, Span[]>; close: number; empty: boolean } | undefined {
   const spans = new Map<string, Span[]>();
-  let at = skipSpace(text, 0);
+  let at = skipJsonSpace(text, 0);
   if (text.charCodeAt(at) !== OPEN_BRACE) return undefined;
-  at = skipSpace(text, at + 1);
+  at = skipJsonSpace(text, at + 1);
   if (text.charCodeAt(at) === CLOSE_BRACE) return { spans, close: at, empty: true };
   for (;;) {
     if (text.charCodeAt(at) !== QUOTE) return undefined;
     const keyEnd = stringEnd(text, at);
     const name = JSON.parse(text.slice(at, keyEnd)) as string;
-    at = skipSpace(text, keyEnd);
+    at = skipJsonSpace(text, keyEnd);
     if (text.charCodeAt(at) !== COLON) return undefined;
-    const start = skipSpace(text, at + 1);
+    const start = skipJsonSpace(text, at + 1);
     const end = valueEnd(text, start, tally);
     if (tally !== undefined) tally.keys += 1;
     const list = spans.get(name);
     if (list === undefined) spans.set(name, [{ start, end }]);
     else list.push({ start, end });
-    at = skipSpace(text, end);
+    at = skipJsonSpace(text, end);
     const c = text.charCodeAt(at);
     if (c === CLOSE_BRACE) return { spans, close: at, empty: false };
     if (c !== COMMA) return undefined;
-    at = skipSpace(text, at + 1);
+    at = skipJsonSpace(text, at + 1);
   }
 }
 
@@ -117,15 +118,6 @@ const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const LOWER_E = 0x65;
 const UPPER_E = 0x45;
-
-function skipSpace(text: string, from: number): number {
-  let at = from;
-  for (;;) {
-    const c = text.charCodeAt(at);
-    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return at;
-    at += 1;
-  }
-}
 
 /** Just past the closing quote of the string that opens at `from`. */
 function stringEnd(text: string, from: number): number {
@@ -152,7 +144,7 @@ function valueEnd(text: string, from: number, tally?: Tally): number {
     if (c === QUOTE) {
       at = stringEnd(text, at);
       // A string followed by a colon is a key.
-      if (tally !== undefined && text.charCodeAt(skipSpace(text, at)) === COLON) tally.keys += 1;
+      if (tally !== undefined && text.charCodeAt(skipJsonSpace(text, at)) === COLON) tally.keys += 1;
       continue;
     }
     if (tally !== undefined && (c === MINUS || (c >= DIGIT_0 && c <= DIGIT_9))) {

@@ -2,6 +2,7 @@
 // object is small and sits at the end of a message, and in a stream only `message_start` and
 // `message_delta` carry it. Anthropic's three input counts are disjoint (input_tokens counts
 // only what follows the last cache breakpoint); the canonical prompt_tokens is their sum.
+import { skipJsonSpace } from "../../json/whitespace.ts";
 import type { Usage } from "../types.ts";
 
 /** The fields of an Anthropic usage object the gateway reads; null or absent when not reported. */
@@ -41,9 +42,9 @@ const DIGIT_9 = 0x39;
  */
 function countAfter(text: string, quoted: string, from: number): number | undefined {
   for (let at = text.indexOf(quoted, from); at >= 0; at = text.indexOf(quoted, at + 1)) {
-    let i = skipSpace(text, at + quoted.length);
+    let i = skipJsonSpace(text, at + quoted.length);
     if (text.charCodeAt(i) !== COLON) continue;
-    i = skipSpace(text, i + 1);
+    i = skipJsonSpace(text, i + 1);
     let value = 0;
     let digits = 0;
     for (let c = text.charCodeAt(i); c >= DIGIT_0 && c <= DIGIT_9; c = text.charCodeAt(++i)) {
@@ -53,13 +54,6 @@ function countAfter(text: string, quoted: string, from: number): number | undefi
     if (digits > 0) return value;
   }
   return undefined;
-}
-
-/** Past JSON whitespace, as `\s` reads it in the bytes a JSON encoder writes. */
-function skipSpace(text: string, from: number): number {
-  let at = from;
-  for (let c = text.charCodeAt(at); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++at));
-  return at;
 }
 
 /** Later reports win field by field: message_delta's usage is cumulative, and may leave inputs out. */
