@@ -97,8 +97,10 @@ export function createKeyReadings(deps: KeyReadingDeps): KeyReadings {
         const budget = key.budget;
         if (budget === undefined) return [];
         const { claim } = deps.budgetClaim(budget, now, 0);
+        // An async read, so a store that throws (in process) is reported like one that rejects.
+        const read = async () => store.check({ buckets: [], budget: claim });
         return [
-          Promise.resolve(store.check({ buckets: [], budget: claim })).then(
+          read().then(
             (result) => {
               if (result.budget !== undefined) standings.read(claim.key, result.budget, now);
               return { key: key.name, spentUsd: toUsd(result.budget?.spent ?? 0), limitUsd: budget.usd };

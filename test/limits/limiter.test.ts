@@ -321,6 +321,29 @@ describe("limiter", () => {
       expect(await closed.limiter.admit(request())).toMatchObject({ ok: false, status: 503, limit: "store" });
     });
 
+    it("reads every budget's spend for the metrics even when the store throws instead of rejecting", async () => {
+      const store = createMemoryStore();
+      let throwing = false;
+      const flaky: LimitStore = {
+        ...store,
+        check: (request) => {
+          if (throwing) throw new Error("store gone");
+          return store.check(request);
+        },
+      };
+      const events: string[] = [];
+      const limiter = createLimiter(buildLimitSets({ keys: [{ name: "spender", budget: { usd: 2, period: "day" } }], models: {} }), {
+        store: flaky,
+        onStoreError: "open",
+        defaultMaxTokens: 1_000,
+        hooks: { onStoreError: (event) => events.push(event.operation) },
+      });
+      expect(await limiter.budgetSpend()).toEqual([{ key: "spender", spentUsd: 0, limitUsd: 2 }]);
+      throwing = true;
+      await expect(limiter.budgetSpend()).resolves.toEqual([]);
+      expect(events).toEqual(["check"]);
+    });
+
     it("reports a settle that throws instead of throwing", async () => {
       const store = createMemoryStore();
       const fail = (): never => {
