@@ -18,7 +18,7 @@ import { numberFlag, optionalNumberFlag, parseFlags, stringFlag } from "./cli/fl
 import { ARMS, startArm } from "./harness/arms.ts";
 import { startFakes } from "./harness/fakes.ts";
 import { LANES } from "./harness/lanes.ts";
-import { CACHED_MODEL, chatBody, CHAT_PATH, contentOfTokens, headers } from "./harness/requests.ts";
+import { CACHED_MODEL, chatBody, CHAT_PATH, contentOfTokens, headers, numberedChatBodies } from "./harness/requests.ts";
 import { runLoad } from "./load/autocannon-run.ts";
 import { runStreams, streamAgent } from "./load/stream-client.ts";
 import { pinCores } from "./process/pin.ts";
@@ -72,10 +72,9 @@ async function main(): Promise<void> {
         console.log(`${r.rps.toFixed(0)} req/s at concurrency 64, ${r.non2xx} non-2xx, ${r.errors} errors`);
       } else {
         const cached = mode === "cache-hit" || mode === "cache-miss" || mode === "cache-new";
-        const content = tokens > 0 ? contentOfTokens(tokens) : "Say hello in five words.";
-        const body = chatBody({ ...(cached ? { model: CACHED_MODEL } : {}), content });
-        let numbered = 0;
-        const nextBody = mode === "cache-new" ? () => chatBody({ model: CACHED_MODEL, content: `${content} #${numbered++}` }) : undefined;
+        const shape = { ...(cached ? { model: CACHED_MODEL } : {}), ...(tokens > 0 ? { content: contentOfTokens(tokens) } : {}) };
+        const body = chatBody(shape);
+        const nextBody = mode === "cache-new" ? numberedChatBodies(shape) : undefined;
         const asked = mode === "cache-miss" ? { ...headers, "cache-control": "no-cache" } : headers;
         const r = await runLoad({ url: arm.origin + CHAT_PATH, body, ...(nextBody === undefined ? {} : { nextBody }), headers: asked, connections: tokens > 0 ? 8 : 64, durationSec: seconds });
         requests = r.ok;

@@ -28,7 +28,7 @@ import { headerPair, numberFlag, parseFlags, stringFlag } from "../cli/flags.ts"
 import { startGateway } from "../harness/arms.ts";
 import { startFakes } from "../harness/fakes.ts";
 import { laneNamed } from "../harness/lanes.ts";
-import { chatBody, CHAT_PATH, contentOfTokens, headers } from "../harness/requests.ts";
+import { chatBody, CHAT_PATH, contentOfTokens, headers, numberedChatBodies } from "../harness/requests.ts";
 import { runLoad } from "../load/autocannon-run.ts";
 import { processTicks } from "../process/machine-load.ts";
 import { pinCores } from "../process/pin.ts";
@@ -71,15 +71,12 @@ async function main(): Promise<void> {
   const header = flags.get("header");
   const unique = flags.has("unique");
   if (unique && !chat) throw new Error("--unique numbers chat prompts: use it with the chat lane");
-  let numbered = 0;
   const request = (side: "A" | "B") => {
     const sideModel = side === "A" ? (flags.get("a-model") ?? model) : model;
     const sideHeader = side === "A" ? (flags.get("a-header") ?? header) : header;
     if (!chat) return { body: lane.body(false), nextBody: undefined, headers: { ...lane.headers, ...headerPair(sideHeader) } };
-    const bodyWith = (text: string | undefined) => chatBody({ ...(text === undefined ? {} : { content: text }), ...(sideModel === undefined ? {} : { model: sideModel }), ...(stream ? { stream } : {}) });
-    // The same length for every number, so A's and B's bodies stay the same size.
-    const nextBody = unique ? () => bodyWith(`${content ?? "Say hello in five words."} #${String(numbered++).padStart(10, "0")}`) : undefined;
-    return { body: bodyWith(content), nextBody, headers: { ...headers, ...headerPair(sideHeader) } };
+    const shape = { ...(content === undefined ? {} : { content }), ...(sideModel === undefined ? {} : { model: sideModel }), ...(stream ? { stream } : {}) };
+    return { body: chatBody(shape), nextBody: unique ? numberedChatBodies(shape) : undefined, headers: { ...headers, ...headerPair(sideHeader) } };
   };
   const layout = pinCores();
   console.log(layout.note);

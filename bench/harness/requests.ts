@@ -18,16 +18,33 @@ export const headers: Record<string, string> = {
   authorization: `Bearer ${BENCH_KEY}`,
 };
 
+/** The user's one-line prompt every chat arm is sent. */
+const PROMPT = "Say hello in five words.";
+
 export function chatBody(options: { model?: string; stream?: boolean; content?: string } = {}): string {
   return JSON.stringify({
     model: options.model ?? MODEL,
     messages: [
       { role: "system", content: "You are a terse assistant." },
-      { role: "user", content: options.content ?? "Say hello in five words." },
+      { role: "user", content: options.content ?? PROMPT },
     ],
     max_tokens: 64,
     ...(options.stream ? { stream: true, stream_options: { include_usage: true } } : {}),
   });
+}
+
+/** The next numbered prompt's number: one count for the process, so no two numbered requests are alike. */
+let nextPrompt = 0;
+
+/**
+ * Chat bodies whose prompt carries a number (`content`, or the one-line prompt, then ` #` and ten
+ * digits): each one a request the gateway has not seen, so on a cached model each is a miss
+ * that stores a new entry. All of one length, so numbered bodies differ from each other, and
+ * from those to another model, only where they must.
+ */
+export function numberedChatBodies(options: { model?: string; stream?: boolean; content?: string } = {}): () => string {
+  const content = options.content ?? PROMPT;
+  return () => chatBody({ ...options, content: `${content} #${String(nextPrompt++).padStart(10, "0")}` });
 }
 
 // Ten common words that tokenize to about one token each with the o200k/cl100k encodings.

@@ -19,18 +19,15 @@
 // pair to pair on a machine whose speed changed by half within seconds (bench/FINDINGS.md §16).
 import { defaultKnobs } from "../fake-upstream.ts";
 import type { RunningArm } from "../harness/arms.ts";
-import { CACHED_MODEL, chatBody, CHAT_PATH, headers, MODEL } from "../harness/requests.ts";
+import { CACHED_MODEL, chatBody, CHAT_PATH, headers, MODEL, numberedChatBodies } from "../harness/requests.ts";
 import { runLoad } from "../load/autocannon-run.ts";
 import { median } from "../load/stats.ts";
-import { processTicks } from "../process/machine-load.ts";
+import { cpuPerAnswer } from "../process/machine-load.ts";
 import type { Metrics, Scenario, ScenarioContext } from "./types.ts";
 
 /** Requests/s and CPU µs per answered request at concurrency 64. */
 async function measure(ctx: ScenarioContext, body: string): Promise<{ rps: number; cpuUs: number; errors: number }> {
-  const pid = ctx.arm.proc?.pid;
-  const before = pid !== undefined ? processTicks(pid) : Number.NaN;
-  const r = await runLoad({ url: ctx.arm.origin + CHAT_PATH, body, headers, connections: 64, durationSec: ctx.profile.throughputSec });
-  const cpuUs = pid !== undefined ? ((processTicks(pid) - before) * 10_000) / Math.max(1, r.ok) : Number.NaN;
+  const { result: r, cpuUs } = await cpuPerAnswer(ctx.arm.proc?.pid, () => runLoad({ url: ctx.arm.origin + CHAT_PATH, body, headers, connections: 64, durationSec: ctx.profile.throughputSec }));
   if (r.non2xx > 0 || r.errors > 0) ctx.log(`${ctx.arm.spec.name}: cache ${r.non2xx} non-2xx, ${r.errors} errors`);
   return { rps: r.rps, cpuUs, errors: r.errors + r.non2xx };
 }
@@ -41,29 +38,20 @@ interface Requests {
   readonly headers: Record<string, string>;
 }
 
-/** Per load, for each process; CPU ticks are 10 ms, so a few thousand requests read to about 1 %. */
+/** Per load, for each process (CPU is read in ticks of 10 ms). */
 const REQUESTS_PER_LOAD = 3_000;
 const CONNECTIONS = 16;
 
-/** CPU µs per request of `process` while it serves `amount` of `requests`. */
+/** CPU µs per request of `served` while it serves `amount` of `requests`; NaN when any failed. */
 async function cpuPerRequest(ctx: ScenarioContext, served: RunningArm, requests: Requests, amount: number): Promise<number> {
-  const pid = served.proc?.pid;
-  if (pid === undefined) return Number.NaN;
-  const before = processTicks(pid);
-  const r = await runLoad({
-    url: served.origin + CHAT_PATH,
-    body: requests.body(),
-    nextBody: requests.body,
-    headers: requests.headers,
-    connections: CONNECTIONS,
-    durationSec: 600,
-    amount,
-  });
+  const { result: r, cpuUs } = await cpuPerAnswer(served.proc?.pid, () =>
+    runLoad({ url: served.origin + CHAT_PATH, body: requests.body(), nextBody: requests.body, headers: requests.headers, connections: CONNECTIONS, durationSec: 600, amount }),
+  );
   if (r.non2xx > 0 || r.errors > 0) {
     ctx.log(`${ctx.arm.spec.name}: cache ${r.non2xx} non-2xx, ${r.errors} errors`);
     return Number.NaN;
   }
-  return ((processTicks(pid) - before) * 10_000) / Math.max(1, r.ok);
+  return cpuUs;
 }
 
 /**
@@ -93,12 +81,9 @@ async function paired(ctx: ScenarioContext, [one, two]: readonly [RunningArm, Ru
   return { ratio: median(ratios), cachedUs: median(cachedUs), uncachedUs: median(uncachedUs) };
 }
 
-/** The next prompt's number: one count for the whole run, so no process ever sees a prompt again. */
-let nextPrompt = 0;
-
-/** Numbered prompts, all of one length, so a cached and an uncached body differ only in the model. */
+/** Numbered prompts (bench/harness/requests.ts): every request one no process has seen. */
 function numbered(model: string): Requests {
-  return { body: () => chatBody({ model, content: `Say hello in five words. #${String(nextPrompt++).padStart(10, "0")}` }), headers };
+  return { body: numberedChatBodies({ model }), headers };
 }
 
 export const cache: Scenario = {

@@ -4,7 +4,7 @@ import { defaultKnobs } from "../fake-upstream.ts";
 import { chatBody, CHAT_PATH, headers } from "../harness/requests.ts";
 import { runLoad, type LoadResult } from "../load/autocannon-run.ts";
 import { runPaced } from "../load/paced.ts";
-import { processTicks } from "../process/machine-load.ts";
+import { cpuPerAnswer } from "../process/machine-load.ts";
 import type { Metrics, Scenario, ScenarioContext } from "./types.ts";
 
 const all = () => true;
@@ -42,10 +42,7 @@ const load = (ctx: ScenarioContext, connections: number, durationSec: number, ov
  * answered request (1 tick = 10 ms), then p50/p99 at concurrency 1.
  */
 export async function measureRequests(ctx: ScenarioContext, request: LoadRequest): Promise<Metrics> {
-  const pid = ctx.arm.proc?.pid;
-  const before = pid !== undefined ? processTicks(pid) : Number.NaN;
-  const busy = await loadRequest(ctx, request, 64, ctx.profile.throughputSec);
-  const cpuUs = pid !== undefined ? ((processTicks(pid) - before) * 10_000) / Math.max(1, busy.ok) : Number.NaN;
+  const { result: busy, cpuUs } = await cpuPerAnswer(ctx.arm.proc?.pid, () => loadRequest(ctx, request, 64, ctx.profile.throughputSec));
   const single = await loadRequest(ctx, request, 1, ctx.profile.latencySec);
   return { rps: busy.rps, cpuUsPerRequest: cpuUs, p50: single.p50, p99: single.p99, errors: busy.errors + busy.non2xx + single.errors + single.non2xx };
 }
@@ -55,12 +52,9 @@ export const throughput: Scenario = {
   about: "requests/s at concurrency 64 (non-streaming)",
   appliesTo: all,
   async run(ctx): Promise<Metrics> {
-    const pid = ctx.arm.proc?.pid;
-    const before = pid !== undefined ? processTicks(pid) : Number.NaN;
-    const r = await load(ctx, 64, ctx.profile.throughputSec);
     // CPU time the arm spent per answered request: unlike req/s, it barely moves when other
-    // processes compete for the cores (1 tick = 10 ms)
-    const cpuUs = pid !== undefined ? ((processTicks(pid) - before) * 10_000) / Math.max(1, r.ok) : Number.NaN;
+    // processes compete for the cores
+    const { result: r, cpuUs } = await cpuPerAnswer(ctx.arm.proc?.pid, () => load(ctx, 64, ctx.profile.throughputSec));
     return { rps: r.rps, cpuUsPerRequest: cpuUs, errors: r.errors + r.non2xx };
   },
 };
