@@ -107,9 +107,9 @@ async function measure(arm: string, lane: Lane, fakes: Fakes, core: number | und
     const failed = await send(origin, lane, options.stream, options.requests, options.connections);
     await control(["-d", pid]);
     const dump = readdirSync(DIR).filter((f) => f.startsWith(tag) && /\.out\.\d+$/.test(f));
-    const text = readFileSync(`${DIR}/${dump.sort().at(-1) ?? ""}`, "utf8");
-    const total = Number(/^summary: (\d+)/m.exec(text)?.[1] ?? Number.NaN);
-    return { instructions: total, compiling: await compileInstructions(`${DIR}/${dump.sort().at(-1) ?? ""}`), requests: options.requests, failed };
+    const file = `${DIR}/${dump.sort().at(-1) ?? ""}`;
+    const total = Number(/^summary: (\d+)/m.exec(readFileSync(file, "utf8"))?.[1] ?? Number.NaN);
+    return { instructions: total, compiling: await compileInstructions(file), requests: options.requests, failed };
   } finally {
     child.kill("SIGTERM");
   }

@@ -137,11 +137,11 @@ async function main(): Promise<void> {
       const name = `${arm.spec.name}'s twin ${n}`;
       let twin = twins.get(name);
       if (twin === undefined) {
-        twin = startArm(arm.spec, { fakes: running, core: layout.arm, nodeArgs }).then(async (started) => {
-          if (started.proc) meter.track(started.proc.pid);
-          log(`arm ${name}: ${started.origin}${started.proc ? ` (pid ${started.proc.pid}) → core ${layout.arm ?? "any"}` : ""}`);
-          await warmUp(started, agent, profile);
-          return started;
+        twin = startArm(arm.spec, { fakes: running, core: layout.arm, nodeArgs }).then(async (spare) => {
+          if (spare.proc) meter.track(spare.proc.pid);
+          log(`arm ${name}: ${spare.origin}${spare.proc ? ` (pid ${spare.proc.pid}) → core ${layout.arm ?? "any"}` : ""}`);
+          await warmUp(spare, agent, profile);
+          return spare;
         });
         twins.set(name, twin);
       }
