@@ -207,7 +207,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
         headers: {},
         budget: lastKnown,
         settle(usage) {
-          if (settledOpen) return Promise.resolve();
+          if (settledOpen) return SETTLED;
           settledOpen = true;
           return settleBudget(unheld, price, usage);
         },
@@ -264,6 +264,7 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
       if (slot !== undefined) leases.hold(slot, "slot");
       const held = result.budget?.acquired === true ? spend?.claim : undefined;
       if (held !== undefined) leases.hold(held, "budget");
+      const holding: Holding = { reserve, buckets, slot, held, spend: spend?.claim, price };
       let settled = false;
       return {
         ok: true,
@@ -272,37 +273,38 @@ export function createLimiter(initialSets: LimitSets, options: LimiterOptions): 
         settle(usage) {
           if (settled) return SETTLED;
           settled = true;
-          if (usage !== undefined) return settleUsed(usage.prompt_tokens + usage.completion_tokens, usage);
-          if (exactPrompt === undefined) return settleUsed(prompt, usage);
-          return exactPrompt().then((exact) => settleUsed(Math.max(0, Math.ceil(exact)), usage));
+          if (usage !== undefined) return settleUsed(holding, usage.prompt_tokens + usage.completion_tokens, usage);
+          if (exactPrompt === undefined) return settleUsed(holding, prompt, usage);
+          return exactPrompt().then((exact) => settleUsed(holding, Math.max(0, Math.ceil(exact)), usage));
         },
       };
-
-      /**
-       * Corrects the token buckets to `used`, frees the slot and settles the budget hold. Store
-       * calls are not awaited one by one, and one that answered at once leaves nothing to wait for.
-       */
-      function settleUsed(used: number, usage: SettledUsage | undefined): Promise<void> {
-        const delta = used - reserve;
-        let work: Promise<void>[] | undefined;
-        if (delta !== 0) {
-          let adjustments: BucketAdjustment[] | undefined;
-          for (const b of buckets) {
-            if (b.kind === "tokens" || b.kind === "model_tokens") (adjustments ??= []).push({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta });
-          }
-          if (adjustments !== undefined) work = waitFor(work, attempt(() => store.adjust(adjustments), reportAdjust));
-        }
-        if (slot !== undefined) {
-          leases.drop(slot, "slot");
-          work = waitFor(work, attempt(() => store.release(slot), reportRelease));
-        }
-        if (held !== undefined) leases.drop(held, "budget");
-        if (spend !== undefined) work = waitFor(work, settleBudget(held ?? { ...spend.claim, cost: 0 }, price, usage));
-        if (work === undefined) return SETTLED;
-        // One call (a slot, or a budget): its own promise, without Promise.all's two more.
-        return work.length === 1 ? (work[0] as Promise<void>) : Promise.all(work).then(nothing);
-      }
     }
+  }
+
+  /**
+   * Corrects the token buckets to `used`, frees the slot and settles the budget hold. Store calls
+   * are not awaited one by one, and one that answered at once leaves nothing to wait for.
+   */
+  function settleUsed(holding: Holding, used: number, usage: SettledUsage | undefined): Promise<void> {
+    const { reserve, buckets, slot, held, spend } = holding;
+    const delta = used - reserve;
+    let work: Promise<void>[] | undefined;
+    if (delta !== 0) {
+      let adjustments: BucketAdjustment[] | undefined;
+      for (const b of buckets) {
+        if (b.kind === "tokens" || b.kind === "model_tokens") (adjustments ??= []).push({ key: b.key, limit: b.limit, windowMs: b.windowMs, delta });
+      }
+      if (adjustments !== undefined) work = waitFor(work, attempt(() => store.adjust(adjustments), reportAdjust));
+    }
+    if (slot !== undefined) {
+      leases.drop(slot, "slot");
+      work = waitFor(work, attempt(() => store.release(slot), reportRelease));
+    }
+    if (held !== undefined) leases.drop(held, "budget");
+    if (spend !== undefined) work = waitFor(work, settleBudget(held ?? { ...spend, cost: 0 }, holding.price, usage));
+    if (work === undefined) return SETTLED;
+    // One call (a slot, or a budget): its own promise, without Promise.all's two more.
+    return work.length === 1 ? (work[0] as Promise<void>) : Promise.all(work).then(nothing);
   }
 
   const readings = createKeyReadings({ store, sets: () => sets, budgetClaim, standings, report, clock });
@@ -369,6 +371,19 @@ function smallestTokenLimit(
 function limitOf(kind: LimitKind, result: CheckResult): number {
   if (kind === "concurrency") return result.slot?.max ?? 0;
   return result.buckets.find((b) => b.kind === kind)?.limit ?? 0;
+}
+
+/** What an admitted request holds until it settles. */
+interface Holding {
+  /** Tokens taken from the token buckets at admission. */
+  readonly reserve: number;
+  readonly buckets: readonly RateBucket[];
+  readonly slot: SlotClaim | undefined;
+  /** The budget hold the store granted, if any. */
+  readonly held: BudgetClaim | undefined;
+  /** The key's budget counter, charged at settlement whether or not a hold was granted. */
+  readonly spend: BudgetClaim | undefined;
+  readonly price: Price | undefined;
 }
 
 /**
